@@ -1,0 +1,269 @@
+/**
+ * Delivery for the jsonl backend: wakes on a file-system notification (inotify through
+ * fs.watch on the bridge's directory) or, as a safety net and for network mounts where
+ * notifications never come, on a poll; then reads from its cursor (file identity + byte
+ * offset), so noticing a new message costs the same however long the file is.
+ */
+import { closeSync, fstatSync, openSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename } from 'node:path';
+import { AgentnetError, errnoCode } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './bridge.ts';
+import type { FileCursorStore } from './cursor-store.ts';
+import { matchesFilter } from './filter.ts';
+import { fileIdentity, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { endPosition, readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
+import { parseLine } from './message.ts';
+
+export interface JsonlSubscriptionDeps {
+  files: JsonlFiles;
+  logger: Logger;
+  cursors: FileCursorStore;
+  /** Poll interval; the poll runs alongside notifications as a safety net. */
+  pollIntervalMs: number;
+  /** Use file-system notifications (off for network mounts that do not deliver them). */
+  watch: boolean;
+}
+
+const SAVE_EVERY = 100;
+
+export function encodeCursor(file: string, pos: FilePosition): Cursor {
+  return `j1:${file}:${pos.offset}:${pos.line}`;
+}
+
+export function decodeCursor(cursor: Cursor): { file: string; pos: FilePosition } {
+  const m = /^j1:(\d+:\d+):(\d+):(\d+)$/.exec(cursor);
+  if (!m) throw new AgentnetError('USAGE', `"${cursor}" is not a jsonl bridge cursor (expected j1:<dev>:<ino>:<offset>:<line>)`);
+  return { file: m[1]!, pos: { offset: Number(m[2]), line: Number(m[3]) } };
+}
+
+function identityOf(path: string): string | undefined {
+  try {
+    return fileIdentity(statSync(path, { bigint: true }));
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export function readMarker(files: JsonlFiles): RotationMarker | undefined {
+  try {
+    return JSON.parse(readFileSync(files.marker, 'utf8')) as RotationMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+export class JsonlSubscription implements Subscription {
+  readonly ready: Promise<void>;
+  readonly #deps: JsonlSubscriptionDeps;
+  readonly #options: SubscribeOptions;
+  readonly #handler: MessageHandler;
+  #fd: number | undefined;
+  #file: string | undefined;
+  #pos: FilePosition = { offset: 0, line: 0 };
+  #fileName: string;
+  /** Set while reading the previous generation (after a restart across a rotation). */
+  #draining: RotationMarker | undefined;
+  #closed = false;
+  #running = false;
+  #dirty = false;
+  #unsaved = 0;
+  #watcher: FSWatcher | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: JsonlSubscriptionDeps, options: SubscribeOptions, handler: MessageHandler) {
+    this.#deps = deps;
+    this.#options = options;
+    this.#handler = handler;
+    this.#fileName = deps.files.live;
+    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    this.ready = this.#start();
+    this.ready.catch(() => {}); // reported to whoever awaits ready
+  }
+
+  cursor(): Cursor | undefined {
+    return this.#file === undefined ? undefined : encodeCursor(this.#file, this.#pos);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#watcher?.close();
+    if (this.#timer) clearInterval(this.#timer);
+    this.#save(true);
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  async #start(): Promise<void> {
+    await null; // let the caller attach to `ready` before any synchronous work
+    const { consumer } = this.#options;
+    const saved = consumer ? this.#deps.cursors.load(consumer) : undefined;
+    this.#position(saved ?? this.#options.from ?? 'end');
+    if (this.#closed) return;
+    const { files, logger } = this.#deps;
+    if (this.#deps.watch) {
+      const names = new Set([basename(files.live), basename(files.marker)]);
+      try {
+        this.#watcher = watch(files.dir, { persistent: true }, (_event, name) => {
+          if (name === null || names.has(String(name))) this.#wake();
+        });
+        this.#watcher.on('error', (err) => {
+          logger.warn({ dir: files.dir, error: err.message }, 'file-system notifications failed; polling only');
+          this.#watcher?.close();
+          this.#watcher = undefined;
+        });
+      } catch (err) {
+        logger.warn({ dir: files.dir, error: (err as Error).message }, 'file-system notifications unavailable; polling only');
+      }
+    }
+    this.#timer = setInterval(() => this.#wake(), this.#deps.pollIntervalMs);
+    this.#wake();
+  }
+
+  #open(path: string, pos: FilePosition): boolean {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return false;
+      throw err;
+    }
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = fd;
+    this.#file = fileIdentity(fstatSync(fd, { bigint: true }));
+    this.#fileName = path;
+    this.#pos = pos;
+    return true;
+  }
+
+  #position(from: 'start' | 'end' | Cursor): void {
+    const { files, logger } = this.#deps;
+    if (from === 'start' || from === 'end') {
+      if (this.#open(files.live, { offset: 0, line: 0 }) && from === 'end') {
+        this.#pos = endPosition(this.#fd!, fstatSync(this.#fd!).size);
+      }
+      return;
+    }
+    const { file, pos } = decodeCursor(from);
+    if (identityOf(files.live) === file) {
+      this.#open(files.live, pos);
+      return;
+    }
+    const marker = readMarker(files);
+    if (marker?.from.file === file && identityOf(files.prev) === file && this.#open(files.prev, pos)) {
+      this.#draining = marker;
+      return;
+    }
+    logger.warn(
+      { consumer: this.#options.consumer, cursor: from, file: files.live },
+      'saved cursor points into a bridge file that no longer exists (rotated twice, or replaced); replaying the live file from the start',
+    );
+    this.#open(files.live, { offset: 0, line: 0 });
+  }
+
+  #wake(): void {
+    if (this.#closed) return;
+    if (this.#running) {
+      this.#dirty = true;
+      return;
+    }
+    this.#running = true;
+    void (async () => {
+      try {
+        do {
+          this.#dirty = false;
+          await this.#pump();
+        } while (this.#dirty && !this.#closed);
+      } catch (err) {
+        this.#deps.logger.error({ file: this.#deps.files.live, error: (err as Error).message }, 'bridge read failed; retrying on the next poll');
+      } finally {
+        this.#running = false;
+      }
+    })();
+  }
+
+  async #pump(): Promise<void> {
+    const { files, logger } = this.#deps;
+    for (let step = 0; step < 4 && !this.#closed; step++) {
+      if (this.#fd === undefined && !this.#open(files.live, { offset: 0, line: 0 })) return;
+      const marker = this.#draining;
+      if (marker) {
+        await this.#deliver(marker.from.end);
+        this.#draining = undefined;
+        this.#switchTo(marker);
+        continue;
+      }
+      const live = identityOf(files.live);
+      if (live === undefined) return void (await this.#deliver());
+      if (live !== this.#file) {
+        // Rotation replaced our file; it is frozen now, so finish it, then map into the new one.
+        await this.#deliver();
+        const rotation = readMarker(files);
+        if (rotation !== undefined && rotation.from.file === this.#file && rotation.to.file === live) this.#switchTo(rotation);
+        else {
+          logger.warn({ file: files.live }, 'bridge file was replaced without a rotation marker; reading the new file from the start');
+          this.#open(files.live, { offset: 0, line: 0 });
+        }
+        continue;
+      }
+      const size = fstatSync(this.#fd!).size;
+      if (size < this.#pos.offset || !startsLine(this.#fd!, this.#pos.offset)) {
+        logger.warn({ file: files.live, offset: this.#pos.offset }, 'bridge file was rewritten in place (by a seed-style writer?); re-reading it from the start');
+        this.#pos = { offset: 0, line: 0 };
+      }
+      await this.#deliver();
+      return;
+    }
+  }
+
+  #switchTo(marker: RotationMarker): void {
+    if (this.#pos.offset !== marker.from.end) {
+      this.#deps.logger.debug({ at: this.#pos.offset, end: marker.from.end }, 'rotated file ended in a torn line');
+    }
+    if (!this.#open(this.#deps.files.live, { offset: marker.to.resumeAt, line: marker.to.resumeLine })) {
+      this.#fd = undefined;
+    } else if (this.#file !== marker.to.file) {
+      this.#pos = { offset: 0, line: 0 };
+    }
+  }
+
+  async #deliver(limit?: number): Promise<void> {
+    const { logger } = this.#deps;
+    const { filter, onError } = this.#options;
+    const fd = this.#fd!;
+    for (const raw of readLines(fd, this.#pos, limit)) {
+      if (this.#closed || fd !== this.#fd) return;
+      if (raw.text.trim() !== '') {
+        const parsed = parseLine(raw.text);
+        if (!parsed.ok) {
+          logger.warn({ file: this.#fileName, line: raw.lineNo, error: parsed.error }, 'skipped a malformed bridge line');
+        } else if (matchesFilter(parsed.message, filter)) {
+          const next = encodeCursor(this.#file!, { offset: raw.end, line: raw.lineNo });
+          try {
+            await this.#handler(parsed.message, next);
+          } catch (err) {
+            if (onError) onError(err, parsed.message);
+            else logger.error({ id: parsed.message.id, error: (err as Error).message }, 'bridge message handler failed; skipped');
+          }
+          if (this.#closed) return; // the handler's record counts as unhandled if we closed meanwhile
+        }
+      }
+      this.#pos = { offset: raw.end, line: raw.lineNo };
+      if (++this.#unsaved >= SAVE_EVERY) this.#save();
+    }
+    this.#save();
+  }
+
+  #save(force = false): void {
+    const { consumer } = this.#options;
+    if (!consumer || this.#file === undefined || (this.#unsaved === 0 && !force)) return;
+    this.#unsaved = 0;
+    try {
+      this.#deps.cursors.save(consumer, encodeCursor(this.#file, this.#pos));
+    } catch (err) {
+      this.#deps.logger.error({ consumer, error: (err as Error).message }, 'cannot save the bridge cursor');
+    }
+  }
+}

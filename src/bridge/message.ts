@@ -1,0 +1,154 @@
+/** The bridge's wire format (protocol v1): the seed's BridgeMessage, kept compatible. */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { AgentnetError } from '../errors.ts';
+
+export const MESSAGE_TYPES = ['request', 'response', 'notification'] as const;
+export const MESSAGE_STATUSES = ['pending', 'done'] as const;
+export const PRIORITIES = ['low', 'normal', 'high'] as const;
+
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export type Priority = (typeof PRIORITIES)[number];
+
+/** One JSON object per line. Unknown keys, top-level or in metadata, are kept. */
+export interface BridgeMessage {
+  ts: string;
+  from: string;
+  type: MessageType;
+  id: string;
+  content: string;
+  status: MessageStatus;
+  metadata?: {
+    whatsapp_sender?: string;
+    priority?: Priority;
+    context?: string;
+    [key: string]: unknown;
+  };
+  /** Addressee; absent means whoever the role routes to (seed files never set it). */
+  to?: string;
+  /** For a response: the id of the request it answers. */
+  replyTo?: string;
+  [key: string]: unknown;
+}
+
+/** A line longer than this is refused on write; 1 MiB keeps a single write() atomic in practice. */
+export const MAX_LINE_BYTES = 1024 * 1024;
+
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'an ISO-8601 time');
+
+export const bridgeMessageSchema = z.looseObject({
+  ts: isoTime,
+  from: z.string().min(1),
+  type: z.enum(MESSAGE_TYPES),
+  id: z.string().min(1),
+  content: z.string(),
+  status: z.enum(MESSAGE_STATUSES),
+  metadata: z
+    .looseObject({
+      whatsapp_sender: z.string().optional(),
+      priority: z.enum(PRIORITIES).optional(),
+      context: z.string().optional(),
+    })
+    .optional(),
+  to: z.string().min(1).optional(),
+  replyTo: z.string().min(1).optional(),
+});
+
+/** What a caller gives `append`; the bridge fills in id, ts and status. */
+export interface NewMessage {
+  from: string;
+  type: MessageType;
+  content: string;
+  to?: string;
+  replyTo?: string;
+  metadata?: BridgeMessage['metadata'];
+  /** Defaults to a fresh `<from>-<ms>-<suffix>`; give one to make an append idempotent by id. */
+  id?: string;
+  /** Defaults to `pending`. */
+  status?: MessageStatus;
+  /** Defaults to now. Importers keep the original time. */
+  ts?: string;
+}
+
+const agentName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an agent name: letters, digits, "_", "-" or ".", at most 64');
+
+const newMessageSchema = z.strictObject({
+  from: agentName,
+  type: z.enum(MESSAGE_TYPES),
+  content: z.string(),
+  to: agentName.optional(),
+  replyTo: z.string().min(1).optional(),
+  metadata: bridgeMessageSchema.shape.metadata,
+  id: z.string().regex(/^[^\s]{1,200}$/, 'an id without spaces, at most 200 characters').optional(),
+  status: z.enum(MESSAGE_STATUSES).optional(),
+  ts: isoTime.optional(),
+});
+
+/** A fresh id in the seed's shape, `<from>-<epoch ms>-<6 random base36 chars>`. */
+export function newMessageId(from: string, now = Date.now()): string {
+  const suffix = randomBytes(4).readUInt32BE(0).toString(36).padStart(6, '0').slice(-6);
+  return `${from}-${now}-${suffix}`;
+}
+
+/** Validates a caller's message and completes it into a full BridgeMessage. */
+export function buildMessage(input: NewMessage, now = new Date()): BridgeMessage {
+  const parsed = newMessageSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? issue.path.join('.') : 'message';
+    throw new AgentnetError('BRIDGE_MESSAGE_INVALID', `invalid bridge message: ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const m = parsed.data;
+  // Field order follows the seed's interface so our lines read like the seed's.
+  const msg: BridgeMessage = {
+    ts: m.ts ?? now.toISOString(),
+    from: m.from,
+    type: m.type,
+    id: m.id ?? newMessageId(m.from, now.getTime()),
+    content: m.content,
+    status: m.status ?? 'pending',
+  };
+  if (m.metadata !== undefined) msg.metadata = m.metadata;
+  if (m.to !== undefined) msg.to = m.to;
+  if (m.replyTo !== undefined) msg.replyTo = m.replyTo;
+  return msg;
+}
+
+/** The same message with a new status and a new time: what a status change appends. */
+export function withStatus(msg: BridgeMessage, status: MessageStatus, now = new Date()): BridgeMessage {
+  return { ...msg, ts: now.toISOString(), status };
+}
+
+/** Serialises one message as one line, refusing what would not fit a single atomic write. */
+export function toLine(msg: BridgeMessage): string {
+  const line = JSON.stringify(msg) + '\n';
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MAX_LINE_BYTES) {
+    throw new AgentnetError(
+      'BRIDGE_MESSAGE_TOO_LARGE',
+      `bridge message ${msg.id} is ${bytes} bytes; the limit is ${MAX_LINE_BYTES}. Put large content in a file and send its path.`,
+    );
+  }
+  return line;
+}
+
+export type ParsedLine = { ok: true; message: BridgeMessage } | { ok: false; error: string };
+
+/** Parses one line of a bridge file; never throws. */
+export function parseLine(text: string): ParsedLine {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { ok: false, error: `not JSON: ${(err as Error).message}` };
+  }
+  const parsed = bridgeMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: `not a BridgeMessage: ${issue?.path.join('.') || '(root)'}: ${issue?.message}` };
+  }
+  return { ok: true, message: parsed.data as BridgeMessage };
+}

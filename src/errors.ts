@@ -1,0 +1,41 @@
+/** The one error base of agentnet: a stable `code` to branch on and a message a user can act on. */
+
+/** Every error code agentnet raises. Each is documented in docs/errors.md (a test checks). */
+export const ERROR_CODES = [
+  'CONFIG_NOT_FOUND',
+  'CONFIG_PARSE',
+  'CONFIG_INVALID',
+  'CONFIG_ENV_MISSING',
+  'USAGE',
+  'FILE_EXISTS',
+  'BRIDGE_MESSAGE_INVALID',
+  'BRIDGE_MESSAGE_TOO_LARGE',
+  'BRIDGE_NOT_FOUND',
+  'BRIDGE_WRITE_FAILED',
+  'BRIDGE_DISK_FULL',
+  'BRIDGE_LOCK_TIMEOUT',
+  'BRIDGE_CLOSED',
+  'BRIDGE_BACKEND_UNKNOWN',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class AgentnetError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AgentnetError';
+    this.code = code;
+  }
+}
+
+export function isAgentnetError(err: unknown, code?: ErrorCode): err is AgentnetError {
+  return err instanceof AgentnetError && (code === undefined || err.code === code);
+}
+
+/** The errno code of a Node system error (`ENOENT`, `EEXIST`, ...), if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}
