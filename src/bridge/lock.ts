@@ -8,8 +8,9 @@
  * by age only: a lock older than `staleMs` whose holder stopped refreshing it is broken.
  */
 import { hostname } from 'node:os';
+import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
@@ -41,12 +42,16 @@ interface LockBody {
 
 const HOST = hostname();
 
-function tryCreate(path: string, body: LockBody): boolean {
+function tryCreate(path: string, body: LockBody, retry = true): boolean {
   try {
     writeFileSync(path, JSON.stringify(body), { flag: 'wx', mode: 0o644 });
     return true;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
+    if (errnoCode(err) === 'ENOENT' && retry) {
+      mkdirSync(dirname(path), { recursive: true });
+      return tryCreate(path, body, false);
+    }
     throw new AgentnetError('BRIDGE_WRITE_FAILED', `cannot create lock file ${path}: ${(err as Error).message}`, { cause: err });
   }
 }

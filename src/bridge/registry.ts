@@ -1,0 +1,37 @@
+/** Maps a config's bridge backend name to its factory; the core never imports a backend directly. */
+import { AgentnetError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Bridge } from './bridge.ts';
+
+/** The serialisable description of a bridge: what a config (or a test's child process) opens. */
+export interface BridgeSpec {
+  backend: string;
+  path?: string;
+  fsync?: boolean;
+  watch?: boolean;
+  pollIntervalMs?: number;
+  lockTimeoutMs?: number;
+}
+
+type Factory = (spec: BridgeSpec, logger: Logger | undefined) => Promise<Bridge>;
+
+const factories: Record<string, Factory> = {
+  async jsonl(spec, logger) {
+    const { createJsonlBridge } = await import('./jsonl.ts');
+    if (!spec.path) throw new AgentnetError('USAGE', 'the jsonl bridge needs a path');
+    return createJsonlBridge({ ...spec, path: spec.path, ...(logger ? { logger } : {}) });
+  },
+};
+
+export const BRIDGE_BACKENDS = Object.keys(factories);
+
+export async function openBridge(spec: BridgeSpec, logger?: Logger): Promise<Bridge> {
+  const factory = factories[spec.backend];
+  if (!factory) {
+    throw new AgentnetError(
+      'BRIDGE_BACKEND_UNKNOWN',
+      `unknown bridge backend "${spec.backend}"; available: ${BRIDGE_BACKENDS.join(', ')}`,
+    );
+  }
+  return factory(spec, logger);
+}

@@ -1,0 +1,52 @@
+/** The shape of a CLI command: one file per command, parsed with node:util parseArgs. */
+import type { ParseArgsOptionsConfig } from 'node:util';
+import { loadConfig, findConfigFile, type LoadedConfig } from '../config/index.ts';
+import { openBridge, type Bridge } from '../bridge/index.ts';
+import { createCliLogger, type Logger } from '../log/logger.ts';
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Aborted on SIGINT / SIGTERM. */
+  signal: AbortSignal;
+  /** Reads all of standard input (for `-` arguments). */
+  stdin(): Promise<string>;
+}
+
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface Command {
+  /** The words that select it, e.g. `bridge send`. */
+  name: string;
+  summary: string;
+  /** The help text after the usage line: arguments, options, examples. */
+  help: string;
+  usage: string;
+  options: ParseArgsOptionsConfig;
+  positionals?: boolean;
+  /** Returns the exit code (default 0). */
+  run(values: Values, positionals: string[], io: CliIo): Promise<number | void>;
+}
+
+export const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
+export const CONFIG_HELP = '  -c, --config FILE   the network config (default: $AGENTNET_CONFIG or ./agentnet.yaml)';
+
+export function cliLogger(io: CliIo): Logger {
+  return createCliLogger({ write: io.err, level: io.env.AGENTNET_LOG_LEVEL === 'debug' ? 'debug' : 'warn' });
+}
+
+export function readConfig(values: Values, io: CliIo): LoadedConfig {
+  return loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env });
+}
+
+export async function openConfiguredBridge(values: Values, io: CliIo): Promise<{ bridge: Bridge; loaded: LoadedConfig }> {
+  const loaded = readConfig(values, io);
+  const b = loaded.config.bridge;
+  const bridge = await openBridge(
+    { backend: b.backend, path: b.path, fsync: b.fsync, watch: b.watch, pollIntervalMs: b.pollIntervalMs },
+    cliLogger(io),
+  );
+  return { bridge, loaded };
+}

@@ -1,0 +1,36 @@
+/** `${VAR}` substitution in config values, so secrets live in the environment, not the file. */
+
+export interface Substitution {
+  /** Dotted paths whose value came (at least partly) from the environment: masked when printed. */
+  secretPaths: Set<string>;
+  /** Variables that were not set, with the path that used them. */
+  missing: Array<{ variable: string; path: (string | number)[] }>;
+}
+
+const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed YAML tree (never in the
+ * raw text, so a value cannot inject YAML). `$$` is a literal `$`.
+ */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, out: Substitution, path: (string | number)[] = []): unknown {
+  if (typeof value === 'string') {
+    let fromEnv = false;
+    const replaced = value.replace(REF, (whole, variable: string | undefined, fallback: string | undefined) => {
+      if (whole === '$$') return '$';
+      fromEnv = true;
+      const v = env[variable!];
+      if (v !== undefined && v !== '') return v;
+      if (fallback !== undefined) return fallback;
+      out.missing.push({ variable: variable!, path });
+      return '';
+    });
+    if (fromEnv) out.secretPaths.add(path.join('.'));
+    return replaced;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, out, [...path, i]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, out, [...path, k])]));
+  }
+  return value;
+}

@@ -1,0 +1,118 @@
+/** Finds, reads, substitutes and validates agentnet.yaml into a frozen, fully resolved Config. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { AgentnetError } from '../errors.ts';
+import { substituteEnv, type Substitution } from './env.ts';
+import { ConfigError, locate, problemsFromIssues } from './errors.ts';
+import { configSchema, type AgentConfig, type ParsedConfig } from './schema.ts';
+
+export const CONFIG_FILE_NAME = 'agentnet.yaml';
+
+export interface ResolvedAgent extends AgentConfig {
+  name: string;
+  /** Absolute path of the prompt file. */
+  prompt: string;
+}
+
+export interface Config extends Omit<ParsedConfig, 'agents' | 'bridge' | 'store'> {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Absolute state directory. */
+  stateDir: string;
+  bridge: ParsedConfig['bridge'] & { path: string };
+  store: ParsedConfig['store'] & { path: string };
+  agents: Record<string, ResolvedAgent>;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Dotted paths whose values came from the environment (masked when printed). */
+  secretPaths: ReadonlySet<string>;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Which agents' `${VAR}` references must be set. An agent that runs on another machine may use
+   * variables this machine does not have. Default: all agents.
+   */
+  agents?: string[];
+}
+
+/** `--config`, else $AGENTNET_CONFIG, else ./agentnet.yaml. */
+export function findConfigFile(explicit?: string, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const file = resolve(cwd, explicit ?? env.AGENTNET_CONFIG ?? CONFIG_FILE_NAME);
+  if (!existsSync(file)) {
+    const how = explicit ? '--config' : env.AGENTNET_CONFIG ? '$AGENTNET_CONFIG' : 'the current directory';
+    throw new AgentnetError(
+      'CONFIG_NOT_FOUND',
+      `no config file at ${file} (from ${how}). Create one with \`agentnet init\`, or pass --config FILE.`,
+    );
+  }
+  return file;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function loadConfig(file: string, options: LoadOptions = {}): LoadedConfig {
+  const text = readFileSync(file, 'utf8');
+  return parseConfig(text, file, options);
+}
+
+/** Parses config text; `file` names it in errors and anchors relative paths. */
+export function parseConfig(text: string, file: string, options: LoadOptions = {}): LoadedConfig {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      'CONFIG_PARSE',
+      file,
+      doc.errors.map((e) => {
+        const pos = counter.linePos(e.pos[0]);
+        return { path: '', message: `YAML syntax error: ${e.message.split('\n')[0]}`, line: pos.line, col: pos.col };
+      }),
+    );
+  }
+  const raw = doc.toJS() as unknown;
+  const sub: Substitution = { secretPaths: new Set(), missing: [] };
+  const substituted = substituteEnv(raw ?? {}, options.env ?? process.env, sub);
+  const wanted = options.agents;
+  const missing = sub.missing.filter(({ path }) => !(path[0] === 'agents' && wanted && !wanted.includes(String(path[1]))));
+  if (missing.length > 0) {
+    throw new ConfigError(
+      'CONFIG_ENV_MISSING',
+      file,
+      missing.map(({ variable, path }) => ({
+        path: path.join('.'),
+        message: `environment variable ${variable} is not set`,
+        ...locate(doc, counter, path),
+      })),
+      'Set them in the environment (or the agent\'s environment file), or give a default: ${NAME:-value}.',
+    );
+  }
+  const parsed = configSchema.safeParse(substituted, { reportInput: true });
+  if (!parsed.success) throw new ConfigError('CONFIG_INVALID', file, problemsFromIssues(parsed.error.issues, doc, counter));
+
+  const dir = dirname(resolve(file));
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(dir, p));
+  const cfg = parsed.data;
+  const stateDir = abs(cfg.stateDir);
+  const config: Config = {
+    ...cfg,
+    file: resolve(file),
+    stateDir,
+    bridge: { ...cfg.bridge, path: cfg.bridge.path ? abs(cfg.bridge.path) : join(stateDir, 'bridge', 'messages.jsonl') },
+    store: { ...cfg.store, path: cfg.store.path ? abs(cfg.store.path) : join(stateDir, 'store.db') },
+    agents: Object.fromEntries(
+      Object.entries(cfg.agents).map(([name, a]) => [name, { ...a, name, prompt: abs(a.prompt ?? join('prompts', `${name}.md`)) }]),
+    ),
+  };
+  return { config: deepFreeze(config), secretPaths: sub.secretPaths };
+}

@@ -1,0 +1,19 @@
+/** Masks secrets in a config before it is printed or logged. */
+
+const SECRET_KEY = /token|secret|password|apikey|api_key/i;
+export const MASK = '********';
+
+/**
+ * A copy of `value` with every secret replaced by a mask: values that came from the
+ * environment (`${VAR}`) and values under keys that name a secret (token, apiKey, ...).
+ */
+export function maskSecrets(value: unknown, secretPaths: ReadonlySet<string>, path: string[] = []): unknown {
+  const here = path.join('.');
+  const key = path[path.length - 1] ?? '';
+  if (typeof value === 'string') return value !== '' && (secretPaths.has(here) || SECRET_KEY.test(key)) ? MASK : value;
+  if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, secretPaths, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, secretPaths, [...path, k])]));
+  }
+  return value;
+}

@@ -1,0 +1,157 @@
+/** The schema of agentnet.yaml: parsed once, at start, into a frozen typed object. */
+import { z } from 'zod';
+
+export const ROLES = ['orchestrator', 'relay', 'autonomous'] as const;
+export const TOOL_NAMES = [
+  'bridge_send',
+  'bridge_reply',
+  'memory_get',
+  'memory_set',
+  'task_enqueue',
+  'run_command',
+  'http_get',
+] as const;
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a name of letters, digits, "_", "-" or "." (at most 64)');
+const port = z.number().int().min(1, 'a port from 1 to 65535').max(65535, 'a port from 1 to 65535');
+const positiveInt = z.number().int().positive();
+
+const modelObject = z.strictObject({
+  provider: z.enum(['offline', 'anthropic', 'openai', 'claude-code']),
+  /** The provider's model id, e.g. claude-sonnet-4-5 or gpt-4o. */
+  name: z.string().min(1).optional(),
+  apiKey: z.string().optional(),
+  /** OpenAI-compatible servers (Ollama, vLLM, llama.cpp) and fakes in tests. */
+  baseUrl: z.url().optional(),
+  maxTokens: positiveInt.optional(),
+  timeoutMs: positiveInt.optional(),
+  maxRetries: z.number().int().min(0).optional(),
+});
+
+/** `model: offline`, `model: anthropic:claude-sonnet-4-5`, or the object form. */
+const model = z
+  .union([z.string().regex(/^(offline|claude-code|(anthropic|openai):.+)$/, 'offline, claude-code, anthropic:<model> or openai:<model>'), modelObject])
+  .transform((m): z.infer<typeof modelObject> => {
+    if (typeof m !== 'string') return m;
+    const [provider, ...rest] = m.split(':');
+    const modelName = rest.join(':');
+    return modelName ? { provider: provider as 'anthropic' | 'openai', name: modelName } : { provider: provider as 'offline' | 'claude-code' };
+  });
+
+const tool = z.union([
+  z.enum(TOOL_NAMES),
+  z.strictObject({
+    name: z.literal('run_command'),
+    /** Allowed argv prefixes, e.g. [["git", "status"], ["systemctl", "status"]]. Run without a shell. */
+    allow: z.array(z.array(z.string().min(1)).min(1)).min(1, 'at least one allowed command'),
+    cwd: z.string().optional(),
+    timeoutMs: positiveInt.optional(),
+  }),
+  z.strictObject({
+    name: z.literal('http_get'),
+    hosts: z.array(z.string().min(1)).min(1, 'at least one allowed host'),
+  }),
+]);
+
+const owners = z.array(z.string().min(1)).default([]);
+
+const channel = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('whatsapp'),
+    apiUrl: z.url().default('https://api.green-api.com'),
+    idInstance: z.union([z.string().regex(/^\d+$/, 'digits'), positiveInt]).transform(String),
+    apiToken: z.string().min(1),
+    receive: z.enum(['poll', 'webhook']).default('poll'),
+    webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
+    owners,
+    refusal: z.string().optional(),
+  }),
+  z.strictObject({
+    type: z.literal('telegram'),
+    token: z.string().min(1),
+    apiRoot: z.url().optional(),
+    receive: z.enum(['poll', 'webhook']).default('poll'),
+    webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, secret: z.string().min(16) }).optional(),
+    owners,
+    refusal: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('terminal') }),
+]);
+
+const schedule = z.strictObject({
+  name,
+  /** Cron expression (5 or 6 fields). */
+  cron: z.string().min(1),
+  timezone: z.string().optional(),
+  /** The task kind it enqueues: monitor, rotate-bridge, deploy, code-review, or your own. */
+  task: z.string().min(1),
+  payload: z.record(z.string(), z.unknown()).optional(),
+  /** Run a slot missed while the agent was down, once, at start. */
+  catchUp: z.boolean().default(false),
+});
+
+const agent = z.strictObject({
+  role: z.enum(ROLES),
+  model: model.default({ provider: 'offline' }),
+  /** System prompt file, relative to the config file. Default prompts/<agent>.md. */
+  prompt: z.string().min(1).optional(),
+  channel: channel.optional(),
+  tools: z.array(tool).default([]),
+  schedules: z.array(schedule).default([]),
+  health: z.strictObject({ host: z.string().default('127.0.0.1'), port }),
+  budget: z
+    .strictObject({ tokensPerDay: positiveInt.optional(), costPerDayUsd: z.number().positive().optional() })
+    .optional(),
+  /** The machine (hostname) that runs this agent; `agentnet up` starts the agents for its host. Default: any. */
+  host: z.string().min(1).optional(),
+});
+
+const bridge = z.strictObject({
+  backend: z.literal('jsonl').default('jsonl'),
+  /** Default <stateDir>/bridge/messages.jsonl; relative paths are relative to the config file. */
+  path: z.string().min(1).optional(),
+  fsync: z.boolean().default(false),
+  watch: z.boolean().default(true),
+  pollIntervalMs: positiveInt.default(1000),
+  rotate: z.strictObject({ olderThanDays: positiveInt.default(30) }).default({ olderThanDays: 30 }),
+});
+
+const store = z.strictObject({
+  backend: z.literal('sqlite').default('sqlite'),
+  /** Default <stateDir>/store.db. */
+  path: z.string().min(1).optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    network: name,
+    /** Where agentnet keeps its state (bridge, store, logs, PAUSE). Relative to the config file. */
+    stateDir: z.string().min(1).default('.agentnet'),
+    bridge: bridge.default({ backend: 'jsonl', fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
+    store: store.default({ backend: 'sqlite' }),
+    agents: z.record(name, agent).refine((a) => Object.keys(a).length > 0, 'at least one agent'),
+  })
+  .superRefine((cfg, ctx) => {
+    const used = new Map<string, string>();
+    for (const [agentName, a] of Object.entries(cfg.agents)) {
+      const key = `${a.host ?? '*'}:${a.health.port}`;
+      const other = used.get(key);
+      if (other) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['agents', agentName, 'health', 'port'],
+          message: `port ${a.health.port} is already the health port of agent "${other}"; give each agent its own`,
+        });
+      }
+      used.set(key, agentName);
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type AgentConfig = ParsedConfig['agents'][string];
+export type ModelConfig = AgentConfig['model'];
+export type ChannelConfig = NonNullable<AgentConfig['channel']>;
+export type BridgeConfig = ParsedConfig['bridge'];
