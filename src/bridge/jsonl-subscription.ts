@@ -248,6 +248,10 @@ export class JsonlSubscription implements Subscription {
             else logger.error({ id: parsed.message.id, error: (err as Error).message }, 'bridge message handler failed; skipped');
           }
           if (this.#closed) return; // the handler's record counts as unhandled if we closed meanwhile
+          this.#pos = { offset: raw.end, line: raw.lineNo };
+          this.#unsaved++;
+          this.#save(); // a handled record is never handed out again after a crash
+          continue;
         }
       }
       this.#pos = { offset: raw.end, line: raw.lineNo };

@@ -1,0 +1,78 @@
+/** Small helpers shared by tests: temp dirs, waiting for a condition, running child processes. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const ROOT = new URL('../../', import.meta.url).pathname;
+export const BIN = join(ROOT, 'bin', 'agentnet.js');
+
+export function tempDir(prefix = 'agentnet-test-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Waits until `check` returns true. The deadline only keeps a broken test from hanging; no
+ * test asserts how fast something happens.
+ */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a Node script (TypeScript is fine) in its own process and collects its output. */
+export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  const child = spawnNode(args, options);
+  if (options.input !== undefined) child.stdin!.end(options.input);
+  else child.stdin?.end();
+  return collect(child);
+}
+
+export function spawnNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
+  return spawn(process.execPath, args, {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function collect(child: ChildProcess): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Runs the agentnet CLI as a real process. */
+export function agentnet(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<RunResult> {
+  return runNode([BIN, ...args], options);
+}
+
+/** Collects a child's stdout lines as they arrive. */
+export function lines(child: ChildProcess): string[] {
+  const out: string[] = [];
+  let buf = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    buf += d;
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    out.push(...parts);
+  });
+  return out;
+}
