@@ -37,7 +37,7 @@ ${CONFIG_HELP}`,
       const backlog = lines > 0 ? await bridge.list({ ...filter, limit: lines }) : [];
       for (const m of backlog) print(m);
       await sub.ready;
-      if (!values.json) io.err(`following ${bridge.backend} bridge; Ctrl-C to stop\n`);
+      io.err(`following the ${bridge.backend} bridge; Ctrl-C to stop\n`); // stderr, so --json output stays clean
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();
         else io.signal.addEventListener('abort', () => resolve(), { once: true });

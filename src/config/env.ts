@@ -13,7 +13,14 @@ const REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * Replaces `${VAR}` and `${VAR:-default}` in every string of a parsed YAML tree (never in the
  * raw text, so a value cannot inject YAML). `$$` is a literal `$`.
  */
-export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, out: Substitution, path: (string | number)[] = []): unknown {
+export function substituteEnv(
+  value: unknown,
+  env: NodeJS.ProcessEnv,
+  out: Substitution,
+  path: (string | number)[] = [],
+  /** Paths where an unset variable is not an error: the `${VAR}` text is kept as is. */
+  optional: (path: (string | number)[]) => boolean = () => false,
+): unknown {
   if (typeof value === 'string') {
     let fromEnv = false;
     const replaced = value.replace(REF, (whole, variable: string | undefined, fallback: string | undefined) => {
@@ -22,15 +29,16 @@ export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, out: Subst
       const v = env[variable!];
       if (v !== undefined && v !== '') return v;
       if (fallback !== undefined) return fallback;
+      if (optional(path)) return whole;
       out.missing.push({ variable: variable!, path });
       return '';
     });
     if (fromEnv) out.secretPaths.add(path.join('.'));
     return replaced;
   }
-  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, out, [...path, i]));
+  if (Array.isArray(value)) return value.map((v, i) => substituteEnv(v, env, out, [...path, i], optional));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, out, [...path, k])]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substituteEnv(v, env, out, [...path, k], optional)]));
   }
   return value;
 }

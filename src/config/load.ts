@@ -35,7 +35,8 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * Which agents' `${VAR}` references must be set. An agent that runs on another machine may use
-   * variables this machine does not have. Default: all agents.
+   * variables this machine does not have: for the others an unset `${VAR}` stays as its text.
+   * Default: all agents.
    */
   agents?: string[];
 }
@@ -82,9 +83,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   }
   const raw = doc.toJS() as unknown;
   const sub: Substitution = { secretPaths: new Set(), missing: [] };
-  const substituted = substituteEnv(raw ?? {}, options.env ?? process.env, sub);
   const wanted = options.agents;
-  const missing = sub.missing.filter(({ path }) => !(path[0] === 'agents' && wanted && !wanted.includes(String(path[1]))));
+  // An agent that runs elsewhere may use variables this machine does not have.
+  const elsewhere = (path: (string | number)[]) => path[0] === 'agents' && wanted !== undefined && !wanted.includes(String(path[1]));
+  const substituted = substituteEnv(raw ?? {}, options.env ?? process.env, sub, [], elsewhere);
+  const missing = sub.missing;
   if (missing.length > 0) {
     throw new ConfigError(
       'CONFIG_ENV_MISSING',

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, initNetwork, loadConfig, maskSecrets, parseConfig, MASK } from '../../src/config/index.ts';
+import { isAgentnetError } from '../../src/errors.ts';
+import { tempDir } from '../helpers/util.ts';
+
+const MIN = `network: home
+agents:
+  kami:
+    role: relay
+    health: { port: 7702 }
+`;
+
+function problemsOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the config to be rejected');
+}
+
+describe('config', () => {
+  it("init writes the seed's network, which loads as valid with three roles and a prompt each", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      initNetwork(dir);
+      const { config } = loadConfig(join(dir, 'agentnet.yaml'), { env: {} });
+      assert.deepEqual(
+        Object.values(config.agents).map((a) => [a.name, a.role, a.model.provider]),
+        [['claude', 'orchestrator', 'offline'], ['kami', 'relay', 'offline'], ['kaylee', 'autonomous', 'offline']],
+      );
+      for (const a of Object.values(config.agents)) assert.ok(existsSync(a.prompt), a.prompt);
+      assert.equal(config.bridge.path, join(dir, '.agentnet', 'bridge', 'messages.jsonl'));
+      assert.equal(config.bridge.rotate.olderThanDays, 30);
+      assert.deepEqual(config.agents.kaylee!.schedules.map((s) => s.task), ['monitor', 'rotate-bridge']);
+      assert.equal(config.agents.kaylee!.schedules[0]!.cron, '*/5 * * * *', "the seed's five-minute health check");
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("writes prompts from the seed's descriptions of each agent", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      initNetwork(dir);
+      const read = (n: string) => readFileSync(join(dir, 'prompts', `${n}.md`), 'utf8');
+      const kami = read('kami');
+      for (const point of [/concise/i, /acknowledge/i, /escalate/i, /Hebrew/, /English/]) assert.match(kami, point);
+      const kaylee = read('kaylee');
+      for (const point of [/100%/, /timestamp/i, /if you are unsure, do less/i, /success or failure explicitly/i]) assert.match(kaylee, point);
+      const claude = read('claude');
+      for (const point of [/Full autonomy/i, /business or strategy/i, /better than you found it/i]) assert.match(claude, point);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('init refuses to overwrite existing files unless forced', () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      initNetwork(dir);
+      writeFileSync(join(dir, 'prompts', 'kami.md'), 'my own prompt');
+      assert.throws(() => initNetwork(dir), (e) => isAgentnetError(e, 'FILE_EXISTS') && /--force/.test(e.message));
+      assert.equal(readFileSync(join(dir, 'prompts', 'kami.md'), 'utf8'), 'my own prompt');
+      initNetwork(dir, { force: true, network: 'lab' });
+      assert.match(readFileSync(join(dir, 'agentnet.yaml'), 'utf8'), /network: lab/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it('names the file, line, path and expectation of every problem', () => {
+    const err = problemsOf(() =>
+      parseConfig(
+        `network: home
+agents:
+  kami:
+    role: relay
+    health: { port: abc }
+  kaylee:
+    role: autonomus
+    health: { port: 7703 }
+    tols: []
+`,
+        'agentnet.yaml',
+      ),
+    );
+    assert.equal(err.code, 'CONFIG_INVALID');
+    const byPath = Object.fromEntries(err.problems.map((p) => [p.path, p]));
+    assert.deepEqual([byPath['agents.kami.health.port']?.line, byPath['agents.kami.health.port']?.col], [5, 21]);
+    assert.match(byPath['agents.kami.health.port']!.message, /expected number, got "abc"/);
+    assert.match(byPath['agents.kaylee.role']!.message, /"orchestrator", "relay", "autonomous", got "autonomus"/);
+    assert.match(byPath['agents.kaylee']!.message, /unknown key "tols"/);
+    assert.match(err.message, /agentnet\.yaml:5:21 +agents\.kami\.health\.port: expected number/);
+  });
+
+  it('rejects ports out of range, two agents on one health port, and no agents', () => {
+    const range = problemsOf(() => parseConfig(MIN.replace('7702', '70000'), 'a.yaml'));
+    assert.match(range.problems[0]!.message, /port from 1 to 65535/);
+    const clash = problemsOf(() =>
+      parseConfig(MIN + '  kaylee:\n    role: autonomous\n    health: { port: 7702 }\n', 'a.yaml'),
+    );
+    assert.equal(clash.problems[0]!.path, 'agents.kaylee.health.port');
+    assert.match(clash.problems[0]!.message, /already the health port of agent "kami"/);
+    const none = problemsOf(() => parseConfig('network: home\nagents: {}\n', 'a.yaml'));
+    assert.match(none.problems[0]!.message, /at least one agent/);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const err = problemsOf(() => parseConfig('network: home\nagents:\n  kami: [\n', 'bad.yaml'));
+    assert.equal(err.code, 'CONFIG_PARSE');
+    assert.ok(err.problems[0]!.line! >= 3);
+    assert.match(err.message, /YAML syntax error/);
+  });
+
+  it('substitutes ${ENV} and ${ENV:-default}; a missing variable names its path', () => {
+    const text = `network: home
+agents:
+  kami:
+    role: relay
+    health: { port: 7702 }
+    channel: { type: whatsapp, idInstance: "\${GID}", apiToken: "\${GTOKEN}", apiUrl: "\${GURL:-https://7105.api.greenapi.com}" }
+  kaylee:
+    role: autonomous
+    health: { port: 7703 }
+    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${ANTHROPIC_API_KEY}" }
+`;
+    const { config, secretPaths } = parseConfig(text, 'a.yaml', { env: { GID: '1101000001', GTOKEN: 'tok-123', ANTHROPIC_API_KEY: 'sk-ant' } });
+    const ch = config.agents.kami!.channel;
+    assert.ok(ch?.type === 'whatsapp');
+    assert.deepEqual([ch.idInstance, ch.apiToken, ch.apiUrl], ['1101000001', 'tok-123', 'https://7105.api.greenapi.com']);
+    assert.ok(secretPaths.has('agents.kami.channel.apiToken'));
+
+    const missing = problemsOf(() => parseConfig(text, 'a.yaml', { env: { GID: '1' } }));
+    assert.equal(missing.code, 'CONFIG_ENV_MISSING');
+    assert.deepEqual(missing.problems.map((p) => p.path), ['agents.kami.channel.apiToken', 'agents.kaylee.model.apiKey']);
+    assert.match(missing.message, /GTOKEN is not set/);
+    // A machine that runs only kaylee does not need kami's WhatsApp token.
+    assert.doesNotThrow(() => parseConfig(text, 'a.yaml', { env: { GID: '1', ANTHROPIC_API_KEY: 'k' }, agents: ['kaylee'] }));
+  });
+
+  it('masks secrets: values from the environment and keys that name a secret', () => {
+    const text = MIN.replace('    role: relay', '    role: relay\n    channel: { type: telegram, token: "literal-bot-token", owners: ["${OWNER}"] }');
+    const loaded = parseConfig(text, 'a.yaml', { env: { OWNER: '12345' } });
+    const shown = JSON.stringify(maskSecrets(loaded.config, loaded.secretPaths));
+    assert.ok(!shown.includes('literal-bot-token'));
+    assert.ok(!shown.includes('12345'));
+    assert.ok(shown.includes(MASK));
+  });
+
+  it('resolves relative paths against the config file and freezes the result', () => {
+    const { config } = parseConfig(MIN + 'bridge: { path: ../shared/messages.jsonl }\nstateDir: state\n', '/srv/net/agentnet.yaml');
+    assert.equal(config.bridge.path, '/srv/shared/messages.jsonl');
+    assert.equal(config.stateDir, '/srv/net/state');
+    assert.equal(config.agents.kami!.prompt, '/srv/net/prompts/kami.md');
+    assert.ok(Object.isFrozen(config.agents.kami));
+    assert.throws(() => {
+      (config as { network: string }).network = 'x';
+    });
+  });
+
+  it('accepts the model shorthand and tool grants with their allow-lists', () => {
+    const text = MIN.replace(
+      '    role: relay',
+      '    role: relay\n    model: anthropic:claude-sonnet-4-5\n    tools:\n      - bridge_send\n      - { name: run_command, allow: [[git, status]] }',
+    );
+    const { config } = parseConfig(text, 'a.yaml');
+    assert.deepEqual(config.agents.kami!.model, { provider: 'anthropic', name: 'claude-sonnet-4-5' });
+    assert.deepEqual(config.agents.kami!.tools, ['bridge_send', { name: 'run_command', allow: [['git', 'status']] }]);
+    const empty = problemsOf(() => parseConfig(text.replace('[[git, status]]', '[]'), 'a.yaml'));
+    assert.match(empty.problems[0]!.message, /at least one allowed command/);
+  });
+});
