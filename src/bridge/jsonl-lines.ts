@@ -23,8 +23,14 @@ const NEWLINE = 0x0a;
  * while reading). Bytes after the last newline are not yielded: a writer may still be writing
  * them, or a crash left them torn; they are read once their newline arrives.
  */
-export function* readLines(fd: number, from: FilePosition, limit = Number.POSITIVE_INFINITY): Generator<RawLine> {
-  let buf = Buffer.allocUnsafe(256 * 1024);
+export function* readLines(
+  fd: number,
+  from: FilePosition,
+  limit = Number.POSITIVE_INFINITY,
+  /** A buffer to reuse across calls (grown in place), so a busy reader allocates nothing per wake-up. */
+  scratch: { buf: Buffer } = { buf: Buffer.allocUnsafe(256 * 1024) },
+): Generator<RawLine> {
+  let buf = scratch.buf;
   let offset = from.offset;
   let line = from.line;
   while (offset < limit) {
@@ -36,7 +42,7 @@ export function* readLines(fd: number, from: FilePosition, limit = Number.POSITI
     if (nl === -1 || nl >= n) {
       // No complete line in this chunk: either the line is longer than the buffer, or it is torn.
       if (n === buf.length) {
-        buf = Buffer.allocUnsafe(buf.length * 2);
+        buf = scratch.buf = Buffer.allocUnsafe(buf.length * 2);
         continue;
       }
       return;

@@ -69,6 +69,7 @@ export class JsonlSubscription implements Subscription {
   #running = false;
   #dirty = false;
   #unsaved = 0;
+  readonly #scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
   #watcher: FSWatcher | undefined;
   #timer: NodeJS.Timeout | undefined;
 
@@ -233,7 +234,7 @@ export class JsonlSubscription implements Subscription {
     const { logger } = this.#deps;
     const { filter, onError } = this.#options;
     const fd = this.#fd!;
-    for (const raw of readLines(fd, this.#pos, limit)) {
+    for (const raw of readLines(fd, this.#pos, limit, this.#scratch)) {
       if (this.#closed || fd !== this.#fd) return;
       if (raw.text.trim() !== '') {
         const parsed = parseLine(raw.text);

@@ -39,6 +39,8 @@ export class JsonlWriter {
   #flushing = false;
   #fd: number | undefined;
   #ino: bigint | undefined;
+  /** The file size right after our last write, when we know it. */
+  #end = -1;
 
   constructor(options: JsonlWriterOptions) {
     this.#opts = options;
@@ -88,33 +90,34 @@ export class JsonlWriter {
     return this.#queue.splice(0, n);
   }
 
-  /** The open file, reopened if rotation replaced it since the last write. */
-  #file(): number {
+  /** The open file (reopened if rotation replaced it since the last write) and its size. */
+  #file(): { fd: number; size: number } {
     const live = this.#opts.files.live;
-    let ino: bigint | undefined;
+    let st: { ino: bigint; size: bigint } | undefined;
     try {
-      ino = statSync(live, { bigint: true }).ino;
+      st = statSync(live, { bigint: true });
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
       mkdirSync(this.#opts.files.dir, { recursive: true });
     }
-    if (this.#fd !== undefined && ino !== undefined && ino === this.#ino) return this.#fd;
+    if (this.#fd !== undefined && st !== undefined && st.ino === this.#ino) return { fd: this.#fd, size: Number(st.size) };
     this.close();
     this.#fd = openSync(live, 'a+', 0o644);
-    this.#ino = fstatSync(this.#fd, { bigint: true }).ino;
-    return this.#fd;
+    const opened = fstatSync(this.#fd, { bigint: true });
+    this.#ino = opened.ino;
+    return { fd: this.#fd, size: Number(opened.size) };
   }
 
   #writeLocked(text: string): void {
     let fd: number;
     let size: number;
     try {
-      fd = this.#file();
-      size = fstatSync(fd).size;
+      ({ fd, size } = this.#file());
     } catch (err) {
       throw writeError(this.#opts.files.live, err);
     }
-    if (size > 0 && !endsWithNewline(fd, size)) {
+    // Our own last write ended in a newline; only a file someone else wrote needs the check.
+    if (size > 0 && size !== this.#end && !endsWithNewline(fd, size)) {
       // A writer crashed mid-line. Start ours on a fresh line; the torn one becomes a
       // malformed line that readers log and skip, and ours stays intact.
       this.#opts.logger.warn({ file: this.#opts.files.live, offset: size }, 'bridge file ended in a torn line; starting a new line');
@@ -125,7 +128,9 @@ export class JsonlWriter {
       const written = writeSync(fd, buf);
       if (written !== buf.length) throw Object.assign(new Error(`short write: ${written} of ${buf.length} bytes`), { code: 'ENOSPC' });
       if (this.#opts.fsync) fdatasyncSync(fd);
+      this.#end = size + buf.length;
     } catch (err) {
+      this.#end = -1;
       // We hold the lock, so nobody appended after us: cut our partial line off again.
       try {
         ftruncateSync(fd, size);
@@ -140,6 +145,7 @@ export class JsonlWriter {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
     this.#ino = undefined;
+    this.#end = -1;
   }
 }
 

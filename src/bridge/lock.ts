@@ -134,6 +134,7 @@ export function tryAcquireFileLock(path: string, options: FileLockOptions = {}):
     if (!tryCreate(path, body)) return undefined;
   }
   let timer: NodeJS.Timeout | undefined;
+  const acquiredAt = Date.now();
   return {
     path,
     keepAlive() {
@@ -150,6 +151,16 @@ export function tryAcquireFileLock(path: string, options: FileLockOptions = {}):
     },
     release() {
       if (timer) clearInterval(timer);
+      // A lock held for less than half the stale window cannot have been broken as stale:
+      // skip the read-back (appends hold it for microseconds).
+      if (timer === undefined && Date.now() - acquiredAt < staleMs / 2) {
+        try {
+          unlinkSync(path);
+        } catch {
+          /* already gone */
+        }
+        return;
+      }
       const current = readBody(path);
       if (current?.nonce !== body.nonce) {
         logger.error({ lock: path }, 'bridge lock was taken from us as stale before we released it');

@@ -1,0 +1,9 @@
+/** `npm run bench`: every benchmark with its defaults, one after another. */
+import { appendThroughput } from './append-throughput.ts';
+import { deliveryLatency } from './delivery-latency.ts';
+import { scanCost } from './scan-cost.ts';
+
+console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
+await deliveryLatency();
+await scanCost();
+await appendThroughput();
