@@ -84,7 +84,14 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
         handler,
       );
       subscriptions.add(sub);
-      return sub;
+      return {
+        ready: sub.ready,
+        cursor: () => sub.cursor(),
+        close: async () => {
+          subscriptions.delete(sub);
+          await sub.close();
+        },
+      };
     },
 
     async rotate(opts?: RotateOptions) {

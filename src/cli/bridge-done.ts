@@ -12,9 +12,9 @@ Options:
 ${CONFIG_HELP}`,
   positionals: true,
   options: { ...CONFIG_OPTION },
-  async run(_values, positionals, io) {
+  async run(values, positionals, io) {
     if (positionals.length === 0) throw new AgentnetError('USAGE', 'give the id of the message to mark done (see: agentnet bridge ls)');
-    const { bridge } = await openConfiguredBridge(_values, io);
+    const { bridge } = await openConfiguredBridge(values, io);
     try {
       for (const id of positionals) {
         const before = await bridge.get(id);
