@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   'BRIDGE_LOCK_TIMEOUT',
   'BRIDGE_CLOSED',
   'BRIDGE_BACKEND_UNKNOWN',
+  'AGENT_UNKNOWN',
+  'HEALTH_PORT_IN_USE',
+  'MODEL_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

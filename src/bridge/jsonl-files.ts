@@ -1,5 +1,7 @@
 /** Where the jsonl backend keeps its files, all beside the bridge file. */
+import { openSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { errnoCode } from '../errors.ts';
 
 export interface JsonlFiles {
   /** The live bridge, e.g. `messages.jsonl`. */
@@ -47,4 +49,14 @@ export interface RotationMarker {
 /** A file's identity (`dev:ino`), stable across renames; from bigint stats so 64-bit inodes survive. */
 export function fileIdentity(st: { dev: bigint; ino: bigint }): string {
   return `${st.dev}:${st.ino}`;
+}
+
+/** Opens a file for reading, or returns undefined if it does not exist (yet). */
+export function openIfExists(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
 }

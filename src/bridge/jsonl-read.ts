@@ -1,9 +1,9 @@
 /** Whole-file reads for the jsonl backend: the latest state of each message, live or archived. */
-import { closeSync, openSync, readdirSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import type { JsonlFiles } from './jsonl-files.ts';
+import { openIfExists, type JsonlFiles } from './jsonl-files.ts';
 import { readLines } from './jsonl-lines.ts';
 import { parseLine, type BridgeMessage } from './message.ts';
 
@@ -32,13 +32,8 @@ export function scanFile(fd: number, name: string, logger: Logger, h: ScanHandle
 
 /** Scans a file by path; a missing file is an empty one. */
 export function scanPath(path: string, logger: Logger, h: ScanHandlers): boolean {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
+  const fd = openIfExists(path);
+  if (fd === undefined) return false;
   try {
     scanFile(fd, path, logger, h);
   } finally {

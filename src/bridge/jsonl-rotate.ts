@@ -23,7 +23,7 @@ import {
 import { errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RotateOptions, RotateResult } from './bridge.ts';
-import { fileIdentity, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { fileIdentity, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { readLines } from './jsonl-lines.ts';
 import { scanFile } from './jsonl-read.ts';
 import { parseLine } from './message.ts';
@@ -92,12 +92,8 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
   lock.keepAlive();
   let fd: number | undefined;
   try {
-    try {
-      fd = openSync(files.live, 'r');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return result;
-      throw err;
-    }
+    fd = openIfExists(files.live);
+    if (fd === undefined) return result;
     const oldStat = fstatSync(fd, { bigint: true });
     const size = Number(oldStat.size);
 

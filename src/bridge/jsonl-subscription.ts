@@ -4,14 +4,14 @@
  * notifications never come, on a poll; then reads from its cursor (file identity + byte
  * offset), so noticing a new message costs the same however long the file is.
  */
-import { closeSync, fstatSync, openSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './bridge.ts';
 import type { FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
-import { fileIdentity, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { fileIdentity, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { endPosition, readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
 import { parseLine } from './message.ts';
 
@@ -124,13 +124,8 @@ export class JsonlSubscription implements Subscription {
   }
 
   #open(path: string, pos: FilePosition): boolean {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return false;
-      throw err;
-    }
+    const fd = openIfExists(path);
+    if (fd === undefined) return false;
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = fd;
     this.#file = fileIdentity(fstatSync(fd, { bigint: true }));

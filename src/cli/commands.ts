@@ -8,10 +8,21 @@ import { bridgeTailCommand } from './bridge-tail.ts';
 import type { Command } from './command.ts';
 import { configCheckCommand } from './config-check.ts';
 import { initCommand } from './init.ts';
+import { runCommand } from './agent-run.ts';
+import { logsCommand } from './logs.ts';
+import { pauseCommand, resumeCommand } from './pause.ts';
+import { statusCommand } from './status.ts';
+import { upCommand } from './up.ts';
 
 export const COMMANDS: Command[] = [
   initCommand,
   configCheckCommand,
+  upCommand,
+  runCommand,
+  statusCommand,
+  pauseCommand,
+  resumeCommand,
+  logsCommand,
   bridgeSendCommand,
   bridgeLsCommand,
   bridgeTailCommand,

@@ -4,6 +4,6 @@ export { CONFIG_FILE_NAME, findConfigFile, loadConfig, parseConfig } from './loa
 export type { Config, LoadedConfig, LoadOptions, ResolvedAgent } from './load.ts';
 export { ConfigError } from './errors.ts';
 export type { ConfigProblem } from './errors.ts';
-export { maskSecrets, MASK } from './mask.ts';
+export { collectSecrets, maskSecrets, MASK } from './mask.ts';
 export { initNetwork, seedConfigYaml } from './init.ts';
 export { renderPrompt, PROMPTS } from './prompts.ts';

@@ -17,3 +17,14 @@ export function maskSecrets(value: unknown, secretPaths: ReadonlySet<string>, pa
   }
   return value;
 }
+
+/** The secret values in a config (from the environment, or under secret-named keys), for log redaction. */
+export function collectSecrets(value: unknown, secretPaths: ReadonlySet<string>, path: string[] = [], out: string[] = []): string[] {
+  const key = path[path.length - 1] ?? '';
+  if (typeof value === 'string') {
+    if (value !== '' && (secretPaths.has(path.join('.')) || SECRET_KEY.test(key))) out.push(value);
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) collectSecrets(v, secretPaths, [...path, k], out);
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+/**
+ * An agent's health endpoint: `GET /health` (the seed's fields first, then agent, role, paused)
+ * and `GET /metrics` in Prometheus text format. Bound to 127.0.0.1 unless configured.
+ */
+import { createServer, type Server } from 'node:http';
+import { AgentnetError, errnoCode } from '../errors.ts';
+import type { AgentStats } from './stats.ts';
+
+export type HealthStatus = 'ok' | 'paused' | 'degraded';
+
+export interface HealthReport {
+  status: HealthStatus;
+  uptime: number;
+  lastActivity: string | null;
+  messagesProcessed: number;
+  agent: string;
+  role: string;
+  paused: boolean;
+  pid: number;
+  /** Why the agent is degraded, when it is. */
+  problems?: string[];
+}
+
+export interface HealthServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startHealthServer(options: {
+  host: string;
+  port: number;
+  report: () => HealthReport;
+  stats: AgentStats;
+}): Promise<HealthServer> {
+  let metrics: ((stats: AgentStats) => Promise<{ contentType: string; body: string }>) | undefined;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET' }).end();
+    } else if (path === '/health') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(options.report()));
+    } else if (path === '/metrics') {
+      // prom-client is loaded on the first scrape, so an agent nobody scrapes never pays for it.
+      void (async () => {
+        metrics ??= (await import('./metrics.ts')).renderMetrics;
+        const { contentType, body } = await metrics(options.stats);
+        res.writeHead(200, { 'content-type': contentType }).end(body);
+      })().catch((err: Error) => res.writeHead(500).end(err.message));
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /health or /metrics\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => {
+      if (errnoCode(err) === 'EADDRINUSE') {
+        reject(new AgentnetError('HEALTH_PORT_IN_USE', `health port ${options.host}:${options.port} is in use: is this agent already running? Otherwise give it another health.port.`, { cause: err }));
+      } else reject(err);
+    });
+    server.listen(options.port, options.host, () => resolve());
+  });
+  server.unref();
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

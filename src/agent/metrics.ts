@@ -1,0 +1,35 @@
+/** Prometheus metrics for one agent, built with prom-client from the agent's own counters. */
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { AgentStats } from './stats.ts';
+
+let registry: Registry | undefined;
+
+function build(stats: AgentStats): Registry {
+  const r = new Registry();
+  r.setDefaultLabels({ agent: stats.agent, role: stats.role });
+  collectDefaultMetrics({ register: r, prefix: 'agentnet_process_' });
+  const counterFrom = (name: string, help: string, labelNames: string[], read: () => Record<string, number>, label: string) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, v] of Object.entries(read())) if (v > 0) this.inc({ [label]: k }, v);
+      },
+    });
+  counterFrom('agentnet_messages_processed_total', 'Bridge messages handled, by type.', ['type'], () => stats.processed, 'type');
+  counterFrom('agentnet_model_calls_total', 'Model calls, by outcome.', ['outcome'], () => stats.modelCalls, 'outcome');
+  counterFrom('agentnet_model_tokens_total', 'Model tokens, by direction.', ['direction'], () => stats.tokens, 'direction');
+  counterFrom('agentnet_errors_total', 'Errors, by kind.', ['kind'], () => stats.errors, 'kind');
+  new Gauge({ name: 'agentnet_bridge_lag_seconds', help: 'Age of the last bridge message when this agent took it.', registers: [r], collect() { this.set(stats.bridgeLagSeconds); } });
+  new Gauge({ name: 'agentnet_paused', help: '1 while the network is paused.', registers: [r], collect() { this.set(stats.paused ? 1 : 0); } });
+  new Gauge({ name: 'agentnet_last_activity_timestamp_seconds', help: 'When this agent last handled something.', registers: [r], collect() { this.set((stats.lastActivity ?? 0) / 1000); } });
+  return r;
+}
+
+export async function renderMetrics(stats: AgentStats): Promise<{ contentType: string; body: string }> {
+  registry ??= build(stats);
+  return { contentType: registry.contentType, body: await registry.metrics() };
+}

@@ -1,0 +1,33 @@
+import { collectSecrets, findConfigFile, loadConfig } from '../config/index.ts';
+import { AgentnetError } from '../errors.ts';
+import { startAgent } from '../agent/runtime.ts';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run one agent in this process (what `up` and systemd start)',
+  usage: 'agentnet run AGENT [-c FILE] [--quiet]',
+  help: `Runs the agent until SIGTERM or Ctrl-C: it takes the bridge messages addressed to it (from
+where it stopped last time), hands each to its role, marks it done, and serves
+GET /health and GET /metrics on its health port. Logs go, as JSON lines, to
+<stateDir>/logs/AGENT.log and to stdout. Waits while the network is paused. On stop it
+finishes the message in hand (up to 10 s) or leaves it for the next start, then exits 0.
+
+Options:
+${CONFIG_HELP}
+  --quiet             log to the file only, not stdout`,
+  positionals: true,
+  options: { ...CONFIG_OPTION, quiet: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const name = positionals[0];
+    if (!name || positionals.length > 1) throw new AgentnetError('USAGE', 'give exactly one agent name: agentnet run AGENT');
+    // Only this agent's ${VAR}s must be set here: the others may run on other machines.
+    const { config, secretPaths } = loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [name] });
+    const running = await startAgent({ config, agent: name, secrets: collectSecrets(config, secretPaths), stdout: values.quiet !== true });
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    await running.stop();
+  },
+};

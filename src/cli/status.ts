@@ -1,0 +1,25 @@
+import { collectStatus, formatStatusTable } from '../ops/status.ts';
+import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: "every agent's health, pending bridge messages and paused state",
+  usage: 'agentnet status [--json]',
+  help: `Asks every configured agent's /health, counts pending bridge messages per addressee and
+reads PAUSE. Exits 0 when every agent answers, 1 when any is down.
+
+Options:
+  --json              print JSON
+${CONFIG_HELP}`,
+  options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
+  async run(values, _p, io) {
+    const { bridge, loaded } = await openConfiguredBridge(values, io);
+    try {
+      const status = await collectStatus(loaded.config, bridge);
+      io.out(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatusTable(status));
+      return status.agents.some((a) => a.state === 'down') ? 1 : 0;
+    } finally {
+      await bridge.close();
+    }
+  },
+};

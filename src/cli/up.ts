@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import { relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { agentLogFile } from '../agent/runtime.ts';
+import { CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
+import { AgentnetError, isAgentnetError } from '../errors.ts';
+import { healthUrl } from '../ops/status.ts';
+import { Supervisor } from '../ops/supervisor.ts';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+
+async function waitHealthy(url: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(500) })).ok) return true;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+export const upCommand: Command = {
+  name: 'up',
+  summary: 'start every agent of this host and keep them running',
+  usage: 'agentnet up [AGENT...] [--restart-sec N] [-c FILE]',
+  help: `Starts each agent configured for this machine (agents without "host", or with this
+hostname) as its own process and restarts one that dies: after 10 s (the seed's RestartSec),
+doubling on repeated crashes, back to 10 s after a healthy minute. Prints where each agent's
+health endpoint and log are. Ctrl-C or SIGTERM stops them all gracefully.
+With no agentnet.yaml here it first writes the seed's network (as agentnet init does).
+
+Options:
+  --restart-sec N     delay before restarting a crashed agent (default 10)
+${CONFIG_HELP}`,
+  positionals: true,
+  options: { ...CONFIG_OPTION, 'restart-sec': { type: 'string' } },
+  async run(values, positionals, io) {
+    let file: string;
+    try {
+      file = findConfigFile(values.config as string | undefined, io.env, io.cwd);
+    } catch (err) {
+      if (!isAgentnetError(err, 'CONFIG_NOT_FOUND') || values.config || io.env.AGENTNET_CONFIG) throw err;
+      initNetwork(io.cwd);
+      io.out(`no ${CONFIG_FILE_NAME} here: wrote the seed network (claude, kami, kaylee on the offline model) and prompts/\n`);
+      file = findConfigFile(undefined, io.env, io.cwd);
+    }
+    const restartSec = values['restart-sec'] === undefined ? 10 : Number(values['restart-sec']);
+    if (!Number.isFinite(restartSec) || restartSec < 0) throw new AgentnetError('USAGE', '--restart-sec: expected a number of seconds');
+    const here = hostname();
+    const probe = loadConfig(file, { env: io.env, agents: [] }).config;
+    const mine = Object.values(probe.agents).filter((a) => a.host === undefined || a.host === here).map((a) => a.name);
+    const unknown = positionals.filter((p) => !probe.agents[p]);
+    if (unknown.length) throw new AgentnetError('AGENT_UNKNOWN', `no agent ${unknown.join(', ')} in ${file}`);
+    const agents = positionals.length ? positionals : mine;
+    if (agents.length === 0) throw new AgentnetError('USAGE', `no agent in ${file} runs on this host (${here}); set "host" or name agents: agentnet up AGENT`);
+    // Validate now what the agents will need, so a missing secret is reported once, here.
+    const { config } = loadConfig(file, { env: io.env, agents });
+
+    const supervisor = new Supervisor({ configFile: file, agents, restartSec, say: (line) => io.out(`${new Date().toISOString()} ${line}\n`) });
+    supervisor.start();
+    io.out(`agentnet up: network ${config.network}, ${agents.length} agents (config ${relative(io.cwd, file) || file})\n`);
+    await Promise.all(
+      agents.map(async (name) => {
+        const a = config.agents[name]!;
+        const url = healthUrl(a.health.host, a.health.port);
+        const ok = await waitHealthy(url, 10_000);
+        io.out(`  ${name.padEnd(12)} ${a.role.padEnd(13)} ${ok ? 'up  ' : 'DOWN'} ${url}  log ${relative(io.cwd, agentLogFile(config, name))}\n`);
+      }),
+    );
+    io.out(`agentnet status for a table; agentnet logs -f to follow; Ctrl-C to stop\n`);
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    io.out('stopping agents...\n');
+    await supervisor.stop();
+    io.out('stopped\n');
+  },
+};

@@ -1,0 +1,40 @@
+/** The one small model interface every provider implements (anthropic, openai, claude-code, offline). */
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+export type ChatMessage =
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ToolCall[] }
+  | { role: 'tool'; toolCallId: string; content: string; isError?: boolean };
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the input object. */
+  inputSchema: Record<string, unknown>;
+}
+
+export interface ModelRequest {
+  system: string;
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  signal?: AbortSignal;
+}
+
+export interface ModelResponse {
+  text: string;
+  toolCalls: ToolCall[];
+  usage: { inputTokens: number; outputTokens: number };
+}
+
+export interface Model {
+  /** `offline`, `anthropic:claude-sonnet-4-5`, ... */
+  readonly id: string;
+  /** False for the offline policy: callers say so to the owner. */
+  readonly isLanguageModel: boolean;
+  complete(request: ModelRequest): Promise<ModelResponse>;
+}

@@ -1,0 +1,22 @@
+/** Maps a config's model provider to its factory; providers with SDKs load lazily. */
+import type { ModelConfig } from '../config/index.ts';
+import { AgentnetError } from '../errors.ts';
+import type { Model } from './model.ts';
+import { createOfflineModel } from './offline.ts';
+
+export interface ModelDeps {
+  agent: string;
+  networkStatus: () => Promise<string>;
+}
+
+export async function createModel(config: ModelConfig, deps: ModelDeps): Promise<Model> {
+  switch (config.provider) {
+    case 'offline':
+      return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus });
+    default:
+      throw new AgentnetError(
+        'MODEL_UNAVAILABLE',
+        `agent ${deps.agent}: the "${config.provider}" model provider is not in this version of agentnet yet; use model: offline`,
+      );
+  }
+}

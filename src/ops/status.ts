@@ -1,0 +1,99 @@
+/** The network's state: every agent's /health, pending bridge messages per agent, PAUSE. */
+import type { Bridge } from '../bridge/index.ts';
+import type { Config } from '../config/index.ts';
+import { readPause, type PauseState } from '../agent/pause.ts';
+import type { HealthReport } from '../agent/health.ts';
+import { recipientOf } from '../roles/routing.ts';
+
+export interface AgentStatus {
+  agent: string;
+  role: string;
+  url: string;
+  /** `down` when /health did not answer. */
+  state: 'ok' | 'paused' | 'degraded' | 'down';
+  health?: HealthReport;
+  error?: string;
+  pending: number;
+}
+
+export interface NetworkStatus {
+  network: string;
+  pause: PauseState;
+  agents: AgentStatus[];
+  pending: number;
+}
+
+export function healthUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}/health`;
+}
+
+async function probe(url: string, timeoutMs: number): Promise<{ health?: HealthReport; error?: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return { error: `HTTP ${res.status}` };
+    return { health: (await res.json()) as HealthReport };
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause;
+    return { error: cause?.code === 'ECONNREFUSED' ? 'not running' : (err as Error).name === 'TimeoutError' ? 'no answer' : (err as Error).message };
+  }
+}
+
+export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number } = {}): Promise<NetworkStatus> {
+  const pendingBy = new Map<string, number>();
+  let pending = 0;
+  for (const m of await bridge.list({ status: 'pending' })) {
+    pending++;
+    const to = recipientOf(m, config) ?? '';
+    pendingBy.set(to, (pendingBy.get(to) ?? 0) + 1);
+  }
+  const agents = await Promise.all(
+    Object.values(config.agents).map(async (a): Promise<AgentStatus> => {
+      const url = healthUrl(a.health.host, a.health.port);
+      const { health, error } = await probe(url, options.timeoutMs ?? 1500);
+      return {
+        agent: a.name,
+        role: a.role,
+        url,
+        state: health ? health.status : 'down',
+        ...(health ? { health } : {}),
+        ...(error ? { error } : {}),
+        pending: pendingBy.get(a.name) ?? 0,
+      };
+    }),
+  );
+  return { network: config.network, pause: readPause(config.stateDir), agents, pending };
+}
+
+const age = (iso: string | null | undefined) => {
+  if (!iso) return '-';
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  return s < 90 ? `${s}s ago` : s < 5400 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+};
+
+const uptime = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
+
+export function formatStatusTable(s: NetworkStatus): string {
+  const head = `network ${s.network}: ${s.pause.paused ? `PAUSED${s.pause.reason ? ` (${s.pause.reason})` : ''} since ${s.pause.since ?? '?'}` : 'running'}, ${s.pending} pending bridge messages\n\n`;
+  const rows = [['AGENT', 'ROLE', 'STATE', 'UPTIME', 'LAST ACTIVITY', 'PROCESSED', 'PENDING', 'HEALTH']];
+  for (const a of s.agents) {
+    rows.push([
+      a.agent,
+      a.role,
+      a.state + (a.error ? ` (${a.error})` : ''),
+      a.health ? uptime(a.health.uptime) : '-',
+      age(a.health?.lastActivity),
+      a.health ? String(a.health.messagesProcessed) : '-',
+      String(a.pending),
+      a.url,
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return head + rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+/** A few short lines, for a chat reply. */
+export function formatStatusShort(s: NetworkStatus): string {
+  const lines = s.agents.map((a) => `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${a.state}${a.pending ? `, ${a.pending} pending` : ''}`);
+  return [`${s.network}: ${s.pause.paused ? 'PAUSED' : 'running'}`, ...lines].join('\n');
+}
