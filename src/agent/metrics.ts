@@ -7,7 +7,7 @@ let registry: Registry | undefined;
 function build(stats: AgentStats): Registry {
   const r = new Registry();
   r.setDefaultLabels({ agent: stats.agent, role: stats.role });
-  collectDefaultMetrics({ register: r, prefix: 'agentnet_process_' });
+  collectDefaultMetrics({ register: r, prefix: 'agentnet_' });
   const counterFrom = (name: string, help: string, labelNames: string[], read: () => Record<string, number>, label: string) =>
     new Counter({
       name,

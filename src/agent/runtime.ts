@@ -11,6 +11,7 @@ import { openBridge, type BridgeMessage } from '../bridge/index.ts';
 import { renderPrompt, type Config } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createAgentLogger } from '../log/agent-logger.ts';
+import type { Model } from '../models/model.ts';
 import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
@@ -30,6 +31,8 @@ export interface StartAgentOptions {
   maxAttempts?: number;
   /** How long stop() waits for the message in hand (default 10 s). */
   graceMs?: number;
+  /** Use this model instead of the configured one (tests). */
+  model?: Model;
 }
 
 export interface RunningAgent {
@@ -51,25 +54,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const stats = createStats(name, agent.role);
   const logFile = agentLogFile(config, name);
   const logger = createAgentLogger({ agent: name, file: logFile, secrets: options.secrets ?? [], stdout: options.stdout ?? true });
-  const pause = new PauseWatch(config.stateDir, (s) => {
-    stats.paused = s.paused;
-    logger.info(s.paused ? { reason: s.reason, by: s.by } : {}, s.paused ? 'paused' : 'resumed');
-  });
-  stats.paused = pause.state.paused;
-  const b = config.bridge;
-  const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: b.watch, pollIntervalMs: b.pollIntervalMs }, logger);
-  let prompt: string;
-  if (existsSync(agent.prompt)) prompt = readFileSync(agent.prompt, 'utf8');
-  else {
-    prompt = renderPrompt(agent.role, name);
-    logger.warn({ prompt: agent.prompt }, 'prompt file not found; using the default prompt for the role');
-  }
-  const model = await createModel(agent.model, {
-    agent: name,
-    networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
-  });
-  const role = createRole({ agent, config, bridge, model, logger, prompt, stats });
-  const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
   const problems = new Set<string>();
   const report = (): HealthReport => ({
     status: stats.paused ? 'paused' : problems.size > 0 ? 'degraded' : 'ok',
@@ -82,83 +66,116 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     pid: process.pid,
     ...(problems.size ? { problems: [...problems] } : {}),
   });
+  // The health port first: a second copy of this agent fails here, before it touches anything.
   const health = await startHealthServer({ host: agent.health.host, port: agent.health.port, report, stats });
+  const cleanup: Array<() => unknown> = [() => health.close()];
+  const runWith = async (): Promise<RunningAgent> => {
+    const pause = new PauseWatch(config.stateDir, (s) => {
+      stats.paused = s.paused;
+      logger.info(s.paused ? { reason: s.reason, by: s.by } : {}, s.paused ? 'paused' : 'resumed');
+    });
+    cleanup.push(() => pause.close());
+    stats.paused = pause.state.paused;
+    const b = config.bridge;
+    const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: b.watch, pollIntervalMs: b.pollIntervalMs }, logger);
+    cleanup.push(() => bridge.close());
+    let prompt: string;
+    if (existsSync(agent.prompt)) prompt = readFileSync(agent.prompt, 'utf8');
+    else {
+      prompt = renderPrompt(agent.role, name);
+      logger.warn({ prompt: agent.prompt }, 'prompt file not found; using the default prompt for the role');
+    }
+    const model = options.model ?? await createModel(agent.model, {
+      agent: name,
+      networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
+    });
+    const role = createRole({ agent, config, bridge, model, logger, prompt, stats });
+    const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
 
-  const stopping = new AbortController();
-  let inFlight: Promise<void> | undefined;
+    const stopping = new AbortController();
+    let inFlight: Promise<void> | undefined;
 
-  const handleOnce = async (msg: BridgeMessage) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await role.handle(msg, stopping.signal);
-        problems.delete('handling');
-        return;
-      } catch (err) {
-        if (stopping.signal.aborted) throw err;
-        stats.errors.handling = (stats.errors.handling ?? 0) + 1;
-        problems.add('handling');
-        logger.warn({ id: msg.id, attempt, err }, 'handling failed');
-        if (attempt >= maxAttempts) {
-          // Never leave the sender waiting in silence.
-          await bridge.append({
-            from: name,
-            to: msg.from,
-            type: 'response',
-            replyTo: msg.id,
-            content: `${name} could not handle this after ${attempt} attempts: ${(err as Error).message}`,
-            metadata: { ...(msg.metadata?.whatsapp_sender ? { whatsapp_sender: msg.metadata.whatsapp_sender } : {}), failed: true },
-          });
+    const handleOnce = async (msg: BridgeMessage) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await role.handle(msg, stopping.signal);
+          problems.delete('handling');
           return;
+        } catch (err) {
+          if (stopping.signal.aborted) throw err;
+          stats.errors.handling = (stats.errors.handling ?? 0) + 1;
+          problems.add('handling');
+          logger.warn({ id: msg.id, attempt, err }, 'handling failed');
+          if (attempt >= maxAttempts) {
+            // Never leave the sender waiting in silence.
+            await bridge.append({
+              from: name,
+              to: msg.from,
+              type: 'response',
+              replyTo: msg.id,
+              content: `${name} could not handle this after ${attempt} attempts: ${(err as Error).message}`,
+              metadata: { ...(msg.metadata?.whatsapp_sender ? { whatsapp_sender: msg.metadata.whatsapp_sender } : {}), failed: true },
+            });
+            return;
+          }
+          await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
         }
-        await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
       }
-    }
-  };
+    };
 
-  const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, async (msg) => {
-    if (recipientOf(msg, config) !== name || processed.has(msg.id) || !role.accepts(msg)) return;
-    await pause.untilResumed(stopping.signal);
-    // Catching up on an old record: it may have been done since (by another tool or instance).
-    if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
-    stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
-    logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
-    inFlight = (async () => {
-      await handleOnce(msg);
-      await bridge.markDone(msg);
-      processed.add(msg.id);
-      stats.processed[msg.type] = (stats.processed[msg.type] ?? 0) + 1;
-      stats.lastActivity = Date.now();
-    })();
-    try {
-      await inFlight;
-    } finally {
-      inFlight = undefined;
-    }
-  });
-  await sub.ready;
-  logger.info({ health: health.url, role: agent.role, model: model.id, pid: process.pid }, 'started');
-
-  let stopped: Promise<void> | undefined;
-  return {
-    healthUrl: `${health.url}/health`,
-    logFile,
-    stop() {
-      stopped ??= (async () => {
-        logger.info({}, 'stopping');
-        await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
-        const current = inFlight;
-        if (current) {
-          const finished = await Promise.race([current.then(() => true, () => true), sleep(options.graceMs ?? 10_000).then(() => false)]);
-          if (!finished) logger.warn({}, 'message in hand not finished in time; released for redelivery');
-        }
-        stopping.abort(new AgentnetError('BRIDGE_CLOSED', 'agent stopping'));
-        pause.close();
-        await health.close();
-        await bridge.close();
-        logger.info({}, 'stopped');
-        logger.flush();
+    const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, async (msg) => {
+      if (recipientOf(msg, config) !== name || processed.has(msg.id) || !role.accepts(msg)) return;
+      await pause.untilResumed(stopping.signal);
+      // Catching up on an old record: it may have been done since (by another tool or instance).
+      if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
+      stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
+      logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
+      inFlight = (async () => {
+        await handleOnce(msg);
+        await bridge.markDone(msg);
+        processed.add(msg.id);
+        stats.processed[msg.type] = (stats.processed[msg.type] ?? 0) + 1;
+        stats.lastActivity = Date.now();
       })();
-      return stopped;
-    },
+      try {
+        await inFlight;
+      } finally {
+        inFlight = undefined;
+      }
+    });
+    await sub.ready;
+    logger.info({ health: health.url, role: agent.role, model: model.id, pid: process.pid }, 'started');
+
+    let stopped: Promise<void> | undefined;
+    return {
+      healthUrl: `${health.url}/health`,
+      logFile,
+      stop() {
+        stopped ??= (async () => {
+          logger.info({}, 'stopping');
+          await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
+          const current = inFlight;
+          if (current) {
+            const finished = await Promise.race([current.then(() => true, () => true), sleep(options.graceMs ?? 10_000).then(() => false)]);
+            if (!finished) logger.warn({}, 'message in hand not finished in time; released for redelivery');
+          }
+          stopping.abort(new AgentnetError('BRIDGE_CLOSED', 'agent stopping'));
+          pause.close();
+          await health.close();
+          await bridge.close();
+          logger.info({}, 'stopped');
+          logger.flush();
+        })();
+        return stopped;
+      },
+    };
   };
+
+  try {
+    return await runWith();
+  } catch (err) {
+    for (const undo of cleanup.reverse()) await undo();
+    logger.flush();
+    throw err;
+  }
 }

@@ -76,3 +76,34 @@ export function lines(child: ChildProcess): string[] {
   });
   return out;
 }
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A three-agent network config on free ports, written into `dir`. */
+export async function writeNetwork(dir: string): Promise<{ file: string; ports: Record<string, number> }> {
+  const { writeFileSync } = await import('node:fs');
+  const ports = { claude: await freePort(), kami: await freePort(), kaylee: await freePort() };
+  const file = join(dir, 'agentnet.yaml');
+  writeFileSync(
+    file,
+    `network: test
+bridge: { pollIntervalMs: 100 }
+agents:
+  claude: { role: orchestrator, health: { port: ${ports.claude} } }
+  kami: { role: relay, health: { port: ${ports.kami} } }
+  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
+`,
+  );
+  return { file, ports };
+}

@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
+import { loadConfig, type Config } from '../../src/config/index.ts';
+import { isAgentnetError } from '../../src/errors.ts';
+import { pauseNetwork, resumeNetwork } from '../../src/agent/pause.ts';
+import { startAgent, type RunningAgent } from '../../src/agent/runtime.ts';
+import type { Model } from '../../src/models/model.ts';
+import { tempDir, waitFor, writeNetwork } from '../helpers/util.ts';
+
+describe('agent runtime', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let config: Config;
+  let bridge: Bridge;
+  const running: RunningAgent[] = [];
+  const start = async (agent: string, extra: Partial<Parameters<typeof startAgent>[0]> = {}) => {
+    const a = await startAgent({ config, agent, stdout: false, ...extra });
+    running.push(a);
+    return a;
+  };
+  const responsesTo = async (id: string) => (await bridge.list({ type: 'response' })).filter((m) => m.replyTo === id);
+
+  beforeEach(async () => {
+    ({ dir, cleanup } = tempDir('agentnet-rt-'));
+    const { file } = await writeNetwork(dir);
+    config = loadConfig(file, { env: {} }).config;
+    bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
+  });
+  afterEach(async () => {
+    for (const a of running.splice(0)) await a.stop();
+    await bridge.close();
+    cleanup();
+  });
+
+  it('answers a request addressed to it and marks it done; /health has the seed fields first', async () => {
+    const claude = await start('claude');
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'deploy staging', metadata: { whatsapp_sender: '972500000000@c.us', priority: 'high' } });
+    await waitFor(async () => (await bridge.get(req.id))?.status === 'done', 'the request to be done');
+    const [res] = await responsesTo(req.id);
+    assert.ok(res);
+    assert.equal(res.from, 'claude');
+    assert.equal(res.to, 'kami');
+    assert.equal(res.metadata?.whatsapp_sender, '972500000000@c.us', 'the chat the answer goes back to');
+    assert.match(res.content, /deploy staging[\s\S]*not a language model/);
+    const health = (await (await fetch(claude.healthUrl)).json()) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(health).slice(0, 4), ['status', 'uptime', 'lastActivity', 'messagesProcessed']);
+    assert.equal(health.status, 'ok');
+    assert.equal(health.messagesProcessed, 1);
+    assert.equal(health.agent, 'claude');
+    assert.equal(health.role, 'orchestrator');
+    const metrics = await (await fetch(claude.healthUrl.replace('/health', '/metrics'))).text();
+    assert.match(metrics, /# TYPE agentnet_messages_processed_total counter/);
+    assert.match(metrics, /agentnet_messages_processed_total\{type="request",agent="claude",role="orchestrator"\} 1/);
+    assert.match(metrics, /agentnet_process_process_resident_memory_bytes|agentnet_process_resident_memory_bytes/);
+  });
+
+  it("answers 'status' from the real network state", async () => {
+    await start('claude');
+    await start('kaylee');
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'status' });
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the answer');
+    const [res] = await responsesTo(req.id);
+    assert.match(res!.content, /claude \(orchestrator\): ok/);
+    assert.match(res!.content, /kaylee \(autonomous\): ok/);
+    assert.match(res!.content, /kami \(relay\): down/, 'kami is not running');
+  });
+
+  it('routes a seed-style request without "to" to the orchestrator', async () => {
+    await start('claude');
+    await start('kaylee');
+    const req = await bridge.append({ from: 'kami', type: 'request', content: 'seed style' });
+    await waitFor(async () => (await bridge.get(req.id))?.status === 'done', 'the request to be done');
+    assert.deepEqual((await responsesTo(req.id)).map((m) => m.from), ['claude']);
+  });
+
+  it('never handles a message twice across restarts, even if its cursor is lost', async () => {
+    const first = await start('claude');
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'once' });
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the answer');
+    await first.stop();
+    rmSync(join(config.stateDir, '..', '.agentnet', 'bridge', 'cursors'), { recursive: true, force: true });
+    rmSync(join(config.bridge.path, '..', 'cursors'), { recursive: true, force: true });
+    // Re-open the old record as pending, as a crash between the reply and markDone would leave it.
+    await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'once', id: req.id, status: 'pending' });
+    await start('claude');
+    const next = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'after restart' });
+    await waitFor(async () => (await responsesTo(next.id)).length === 1, 'the next answer');
+    assert.equal((await responsesTo(req.id)).length, 1, 'no second reply');
+  });
+
+  it('takes nothing new while PAUSE exists and resumes when it goes', async () => {
+    const claude = await start('claude');
+    pauseNetwork(config.stateDir, { reason: 'test' });
+    await waitFor(async () => ((await (await fetch(claude.healthUrl)).json()) as { status: string }).status === 'paused', 'health to say paused');
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'while paused' });
+    await sleep(400);
+    assert.equal((await bridge.get(req.id))?.status, 'pending', 'not taken while paused');
+    resumeNetwork(config.stateDir);
+    await waitFor(async () => (await bridge.get(req.id))?.status === 'done', 'taken after resume');
+  });
+
+  it('retries a failing handler, then tells the sender instead of staying silent', async () => {
+    let calls = 0;
+    const broken: Model = {
+      id: 'broken',
+      isLanguageModel: true,
+      async complete() {
+        calls++;
+        throw new Error('model API returned 500');
+      },
+    };
+    const claude = await start('claude', { model: broken, maxAttempts: 2 });
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'x', metadata: { whatsapp_sender: 'chat-1' } });
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the failure notice');
+    const [notice] = await responsesTo(req.id);
+    assert.match(notice!.content, /could not handle this after 2 attempts: model API returned 500/);
+    assert.equal(notice!.metadata?.whatsapp_sender, 'chat-1');
+    assert.equal(calls, 2);
+    assert.equal((await bridge.get(req.id))?.status, 'done');
+    const health = (await (await fetch(claude.healthUrl)).json()) as Record<string, unknown>;
+    assert.equal(health.status, 'degraded');
+  });
+
+  it('refuses an unknown agent and a health port that is taken, with their codes', async () => {
+    await assert.rejects(startAgent({ config, agent: 'nobody', stdout: false }), (e) => isAgentnetError(e, 'AGENT_UNKNOWN'));
+    await start('kami');
+    await assert.rejects(startAgent({ config, agent: 'kami', stdout: false }), (e) => isAgentnetError(e, 'HEALTH_PORT_IN_USE') && /already running/.test(e.message));
+  });
+});
