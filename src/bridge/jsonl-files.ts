@@ -1,5 +1,5 @@
 /** Where the jsonl backend keeps its files, all beside the bridge file. */
-import { openSync } from 'node:fs';
+import { openSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../errors.ts';
 
@@ -9,9 +9,9 @@ export interface JsonlFiles {
   dir: string;
   /** Held for every append (microseconds) and for rotation. */
   lock: string;
-  /** Written by rotation before it swaps files: how readers map their position to the new file. */
+  /** Written by rotation before it swaps files: how readers map their position to the new file (the last few rotations). */
   marker: string;
-  /** A hard link to the file rotation replaced, so a reader that was stopped can drain it. */
+  /** A hard link to the file the last rotation replaced, so a reader that was stopped can drain it. */
   prev: string;
   /** Lines that were not valid BridgeMessages, moved out of the live file by rotation. */
   quarantine: string;
@@ -46,15 +46,46 @@ export interface RotationMarker {
   to: { file: string; resumeAt: number; resumeLine: number };
 }
 
-/** A file's identity (`dev:ino`), stable across renames; from bigint stats so 64-bit inodes survive. */
-export function fileIdentity(st: { dev: bigint; ino: bigint }): string {
-  return `${st.dev}:${st.ino}`;
+/**
+ * A file's identity (`dev:ino:birth`), stable across renames. The birth time tells a new file
+ * from an old one whose inode number it reused; bigint stats keep 64-bit inodes exact.
+ */
+export function fileIdentity(st: { dev: bigint; ino: bigint; birthtimeNs: bigint }): string {
+  return `${st.dev}:${st.ino}:${st.birthtimeNs}`;
 }
+
+/** Rotations kept in the marker file, oldest first: a reader several rotations behind follows them. */
+export const MARKER_HISTORY = 8;
 
 /** Opens a file for reading, or returns undefined if it does not exist (yet). */
 export function openIfExists(path: string): number | undefined {
   try {
     return openSync(path, 'r');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** The recorded rotations, oldest first. */
+export function readMarkers(files: JsonlFiles): RotationMarker[] {
+  try {
+    const parsed = JSON.parse(readFileSync(files.marker, 'utf8')) as RotationMarker | RotationMarker[];
+    return Array.isArray(parsed) ? parsed : [parsed];
+  } catch {
+    return [];
+  }
+}
+
+/** The rotation that replaced `file`, if it is still recorded. */
+export function markerFrom(files: JsonlFiles, file: string): RotationMarker | undefined {
+  return readMarkers(files).find((m) => m.from.file === file);
+}
+
+/** The identity of the file at `path` now, or undefined if there is none. */
+export function identityOf(path: string): string | undefined {
+  try {
+    return fileIdentity(statSync(path, { bigint: true }));
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;
     throw err;

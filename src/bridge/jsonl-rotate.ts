@@ -11,11 +11,13 @@
 import {
   closeSync,
   fstatSync,
+  ftruncateSync,
   fsyncSync,
   linkSync,
   openSync,
   readSync,
   renameSync,
+  rmSync,
   unlinkSync,
   writeFileSync,
   writeSync,
@@ -23,7 +25,7 @@ import {
 import { errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RotateOptions, RotateResult } from './bridge.ts';
-import { fileIdentity, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { fileIdentity, MARKER_HISTORY, openIfExists, readMarkers, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { readLines } from './jsonl-lines.ts';
 import { scanFile } from './jsonl-read.ts';
 import { parseLine } from './message.ts';
@@ -65,6 +67,24 @@ function openDurable(path: string, flags: string): BlockWriter {
   return new BlockWriter(openSync(path, flags, 0o644));
 }
 
+/**
+ * Opens an archive (or quarantine) file for appending, first cutting off a torn last line a
+ * crashed rotation left: those records are still in the live file, since the swap never happened.
+ */
+function openAppendable(path: string): BlockWriter {
+  const fd = openSync(path, 'a+', 0o644);
+  const size = fstatSync(fd).size;
+  if (size > 0) {
+    const chunk = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+    readSync(fd, chunk, 0, chunk.length, size - chunk.length);
+    if (chunk[chunk.length - 1] !== 0x0a) {
+      const nl = chunk.lastIndexOf(0x0a);
+      ftruncateSync(fd, nl === -1 ? size - chunk.length : size - chunk.length + nl + 1);
+    }
+  }
+  return new BlockWriter(fd);
+}
+
 function finish(w: BlockWriter): void {
   w.flush();
   fsyncSync(w.fd);
@@ -91,6 +111,8 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
   const lock = await acquireFileLock(files.lock, { timeoutMs: lockTimeoutMs, logger, purpose: 'rotate' });
   lock.keepAlive();
   let fd: number | undefined;
+  let tmp: string | undefined;
+  let swapped = false;
   try {
     fd = openIfExists(files.live);
     if (fd === undefined) return result;
@@ -103,6 +125,7 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     scanFile(fd, files.live, logger, {
       limit: size,
       onMessage: (m) => {
+        lock.touch();
         const s = seen.get(m.id);
         if (s) {
           s.lastTs = m.ts;
@@ -121,7 +144,7 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     if (archiveMonth.size === 0 && malformed === 0) return result;
 
     // Pass 2: route every line, byte for byte.
-    const tmp = `${files.live}.rotate-${process.pid}.tmp`;
+    tmp = `${files.live}.rotate-${process.pid}.tmp`;
     const kept = openDurable(tmp, 'w');
     const archives = new Map<string, { writer: BlockWriter; existing: Set<string> }>();
     let quarantine: BlockWriter | undefined;
@@ -129,12 +152,13 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     let end = 0;
     let keptLines = 0;
     for (const raw of readLines(fd, { offset: 0, line: 0 }, size)) {
+      lock.touch(); // the loop is synchronous: the keep-alive timer cannot fire in it
       endLine = raw.lineNo;
       end = raw.end;
       if (raw.text.trim() === '') continue;
       const parsed = parseLine(raw.text);
       if (!parsed.ok) {
-        quarantine ??= openDurable(files.quarantine, 'a');
+        quarantine ??= openAppendable(files.quarantine);
         quarantine.push(raw.text + '\n');
         result.quarantined++;
         continue;
@@ -159,7 +183,7 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
         } catch (err) {
           if (errnoCode(err) !== 'ENOENT') throw err;
         }
-        archive = { writer: openDurable(path, 'a'), existing };
+        archive = { writer: openAppendable(path), existing };
         archives.set(month, archive);
         result.archives.push(path);
       }
@@ -193,14 +217,17 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
     linkSync(files.live, files.prev);
-    writeFileSync(`${files.marker}.tmp`, JSON.stringify(marker) + '\n');
+    const history = [...readMarkers(files), marker].slice(-MARKER_HISTORY);
+    writeFileSync(`${files.marker}.tmp`, JSON.stringify(history) + '\n');
     renameSync(`${files.marker}.tmp`, files.marker);
     renameSync(tmp, files.live);
+    swapped = true;
     fsyncDir(files.dir);
     logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined }, 'bridge rotated');
     return result;
   } finally {
     if (fd !== undefined) closeSync(fd);
+    if (tmp && !swapped) rmSync(tmp, { force: true }); // a failed rotation leaves nothing behind
     lock.release();
   }
 }

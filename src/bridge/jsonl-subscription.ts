@@ -4,14 +4,14 @@
  * notifications never come, on a poll; then reads from its cursor (file identity + byte
  * offset), so noticing a new message costs the same however long the file is.
  */
-import { closeSync, fstatSync, readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './bridge.ts';
 import type { FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
-import { fileIdentity, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { fileIdentity, identityOf, markerFrom, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { endPosition, readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
 import { parseLine } from './message.ts';
 
@@ -32,26 +32,9 @@ export function encodeCursor(file: string, pos: FilePosition): Cursor {
 }
 
 export function decodeCursor(cursor: Cursor): { file: string; pos: FilePosition } {
-  const m = /^j1:(\d+:\d+):(\d+):(\d+)$/.exec(cursor);
-  if (!m) throw new AgentnetError('USAGE', `"${cursor}" is not a jsonl bridge cursor (expected j1:<dev>:<ino>:<offset>:<line>)`);
+  const m = /^j1:(\d+:\d+:\d+):(\d+):(\d+)$/.exec(cursor);
+  if (!m) throw new AgentnetError('USAGE', `"${cursor}" is not a jsonl bridge cursor (expected j1:<dev>:<ino>:<birth>:<offset>:<line>)`);
   return { file: m[1]!, pos: { offset: Number(m[2]), line: Number(m[3]) } };
-}
-
-function identityOf(path: string): string | undefined {
-  try {
-    return fileIdentity(statSync(path, { bigint: true }));
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-export function readMarker(files: JsonlFiles): RotationMarker | undefined {
-  try {
-    return JSON.parse(readFileSync(files.marker, 'utf8')) as RotationMarker;
-  } catch {
-    return undefined;
-  }
 }
 
 export class JsonlSubscription implements Subscription {
@@ -78,7 +61,8 @@ export class JsonlSubscription implements Subscription {
     this.#options = options;
     this.#handler = handler;
     this.#fileName = deps.files.live;
-    options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+    if (options.signal?.aborted) this.#closed = true;
+    else options.signal?.addEventListener('abort', () => void this.close(), { once: true });
     this.ready = this.#start();
     this.ready.catch(() => {}); // reported to whoever awaits ready
   }
@@ -93,16 +77,21 @@ export class JsonlSubscription implements Subscription {
     this.#watcher?.close();
     if (this.#timer) clearInterval(this.#timer);
     this.#save(true);
-    if (this.#fd !== undefined) closeSync(this.#fd);
-    this.#fd = undefined;
+    this.#closeFd();
   }
 
   async #start(): Promise<void> {
     await null; // let the caller attach to `ready` before any synchronous work
     const { consumer } = this.#options;
+    if (this.#closed) return;
     const saved = consumer ? this.#deps.cursors.load(consumer) : undefined;
     this.#position(saved ?? this.#options.from ?? 'end');
-    if (this.#closed) return;
+    if (this.#closed) {
+      this.#closeFd();
+      return;
+    }
+    // A new consumer records where it starts, so a crash in its first handler redelivers that record.
+    if (consumer && saved === undefined) this.#save(true);
     const { files, logger } = this.#deps;
     if (this.#deps.watch) {
       const names = new Set([basename(files.live), basename(files.marker)]);
@@ -123,7 +112,13 @@ export class JsonlSubscription implements Subscription {
     this.#wake();
   }
 
+  #closeFd(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
   #open(path: string, pos: FilePosition): boolean {
+    if (this.#closed) return false;
     const fd = openIfExists(path);
     if (fd === undefined) return false;
     if (this.#fd !== undefined) closeSync(this.#fd);
@@ -136,25 +131,32 @@ export class JsonlSubscription implements Subscription {
 
   #position(from: 'start' | 'end' | Cursor): void {
     const { files, logger } = this.#deps;
-    if (from === 'start' || from === 'end') {
-      if (this.#open(files.live, { offset: 0, line: 0 }) && from === 'end') {
-        this.#pos = endPosition(this.#fd!, fstatSync(this.#fd!).size);
-      }
+    if (!this.#open(files.live, { offset: 0, line: 0 })) {
+      // No bridge yet: create it, so the position has a file identity to be saved against.
+      closeSync(openSync(files.live, 'a'));
+      this.#open(files.live, { offset: 0, line: 0 });
+    }
+    if (from === 'start') return;
+    if (from === 'end') {
+      this.#pos = endPosition(this.#fd!, fstatSync(this.#fd!).size);
       return;
     }
     const { file, pos } = decodeCursor(from);
-    if (identityOf(files.live) === file) {
-      this.#open(files.live, pos);
+    // Open first, then compare: a rotation between a stat and an open cannot fool us.
+    if (this.#file === file) {
+      this.#pos = pos;
       return;
     }
-    const marker = readMarker(files);
-    if (marker?.from.file === file && identityOf(files.prev) === file && this.#open(files.prev, pos)) {
-      this.#draining = marker;
-      return;
+    const marker = markerFrom(files, file);
+    if (marker && this.#open(files.prev, pos)) {
+      if (this.#file === file) {
+        this.#draining = marker;
+        return;
+      }
     }
     logger.warn(
       { consumer: this.#options.consumer, cursor: from, file: files.live },
-      'saved cursor points into a bridge file that no longer exists (rotated twice, or replaced); replaying the live file from the start',
+      'saved cursor points into a bridge file that no longer exists (rotated repeatedly, or replaced); replaying the live file from the start',
     );
     this.#open(files.live, { offset: 0, line: 0 });
   }
@@ -187,6 +189,7 @@ export class JsonlSubscription implements Subscription {
       const marker = this.#draining;
       if (marker) {
         await this.#deliver(marker.from.end);
+        if (this.#closed) return;
         this.#draining = undefined;
         this.#switchTo(marker);
         continue;
@@ -196,8 +199,9 @@ export class JsonlSubscription implements Subscription {
       if (live !== this.#file) {
         // Rotation replaced our file; it is frozen now, so finish it, then map into the new one.
         await this.#deliver();
-        const rotation = readMarker(files);
-        if (rotation !== undefined && rotation.from.file === this.#file && rotation.to.file === live) this.#switchTo(rotation);
+        if (this.#closed) return;
+        const rotation = markerFrom(files, this.#file!);
+        if (rotation) this.#switchTo(rotation);
         else {
           logger.warn({ file: files.live }, 'bridge file was replaced without a rotation marker; reading the new file from the start');
           this.#open(files.live, { offset: 0, line: 0 });
@@ -214,15 +218,21 @@ export class JsonlSubscription implements Subscription {
     }
   }
 
+  /** Moves from a drained file to where its rotation put the rest: the live file, or `.prev` if it was rotated again. */
   #switchTo(marker: RotationMarker): void {
-    if (this.#pos.offset !== marker.from.end) {
-      this.#deps.logger.debug({ at: this.#pos.offset, end: marker.from.end }, 'rotated file ended in a torn line');
+    const { files, logger } = this.#deps;
+    if (this.#pos.offset !== marker.from.end) logger.debug({ at: this.#pos.offset, end: marker.from.end }, 'rotated file ended in a torn line');
+    const resume = { offset: marker.to.resumeAt, line: marker.to.resumeLine };
+    if (this.#open(files.live, resume) && this.#file === marker.to.file) return;
+    if (this.#open(files.prev, resume) && this.#file === marker.to.file) {
+      const next = markerFrom(files, marker.to.file);
+      if (next) {
+        this.#draining = next;
+        return;
+      }
     }
-    if (!this.#open(this.#deps.files.live, { offset: marker.to.resumeAt, line: marker.to.resumeLine })) {
-      this.#fd = undefined;
-    } else if (this.#file !== marker.to.file) {
-      this.#pos = { offset: 0, line: 0 };
-    }
+    logger.warn({ file: files.live }, 'bridge rotated more often than this reader could follow; reading the live file from the start');
+    if (!this.#open(files.live, { offset: 0, line: 0 })) this.#closeFd();
   }
 
   async #deliver(limit?: number): Promise<void> {

@@ -127,7 +127,6 @@ export class JsonlWriter {
     try {
       const written = writeSync(fd, buf);
       if (written !== buf.length) throw Object.assign(new Error(`short write: ${written} of ${buf.length} bytes`), { code: 'ENOSPC' });
-      if (this.#opts.fsync) fdatasyncSync(fd);
       this.#end = size + buf.length;
     } catch (err) {
       this.#end = -1;
@@ -138,6 +137,14 @@ export class JsonlWriter {
         /* the next append starts on a fresh line anyway */
       }
       throw writeError(this.#opts.files.live, err);
+    }
+    // The lines are whole and readers may have them already: a failed sync is reported, never undone.
+    if (this.#opts.fsync) {
+      try {
+        fdatasyncSync(fd);
+      } catch (err) {
+        throw writeError(this.#opts.files.live, err);
+      }
     }
   }
 

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions, Subscription } from './bridge.ts';
 import { assertConsumerName, FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
-import { jsonlFiles } from './jsonl-files.ts';
+import { identityOf, jsonlFiles } from './jsonl-files.ts';
 import { archivePaths, findLatest, latestStates } from './jsonl-read.ts';
 import { rotateJsonl } from './jsonl-rotate.ts';
 import { JsonlSubscription } from './jsonl-subscription.ts';
@@ -36,6 +36,15 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
   const subscriptions = new Set<Subscription>();
   let closed = false;
 
+  /** Runs a whole-file read again if a rotation swapped the files under it (archives are read first). */
+  const stable = <T>(read: () => T): T => {
+    for (let attempt = 0; ; attempt++) {
+      const before = identityOf(files.live);
+      const result = read();
+      if (identityOf(files.live) === before || attempt >= 3) return result;
+    }
+  };
+
   const assertOpen = () => {
     if (closed) throw new AgentnetError('BRIDGE_CLOSED', 'the bridge was closed; open a new one');
   };
@@ -55,18 +64,18 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
 
     async get(id: string) {
       assertOpen();
-      return findLatest(files, id, logger);
+      return stable(() => findLatest(files, id, logger));
     },
 
     async list(opts: ListOptions = {}) {
       assertOpen();
       const paths = opts.includeArchived ? [...archivePaths(files), files.live] : [files.live];
-      const all = [...latestStates(paths, logger).values()].filter((m) => matchesFilter(m, opts));
+      const all = [...stable(() => latestStates(paths, logger)).values()].filter((m) => matchesFilter(m, opts));
       return opts.limit !== undefined ? all.slice(Math.max(0, all.length - opts.limit)) : all;
     },
 
     async markDone(message: string | BridgeMessage) {
-      const current = typeof message === 'string' ? findLatest(files, message, logger) : message;
+      const current = typeof message === 'string' ? stable(() => findLatest(files, message, logger)) : message;
       if (!current) {
         throw new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${message as string}" (see: agentnet bridge ls)`);
       }

@@ -10,7 +10,7 @@
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { setImmediate as yieldToLoop, setTimeout as sleep } from 'node:timers/promises';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
@@ -27,6 +27,8 @@ export interface FileLockOptions {
 
 export interface FileLock {
   readonly path: string;
+  /** Refreshes the lock now; long synchronous work calls this, since timers cannot run meanwhile. */
+  touch(): void;
   /** Keeps the lock fresh during a long operation (rotation); stops on release. */
   keepAlive(): void;
   release(): void;
@@ -42,17 +44,33 @@ interface LockBody {
 
 const HOST = hostname();
 
+/**
+ * Creates the lock with its content in one step: the body goes to a private file that is then
+ * hard-linked into place (link fails if the lock exists), so nobody ever sees an empty lock.
+ */
 function tryCreate(path: string, body: LockBody, retry = true): boolean {
+  const tmp = `${path}.${body.nonce}`;
   try {
-    writeFileSync(path, JSON.stringify(body), { flag: 'wx', mode: 0o644 });
-    return true;
+    writeFileSync(tmp, JSON.stringify(body), { mode: 0o644 });
   } catch (err) {
-    if (errnoCode(err) === 'EEXIST') return false;
     if (errnoCode(err) === 'ENOENT' && retry) {
       mkdirSync(dirname(path), { recursive: true });
       return tryCreate(path, body, false);
     }
     throw new AgentnetError('BRIDGE_WRITE_FAILED', `cannot create lock file ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw new AgentnetError('BRIDGE_WRITE_FAILED', `cannot create lock file ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -90,29 +108,39 @@ function staleReason(path: string, staleMs: number): { reason: string; body: Loc
   return undefined;
 }
 
-/** Breaks a stale lock without ever removing a fresh one that replaced it meanwhile. */
-function breakStale(path: string, seen: LockBody | undefined, logger: Logger, reason: string): void {
-  const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
+/**
+ * Breaks a stale lock. Breakers take turns (an O_EXCL `.breaking` file), and the one whose turn
+ * it is checks that the lock is still the stale one it saw before removing it: while the stale
+ * file exists nobody else can take the lock, so that check cannot be outrun.
+ */
+function breakStale(path: string, seen: LockBody | undefined, staleMs: number, logger: Logger, reason: string): void {
+  const turn = `${path}.breaking`;
   try {
-    renameSync(path, aside);
-  } catch {
-    return; // someone else broke or released it
-  }
-  const moved = readBody(aside);
-  if (seen && moved && moved.nonce !== seen.nonce) {
-    // We moved a live lock that replaced the stale one after we looked: put it back.
+    writeFileSync(turn, String(process.pid), { flag: 'wx' });
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') return;
     try {
-      linkSync(aside, path);
+      // A breaker that died mid-turn: its turn ends after a few seconds.
+      if (Date.now() - statSync(turn).mtimeMs > 5_000) unlinkSync(turn);
     } catch {
-      /* a third process took the lock meanwhile; the live holder keeps running */
+      /* someone else cleaned it up */
     }
-  } else {
-    logger.warn({ lock: path, holder: seen ? `${seen.host}:${seen.pid}` : 'unknown', reason }, 'broke a stale bridge lock');
+    return;
   }
   try {
-    unlinkSync(aside);
+    const now = staleReason(path, staleMs);
+    const current = readBody(path);
+    if (!now || (seen && current?.nonce !== seen.nonce)) return; // released, or replaced by a live holder
+    unlinkSync(path);
+    logger.warn({ lock: path, holder: seen ? `${seen.host}:${seen.pid}` : 'unknown', reason }, 'broke a stale bridge lock');
   } catch {
-    /* already gone */
+    /* released meanwhile */
+  } finally {
+    try {
+      unlinkSync(turn);
+    } catch {
+      /* gone */
+    }
   }
 }
 
@@ -130,23 +158,29 @@ export function tryAcquireFileLock(path: string, options: FileLockOptions = {}):
   if (!tryCreate(path, body)) {
     const stale = staleReason(path, staleMs);
     if (!stale) return undefined;
-    breakStale(path, stale.body, logger, stale.reason);
+    breakStale(path, stale.body, staleMs, logger, stale.reason);
     if (!tryCreate(path, body)) return undefined;
   }
   let timer: NodeJS.Timeout | undefined;
   const acquiredAt = Date.now();
+  let touched = Date.now();
+  const touch = () => {
+    const now = new Date();
+    touched = now.getTime();
+    try {
+      utimesSync(path, now, now);
+    } catch {
+      /* release() will report a lost lock */
+    }
+  };
   return {
     path,
+    touch() {
+      if (Date.now() - touched > staleMs / 6) touch();
+    },
     keepAlive() {
       if (timer) return;
-      timer = setInterval(() => {
-        const now = new Date();
-        try {
-          utimesSync(path, now, now);
-        } catch {
-          /* release() will report a lost lock */
-        }
-      }, Math.max(50, Math.floor(staleMs / 3)));
+      timer = setInterval(touch, Math.max(50, Math.floor(staleMs / 3)));
       timer.unref();
     },
     release() {

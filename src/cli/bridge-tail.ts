@@ -32,11 +32,23 @@ ${CONFIG_HELP}`,
         for (const m of await bridge.list({ ...filter, limit: lines })) print(m);
         return;
       }
-      // Subscribe first, then print history, so nothing appended in between is missed.
-      const sub = bridge.subscribe({ filter, from: 'end', signal: io.signal }, print);
-      const backlog = lines > 0 ? await bridge.list({ ...filter, limit: lines }) : [];
-      for (const m of backlog) print(m);
+      // Subscribe and wait until it is positioned, then print history: nothing appended in
+      // between is missed, and a record in both is printed once.
+      const shown = new Set<string>();
+      const key = (m: Parameters<typeof formatMessage>[0]) => `${m.id}\u0000${m.status}\u0000${m.ts}`;
+      let live = false;
+      const early: Array<Parameters<typeof formatMessage>[0]> = [];
+      const sub = bridge.subscribe({ filter, from: 'end', signal: io.signal }, (m) => {
+        if (!live) early.push(m);
+        else if (!shown.has(key(m))) print(m);
+      });
       await sub.ready;
+      for (const m of lines > 0 ? await bridge.list({ ...filter, limit: lines }) : []) {
+        shown.add(key(m));
+        print(m);
+      }
+      for (const m of early) if (!shown.has(key(m))) print(m);
+      live = true;
       io.err(`following the ${bridge.backend} bridge; Ctrl-C to stop\n`); // stderr, so --json output stays clean
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) resolve();

@@ -150,10 +150,11 @@ describe('jsonl bridge file', () => {
   it('a subscriber started before the bridge file exists receives the first message', async () => {
     const t = setup();
     try {
+      assert.ok(!existsSync(t.path));
       const got: string[] = [];
       const sub = t.bridge.subscribe({ from: 'end' }, (m) => void got.push(m.id));
       await sub.ready;
-      assert.ok(!existsSync(t.path));
+      assert.equal(readFileSync(t.path, 'utf8'), '', 'created empty, so the position has a file to refer to');
       const m = await t.bridge.append({ from: 'kami', type: 'request', content: 'first ever' });
       await waitFor(() => got.includes(m.id), 'the first message');
     } finally {
@@ -200,6 +201,21 @@ describe('jsonl bridge file', () => {
       assert.equal(r.archived, 2);
       assert.deepEqual(fileLines(join(t.dir, 'messages-archive-2026-09.jsonl')), seedLines.slice(0, 2));
       assert.deepEqual(fileLines(t.path), seedLines.slice(2));
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('rotation after a crash left a torn archive line loses no record', async () => {
+    const t = setup();
+    try {
+      writeFileSync(t.path, SEED_FILE);
+      const seedLines = SEED_FILE.trim().split('\n');
+      // A rotation died while writing the archive: half a record, no newline. The live file still has both.
+      writeFileSync(join(t.dir, 'messages-archive-2026-09.jsonl'), seedLines[0]!.slice(0, 50));
+      await t.bridge.rotate({ olderThanDays: 30, now: new Date('2026-11-24T00:00:00Z') });
+      assert.deepEqual(fileLines(join(t.dir, 'messages-archive-2026-09.jsonl')), seedLines.slice(0, 2));
+      assert.equal((await t.bridge.get('kami-1788422400'))?.status, 'done');
     } finally {
       await t.cleanup();
     }

@@ -47,6 +47,21 @@ describe('bridge lock', () => {
     }
   });
 
+  it('lets exactly one of several processes through when they all find the same stale lock', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const counter = join(dir, 'counter');
+      writeFileSync(counter, '0');
+      const lock = join(dir, 'x.lock');
+      writeFileSync(lock, JSON.stringify({ pid: await deadPid(), host: hostname(), nonce: 'dead', purpose: 'append', at: new Date().toISOString() }));
+      const runs = Array.from({ length: 4 }, () => runNode([WORKER, lock, counter, '50']));
+      for (const r of await Promise.all(runs)) assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(counter, 'utf8'), '200', 'no two processes held it at once');
+    } finally {
+      cleanup();
+    }
+  });
+
   it('breaks a lock from another host once it is older than staleMs', async () => {
     const { dir, cleanup } = tempDir();
     try {

@@ -20,8 +20,8 @@ if (action === 'append') {
   await bridge.close();
   process.stdout.write('ok\n');
 } else if (action === 'consume') {
-  const { consumer, hangOn } = options as { consumer: string; hangOn?: string };
-  const sub = bridge.subscribe({ consumer, from: 'start' }, async (m) => {
+  const { consumer, hangOn, from } = options as { consumer: string; hangOn?: string; from?: 'start' | 'end' };
+  const sub = bridge.subscribe({ consumer, from: from ?? 'start' }, async (m) => {
     process.stdout.write(`got ${m.id} ${m.status}\n`);
     if (m.id === hangOn) await new Promise(() => {}); // crash here: the parent kills us
   });

@@ -192,6 +192,49 @@ export function describeBridge(c: BridgeCase): void {
       assert.deepEqual(col.got.map((m) => m.id), [ids[1], ids[2]]);
     });
 
+    it('a new consumer killed in its very first message gets that message again', async () => {
+      // No saved cursor and the default start (the end): the start itself must be remembered.
+      const child = spawnNode([WORKER, JSON.stringify(h.spec), 'consume', JSON.stringify({ consumer: 'fresh', hangOn: 'first-job', from: 'end' })]);
+      const out = lines(child);
+      await waitFor(() => out.includes('ready'), 'the child to subscribe');
+      await h.bridge.append({ from: 'kami', type: 'request', content: 'job', id: 'first-job' });
+      await waitFor(() => out.includes('got first-job pending'), 'the child to take it');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+      const col = collector();
+      const sub = track(h.bridge.subscribe({ consumer: 'fresh' }, col.handler));
+      await sub.ready;
+      await waitFor(() => col.got.length === 1, 'the job again');
+      assert.equal(col.got[0]!.id, 'first-job');
+    });
+
+    it('a reader busy through two rotations loses and duplicates nothing', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      const got: string[] = [];
+      const sub = track(
+        h.bridge.subscribe({ from: 'start' }, async (m) => {
+          got.push(`${m.content}:${m.status}`);
+          if (m.content === 'm1' && m.status === 'pending') await gate; // a long job
+        }),
+      );
+      await sub.ready;
+      const m1 = await h.bridge.append({ from: 'kami', type: 'request', content: 'm1' });
+      const m2 = await h.bridge.append({ from: 'kami', type: 'request', content: 'm2' });
+      await waitFor(() => got.length === 1, 'the reader to be busy with m1');
+      await h.bridge.markDone(m1);
+      await h.bridge.rotate({ olderThanDays: 1, now: new Date(Date.now() + 2 * DAY) });
+      const m3 = await h.bridge.append({ from: 'kami', type: 'request', content: 'm3' });
+      await h.bridge.markDone(m3);
+      await h.bridge.rotate({ olderThanDays: 1, now: new Date(Date.now() + 2 * DAY) });
+      await h.bridge.append({ from: 'kami', type: 'request', content: 'm4' });
+      release();
+      await waitFor(() => got.includes('m4:pending'), 'the reader to catch up');
+      await sleep(200);
+      assert.deepEqual(got, ['m1:pending', 'm2:pending', 'm1:done', 'm3:pending', 'm3:done', 'm4:pending']);
+      assert.ok(m2);
+    });
+
     it('delivers appends made by another process, in order', async () => {
       const col = collector();
       const sub = track(h.bridge.subscribe({ from: 'end' }, col.handler));
