@@ -4,7 +4,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   // Green API puts the instance token in the URL path: /waInstance<id>/<method>/<token>
   [/(\/waInstance\d+\/[A-Za-z]+\/)[^/?\s"']+/g, '$1***'],
   // Telegram bot tokens, in URLs (/bot<token>/) and alone
-  [/\b\d{6,12}:[A-Za-z0-9_-]{30,}\b/g, '***'],
+  [/(\/bot|\b)\d{6,12}:[A-Za-z0-9_-]{30,}/g, '$1***'],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
   // Anthropic / OpenAI style API keys
   [/\bsk-[A-Za-z0-9_-]{16,}\b/g, 'sk-***'],

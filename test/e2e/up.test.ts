@@ -1,0 +1,110 @@
+/** The whole network as a user starts it: `agentnet up` in an empty directory, real processes. */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { agentnet, BIN, freePort, lines, spawnNode, tempDir, waitFor } from '../helpers/util.ts';
+import type { ChildProcess } from 'node:child_process';
+
+type Health = { status: string; pid: number; paused: boolean };
+const health = async (port: number): Promise<Health | undefined> => {
+  try {
+    return (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as Health;
+  } catch {
+    return undefined;
+  }
+};
+
+describe('agentnet up (end to end)', () => {
+  let dir: string;
+  let cleanup: () => void;
+  let up: ChildProcess;
+  let out: string[];
+  const ports: Record<string, number> = {};
+  const run = (args: string[]) => agentnet(args, { cwd: dir });
+
+  before(async () => {
+    ({ dir, cleanup } = tempDir('agentnet-up-'));
+    // `up` writes the seed network itself; run `init` first only to move it to free ports.
+    assert.equal((await run(['init'])).code, 0);
+    let yaml = readFileSync(join(dir, 'agentnet.yaml'), 'utf8');
+    for (const [name, port] of [['claude', 7701], ['kami', 7702], ['kaylee', 7703]] as const) {
+      ports[name] = await freePort();
+      yaml = yaml.replace(`port: ${port}`, `port: ${ports[name]}`);
+    }
+    writeFileSync(join(dir, 'agentnet.yaml'), yaml);
+    up = spawnNode([BIN, 'up', '--restart-sec', '0.2'], { cwd: dir });
+    out = lines(up);
+    await waitFor(() => out.some((l) => l.startsWith('agentnet status for a table')), 'up to report its agents', 30_000);
+  });
+  after(async () => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+    cleanup();
+  });
+
+  it('brings up the three seed agents, healthy', async () => {
+    for (const name of ['claude', 'kami', 'kaylee']) assert.ok(out.some((l) => l.includes(name) && l.includes(' up ')), out.join('\n'));
+    const status = await run(['status', '--json']);
+    assert.equal(status.code, 0, status.stdout + status.stderr);
+    const s = JSON.parse(status.stdout);
+    assert.deepEqual(s.agents.map((a: { agent: string; state: string }) => [a.agent, a.state]), [['claude', 'ok'], ['kami', 'ok'], ['kaylee', 'ok']]);
+  });
+
+  it('answers a request sent to the orchestrator through the bridge', async () => {
+    const id = (await run(['bridge', 'send', '--to', 'claude', '--from', 'kami', 'status'])).stdout.trim();
+    let reply: { content: string; from: string } | undefined;
+    await waitFor(async () => {
+      const ls = await run(['bridge', 'ls', '--type', 'response', '--json']);
+      reply = ls.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).find((m) => m.replyTo === id);
+      return reply !== undefined;
+    }, 'the response');
+    assert.equal(reply!.from, 'claude');
+    assert.match(reply!.content, /kami \(relay\): ok/);
+    assert.match(reply!.content, /not a language model/);
+  });
+
+  it('pause stops all work and resume continues it', async () => {
+    assert.equal((await run(['pause', '--reason', 'e2e'])).code, 0);
+    await waitFor(async () => (await health(ports.kaylee!))?.status === 'paused', 'kaylee to report paused');
+    const id = (await run(['bridge', 'send', '--to', 'kaylee', 'work while paused'])).stdout.trim();
+    const table = await run(['status']);
+    assert.match(table.stdout, /PAUSED \(e2e\)/);
+    assert.match((await run(['bridge', 'ls', '--status', 'pending', '--json'])).stdout, new RegExp(id));
+    assert.equal((await run(['resume'])).code, 0);
+    await waitFor(async () => !(await run(['bridge', 'ls', '--status', 'pending', '--to', 'kaylee', '--json'])).stdout.includes(id), 'the request to be handled');
+  });
+
+  it('heals an agent killed with SIGKILL', async () => {
+    const before = (await health(ports.kami!))!.pid;
+    process.kill(before, 'SIGKILL');
+    await waitFor(async () => {
+      const h = await health(ports.kami!);
+      return h !== undefined && h.pid !== before;
+    }, 'kami to come back with a new pid');
+    assert.ok(out.some((l) => /kami killed by SIGKILL/.test(l)), out.join('\n'));
+  });
+
+  it('stops every agent gracefully on SIGINT and exits 0', async () => {
+    up.kill('SIGINT');
+    const code = await new Promise((r) => up.once('close', r));
+    assert.equal(code, 0);
+    for (const port of Object.values(ports)) assert.equal(await health(port), undefined, `port ${port} closed`);
+    const log = readFileSync(join(dir, '.agentnet', 'logs', 'claude.log'), 'utf8');
+    assert.match(log, /"event":"stopped"/);
+  });
+});
+
+describe('agentnet up with no config', () => {
+  it('writes the seed network first and says so', async () => {
+    const { dir, cleanup } = tempDir('agentnet-up0-');
+    try {
+      // Bad restart value: up writes the config, then refuses before starting anything.
+      const r = await agentnet(['up', '--restart-sec', 'soon'], { cwd: dir });
+      assert.equal(r.code, 2);
+      assert.match(r.stdout, /wrote the seed network/);
+      assert.ok(readFileSync(join(dir, 'agentnet.yaml'), 'utf8').includes('kaylee'));
+    } finally {
+      cleanup();
+    }
+  });
+});
