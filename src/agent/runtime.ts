@@ -16,6 +16,7 @@ import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
 import { startHealthServer, type HealthReport } from './health.ts';
+import { grantedTools } from './tools/index.ts';
 import { PauseWatch } from './pause.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, totalProcessed } from './stats.ts';
@@ -89,7 +90,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       agent: name,
       networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
     });
-    const role = createRole({ agent, config, bridge, model, logger, prompt, stats });
+    const tools = grantedTools(agent, config, bridge, logger);
+    const role = createRole({ agent, config, bridge, model, logger, prompt, stats, tools });
     const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
 
     const stopping = new AbortController();

@@ -41,7 +41,8 @@ const model = z
   });
 
 const tool = z.union([
-  z.enum(TOOL_NAMES),
+  // run_command and http_get need their allow-lists: only the object form grants them.
+  z.enum(['bridge_send', 'bridge_reply', 'memory_get', 'memory_set', 'task_enqueue']),
   z.strictObject({
     name: z.literal('run_command'),
     /** Allowed argv prefixes, e.g. [["git", "status"], ["systemctl", "status"]]. Run without a shell. */

@@ -13,6 +13,11 @@ export async function createModel(config: ModelConfig, deps: ModelDeps): Promise
   switch (config.provider) {
     case 'offline':
       return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus });
+    // SDKs load only for the agents that use them.
+    case 'anthropic':
+      return (await import('./anthropic.ts')).createAnthropicModel(config);
+    case 'openai':
+      return (await import('./openai.ts')).createOpenAIModel(config);
     default:
       throw new AgentnetError(
         'MODEL_UNAVAILABLE',

@@ -4,6 +4,7 @@
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
 import type { BridgeMessage } from '../bridge/index.ts';
+import { runToolLoop } from '../models/tool-loop.ts';
 import type { Role, RoleContext } from './role.ts';
 
 /** Wraps text that came from outside as data: a model must never take it as instructions. */
@@ -30,16 +31,27 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         ctx.logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'acknowledged');
         return;
       }
-      let reply;
+      let result;
       try {
-        reply = await ctx.model.complete({ system: ctx.prompt, messages: [{ role: 'user', content: untrusted(msg) }], signal });
-        ctx.stats.modelCalls.ok++;
+        result = await runToolLoop({
+          model: ctx.model,
+          system: ctx.prompt,
+          messages: [{ role: 'user', content: untrusted(msg) }],
+          tools: ctx.tools,
+          signal,
+          context: { message: msg },
+          onCall: (r) => {
+            ctx.stats.modelCalls.ok++;
+            ctx.stats.tokens.input += r.usage.inputTokens;
+            ctx.stats.tokens.output += r.usage.outputTokens;
+          },
+          onTool: (t) => ctx.logger.info({ id: msg.id, tool: t.name, ok: t.ok }, 'tool call'),
+        });
       } catch (err) {
         ctx.stats.modelCalls.error++;
         throw err;
       }
-      ctx.stats.tokens.input += reply.usage.inputTokens;
-      ctx.stats.tokens.output += reply.usage.outputTokens;
+      const reply = { text: result.text };
       const metadata: NonNullable<BridgeMessage['metadata']> = {};
       if (msg.metadata?.whatsapp_sender) metadata.whatsapp_sender = msg.metadata.whatsapp_sender;
       if (msg.metadata?.priority) metadata.priority = msg.metadata.priority;

@@ -4,6 +4,7 @@ import type { Config, ResolvedAgent } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Model } from '../models/model.ts';
 import type { AgentStats } from '../agent/stats.ts';
+import type { Tool } from '../agent/tools/tool.ts';
 
 export interface RoleContext {
   agent: ResolvedAgent;
@@ -14,6 +15,8 @@ export interface RoleContext {
   /** The agent's system prompt. */
   prompt: string;
   stats: AgentStats;
+  /** The tools the config grants this agent. */
+  tools: Tool[];
 }
 
 export interface Role {

@@ -1,0 +1,49 @@
+/** bridge_send and bridge_reply: the agent talks to other agents (and, through the relay, to the owner). */
+import { z } from 'zod';
+import type { Bridge } from '../../bridge/index.ts';
+import { defineTool, ToolRefusal, type Tool } from './tool.ts';
+
+export function bridgeSendTool(bridge: Bridge, self: string, agents: string[]): Tool {
+  return defineTool(
+    'bridge_send',
+    `Send a request or notification to another agent of the network (${agents.join(', ')}). Returns the message id.`,
+    z.object({
+      to: z.string().describe('the agent to send to'),
+      type: z.enum(['request', 'notification']).default('request'),
+      content: z.string().min(1),
+      priority: z.enum(['low', 'normal', 'high']).optional(),
+    }),
+    async (input) => {
+      if (!agents.includes(input.to)) throw new ToolRefusal(`no agent "${input.to}"; agents: ${agents.join(', ')}`);
+      const m = await bridge.append({
+        from: self,
+        to: input.to,
+        type: input.type,
+        content: input.content,
+        ...(input.priority ? { metadata: { priority: input.priority } } : {}),
+      });
+      return `sent ${m.id} to ${input.to}`;
+    },
+  );
+}
+
+export function bridgeReplyTool(bridge: Bridge, self: string): Tool {
+  return defineTool(
+    'bridge_reply',
+    'Reply to the message you are handling now, before your final answer (for example to acknowledge a long job). Your final answer is sent as a reply anyway.',
+    z.object({ content: z.string().min(1) }),
+    async (input, ctx) => {
+      const msg = ctx.message;
+      if (!msg) throw new ToolRefusal('there is no message to reply to');
+      const m = await bridge.append({
+        from: self,
+        to: msg.from,
+        type: 'response',
+        replyTo: msg.id,
+        content: input.content,
+        ...(msg.metadata?.whatsapp_sender ? { metadata: { whatsapp_sender: msg.metadata.whatsapp_sender } } : {}),
+      });
+      return `replied ${m.id}`;
+    },
+  );
+}

@@ -1,0 +1,56 @@
+/** An HTTP server that answers each request with the next scripted step, and records requests. */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+
+export type Step<Reply> =
+  | { reply: Reply }
+  | { error: number; headers?: Record<string, string>; body: unknown }
+  | { drop: true }
+  | { delayMs: number; then: Step<Reply> };
+
+export interface ScriptedServer<Reply> {
+  /** Base URL, e.g. http://127.0.0.1:4321 */
+  url: string;
+  requests: Array<{ path: string; headers: IncomingMessage['headers']; body: any }>;
+  script(...steps: Step<Reply>[]): void;
+  close(): Promise<void>;
+}
+
+export async function startScriptedServer<Reply>(route: string, render: (reply: Reply, body: any) => unknown): Promise<ScriptedServer<Reply>> {
+  const queue: Step<Reply>[] = [];
+  const requests: ScriptedServer<Reply>['requests'] = [];
+  const respond = async (step: Step<Reply> | undefined, body: any, res: ServerResponse) => {
+    if (!step) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'fake: no scripted step left' } }));
+    if ('delayMs' in step) {
+      await new Promise((r) => setTimeout(r, step.delayMs));
+      if (res.destroyed) return;
+      return respond(step.then, body, res);
+    }
+    if ('drop' in step) return void res.socket?.destroy();
+    if ('error' in step) return void res.writeHead(step.error, { 'content-type': 'application/json', ...step.headers }).end(JSON.stringify(step.body));
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(render(step.reply, body)));
+  };
+  const server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8').on('data', (d: string) => (text += d));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url?.split('?')[0] !== route) {
+        return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `fake: no route ${req.method} ${req.url}` } }));
+      }
+      const body = text ? JSON.parse(text) : undefined;
+      requests.push({ path: req.url, headers: req.headers, body });
+      void respond(queue.shift(), body, res);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    script: (...steps) => void queue.push(...steps),
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
