@@ -131,3 +131,55 @@ describe('agent runtime', () => {
     await assert.rejects(startAgent({ config, agent: 'kami', stdout: false }), (e) => isAgentnetError(e, 'HEALTH_PORT_IN_USE') && /already running/.test(e.message));
   });
 });
+
+describe('agent runtime with a real model provider (fake Anthropic server)', () => {
+  it('answers with the model and runs the tool calls it makes', async () => {
+    const { startFakeAnthropic } = await import('../fakes/fake-anthropic.ts');
+    const { writeFileSync } = await import('node:fs');
+    const fake = await startFakeAnthropic();
+    const { dir, cleanup } = tempDir('agentnet-rt-model-');
+    const { file, ports } = await writeNetwork(dir);
+    writeFileSync(
+      file,
+      `network: test
+bridge: { pollIntervalMs: 100 }
+agents:
+  claude:
+    role: orchestrator
+    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${KEY}", baseUrl: "${fake.url}" }
+    tools: [bridge_send, bridge_reply]
+    health: { port: ${ports.claude} }
+  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
+`,
+    );
+    const config = loadConfig(file, { env: { KEY: 'sk-ant-fake-key-0123456789' } }).config;
+    const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
+    fake.script(
+      { reply: { text: 'On it.', toolUses: [{ id: 'tu_1', name: 'bridge_send', input: { to: 'kaylee', content: 'deploy api to staging' } }] } },
+      { reply: { text: 'Asked kaylee to deploy; she will report back.' } },
+    );
+    const claude = await startAgent({ config, agent: 'claude', stdout: false, secrets: ['sk-ant-fake-key-0123456789'] });
+    try {
+      const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'please deploy the API to staging' });
+      await waitFor(async () => (await bridge.list({ type: 'response' })).some((m) => m.replyTo === req.id), 'the answer');
+      const reply = (await bridge.list({ type: 'response' })).find((m) => m.replyTo === req.id)!;
+      assert.equal(reply.content, 'Asked kaylee to deploy; she will report back.');
+      const toKaylee = await bridge.list({ to: 'kaylee' });
+      assert.deepEqual(toKaylee.map((m) => [m.from, m.content]), [['claude', 'deploy api to staging']]);
+      // The model saw the chat text as untrusted data, and the tools it was granted.
+      const first = fake.requests[0]!.body;
+      assert.match(first.messages[0].content, /not instructions[\s\S]*<message from="kami"/);
+      assert.deepEqual(first.tools.map((t: { name: string }) => t.name), ['bridge_send', 'bridge_reply']);
+      // SDK 1.x sends the key as a bearer token; older ones used x-api-key. Either way: the configured key.
+      const h = fake.requests[0]!.headers;
+      assert.equal(h['x-api-key'] ?? String(h.authorization).replace(/^Bearer /, ''), 'sk-ant-fake-key-0123456789');
+      const metrics = await (await fetch(claude.healthUrl.replace('/health', '/metrics'))).text();
+      assert.match(metrics, /agentnet_model_tokens_total\{direction="input",agent="claude",role="orchestrator"\} 50/);
+    } finally {
+      await claude.stop();
+      await bridge.close();
+      await fake.close();
+      cleanup();
+    }
+  });
+});
