@@ -2,7 +2,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { AgentStats } from './stats.ts';
 
-let registry: Registry | undefined;
+/** One registry per agent (one agent per process in production; several in tests). */
+const registries = new WeakMap<AgentStats, Registry>();
 
 function build(stats: AgentStats): Registry {
   const r = new Registry();
@@ -30,6 +31,7 @@ function build(stats: AgentStats): Registry {
 }
 
 export async function renderMetrics(stats: AgentStats): Promise<{ contentType: string; body: string }> {
-  registry ??= build(stats);
+  let registry = registries.get(stats);
+  if (!registry) registries.set(stats, (registry = build(stats)));
   return { contentType: registry.contentType, body: await registry.metrics() };
 }
