@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'AGENT_UNKNOWN',
   'HEALTH_PORT_IN_USE',
   'MODEL_UNAVAILABLE',
+  'BUDGET_EXHAUSTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

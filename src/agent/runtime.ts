@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openBridge, type BridgeMessage } from '../bridge/index.ts';
 import { renderPrompt, type Config } from '../config/index.ts';
-import { AgentnetError } from '../errors.ts';
+import { AgentnetError, isAgentnetError } from '../errors.ts';
+import { Budget, priceOf, withBudget } from '../models/budget.ts';
+import { firstWithRole } from '../roles/routing.ts';
 import { createAgentLogger } from '../log/agent-logger.ts';
 import type { Model } from '../models/model.ts';
 import { createModel } from '../models/registry.ts';
@@ -86,10 +88,32 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       prompt = renderPrompt(agent.role, name);
       logger.warn({ prompt: agent.prompt }, 'prompt file not found; using the default prompt for the role');
     }
-    const model = options.model ?? await createModel(agent.model, {
+    const baseModel = options.model ?? await createModel(agent.model, {
       agent: name,
       networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
     });
+    let model = baseModel;
+    if (agent.budget) {
+      const price = priceOf(agent.model.name, agent.model.price);
+      if (agent.budget.costPerDayUsd !== undefined && !price) {
+        logger.warn({ model: baseModel.id }, 'no price known for this model: the cost budget is not enforced (set model.price)');
+      }
+      const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget, price);
+      let toldDay = '';
+      model = withBudget(baseModel, budget, (reason) => {
+        problems.add('budget');
+        const day = budget.usage.day;
+        if (toldDay === day) return;
+        toldDay = day;
+        logger.warn({ reason }, 'model budget spent; not calling the model until 00:00 UTC');
+        // Tell the owner once a day, through the relay.
+        const relay = firstWithRole(config, 'relay');
+        void bridge
+          .append({ from: name, ...(relay ? { to: relay } : {}), type: 'notification', content: `${name} stopped using its model for today: ${reason}. It resets at 00:00 UTC.` })
+          .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
+      });
+      if (!budget.exhausted()) problems.delete('budget');
+    }
     const tools = grantedTools(agent, config, bridge, logger);
     const role = createRole({ agent, config, bridge, model, logger, prompt, stats, tools });
     const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
@@ -105,6 +129,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           return;
         } catch (err) {
           if (stopping.signal.aborted) throw err;
+          if (isAgentnetError(err, 'BUDGET_EXHAUSTED')) attempt = maxAttempts; // waiting will not help today
           stats.errors.handling = (stats.errors.handling ?? 0) + 1;
           problems.add('handling');
           logger.warn({ id: msg.id, attempt, err }, 'handling failed');
@@ -115,7 +140,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
               to: msg.from,
               type: 'response',
               replyTo: msg.id,
-              content: `${name} could not handle this after ${attempt} attempts: ${(err as Error).message}`,
+              content: isAgentnetError(err, 'BUDGET_EXHAUSTED') ? `${name}: ${err.message}` : `${name} could not handle this after ${attempt} attempts: ${(err as Error).message}`,
               metadata: { ...(msg.metadata?.whatsapp_sender ? { whatsapp_sender: msg.metadata.whatsapp_sender } : {}), failed: true },
             });
             return;

@@ -28,6 +28,8 @@ const modelObject = z.strictObject({
   maxTokens: positiveInt.optional(),
   timeoutMs: positiveInt.optional(),
   maxRetries: z.number().int().min(0).optional(),
+  /** USD per million tokens, for the cost budget (known models have defaults). */
+  price: z.strictObject({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).optional(),
 });
 
 /** `model: offline`, `model: anthropic:claude-sonnet-4-5`, or the object form. */

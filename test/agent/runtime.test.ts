@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -175,6 +175,58 @@ agents:
       assert.equal(h['x-api-key'] ?? String(h.authorization).replace(/^Bearer /, ''), 'sk-ant-fake-key-0123456789');
       const metrics = await (await fetch(claude.healthUrl.replace('/health', '/metrics'))).text();
       assert.match(metrics, /agentnet_model_tokens_total\{direction="input",agent="claude",role="orchestrator"\} 50/);
+    } finally {
+      await claude.stop();
+      await bridge.close();
+      await fake.close();
+      cleanup();
+    }
+  });
+});
+
+describe('agent budget', () => {
+  it('stops calling the model when the day budget is spent, says so, and tells the owner once', async () => {
+    const { startFakeAnthropic } = await import('../fakes/fake-anthropic.ts');
+    const { writeFileSync } = await import('node:fs');
+    const fake = await startFakeAnthropic();
+    const { dir, cleanup } = tempDir('agentnet-budget-');
+    const { file, ports } = await writeNetwork(dir);
+    writeFileSync(
+      file,
+      `network: test
+bridge: { pollIntervalMs: 100 }
+agents:
+  claude:
+    role: orchestrator
+    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: k, baseUrl: "${fake.url}" }
+    budget: { tokensPerDay: 30 }
+    health: { port: ${ports.claude} }
+  kami: { role: relay, health: { port: ${ports.kami} } }
+`,
+    );
+    const config = loadConfig(file, { env: {} }).config;
+    const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
+    fake.script({ reply: { text: 'first answer', usage: { input_tokens: 25, output_tokens: 10 } } });
+    const claude = await startAgent({ config, agent: 'claude', stdout: false });
+    const answerTo = async (content: string) => {
+      const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content });
+      await waitFor(async () => (await bridge.list({ type: 'response' })).some((m) => m.replyTo === req.id), `the answer to ${content}`);
+      return (await bridge.list({ type: 'response' })).find((m) => m.replyTo === req.id)!.content;
+    };
+    try {
+      assert.equal(await answerTo('one'), 'first answer');
+      assert.match(await answerTo('two'), /model budget for today is spent \(used 35 of 30 tokens today\)/);
+      assert.match(await answerTo('three'), /budget/);
+      assert.equal(fake.requests.length, 1, 'no model call once the budget is spent');
+      const notices = (await bridge.list({ type: 'notification', to: 'kami' })).map((m) => m.content);
+      assert.equal(notices.length, 1, 'the owner is told once');
+      assert.match(notices[0]!, /claude stopped using its model for today/);
+      const health = (await (await fetch(claude.healthUrl)).json()) as { status: string; problems: string[] };
+      assert.equal(health.status, 'degraded');
+      assert.ok(health.problems.includes('budget'));
+      const usage = JSON.parse(readFileSync(join(config.stateDir, 'agents', 'claude', 'usage.json'), 'utf8'));
+      assert.equal(usage.inputTokens + usage.outputTokens, 35);
+      assert.ok(usage.costUsd > 0, 'cost estimated from the sonnet list price');
     } finally {
       await claude.stop();
       await bridge.close();
