@@ -9,6 +9,8 @@ function build(stats: AgentStats): Registry {
   const r = new Registry();
   r.setDefaultLabels({ agent: stats.agent, role: stats.role });
   collectDefaultMetrics({ register: r, prefix: 'agentnet_' });
+  // Gauges that prom-client names *_total, which `promtool check metrics` rejects.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) r.removeSingleMetric(`agentnet_nodejs_${name}`);
   const counterFrom = (name: string, help: string, labelNames: string[], read: () => Record<string, number>, label: string) =>
     new Counter({
       name,

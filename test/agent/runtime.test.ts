@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -55,7 +56,11 @@ describe('agent runtime', () => {
     const metrics = await (await fetch(claude.healthUrl.replace('/health', '/metrics'))).text();
     assert.match(metrics, /# TYPE agentnet_messages_processed_total counter/);
     assert.match(metrics, /agentnet_messages_processed_total\{type="request",agent="claude",role="orchestrator"\} 1/);
-    assert.match(metrics, /agentnet_process_process_resident_memory_bytes|agentnet_process_resident_memory_bytes/);
+    assert.match(metrics, /agentnet_process_resident_memory_bytes/);
+    // Valid exposition format, as Prometheus itself checks it (.ci/run installs promtool).
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    assert.equal(check.error, undefined, 'promtool is needed: apt-get install prometheus');
+    assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
   it("answers 'status' from the real network state", async () => {
