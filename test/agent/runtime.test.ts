@@ -137,26 +137,32 @@ describe('agent runtime', () => {
   });
 });
 
-describe('agent runtime with a real model provider (fake Anthropic server)', () => {
-  it('answers with the model and runs the tool calls it makes', async () => {
-    const { startFakeAnthropic } = await import('../fakes/fake-anthropic.ts');
-    const { writeFileSync } = await import('node:fs');
-    const fake = await startFakeAnthropic();
-    const { dir, cleanup } = tempDir('agentnet-rt-model-');
-    const { file, ports } = await writeNetwork(dir);
-    writeFileSync(
-      file,
-      `network: test
+/** A network whose orchestrator talks to a fake Anthropic server; `claude` adds lines to its config. */
+async function networkWithFakeAnthropic(claude: string, other: string) {
+  const { startFakeAnthropic } = await import('../fakes/fake-anthropic.ts');
+  const { writeFileSync } = await import('node:fs');
+  const fake = await startFakeAnthropic();
+  const { dir, cleanup } = tempDir('agentnet-rt-model-');
+  const { file, ports } = await writeNetwork(dir);
+  writeFileSync(
+    file,
+    `network: test
 bridge: { pollIntervalMs: 100 }
 agents:
   claude:
     role: orchestrator
     model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${KEY}", baseUrl: "${fake.url}" }
-    tools: [bridge_send, bridge_reply]
+${claude}
     health: { port: ${ports.claude} }
-  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
+  ${other}: { role: ${other === 'kami' ? 'relay' : 'autonomous'}, health: { port: ${ports[other as 'kami']} } }
 `,
-    );
+  );
+  return { fake, file, cleanup };
+}
+
+describe('agent runtime with a real model provider (fake Anthropic server)', () => {
+  it('answers with the model and runs the tool calls it makes', async () => {
+    const { fake, file, cleanup } = await networkWithFakeAnthropic('    tools: [bridge_send, bridge_reply]', 'kaylee');
     const config = loadConfig(file, { env: { KEY: 'sk-ant-fake-key-0123456789' } }).config;
     const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
     fake.script(
@@ -191,25 +197,8 @@ agents:
 
 describe('agent budget', () => {
   it('stops calling the model when the day budget is spent, says so, and tells the owner once', async () => {
-    const { startFakeAnthropic } = await import('../fakes/fake-anthropic.ts');
-    const { writeFileSync } = await import('node:fs');
-    const fake = await startFakeAnthropic();
-    const { dir, cleanup } = tempDir('agentnet-budget-');
-    const { file, ports } = await writeNetwork(dir);
-    writeFileSync(
-      file,
-      `network: test
-bridge: { pollIntervalMs: 100 }
-agents:
-  claude:
-    role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: k, baseUrl: "${fake.url}" }
-    budget: { tokensPerDay: 30 }
-    health: { port: ${ports.claude} }
-  kami: { role: relay, health: { port: ${ports.kami} } }
-`,
-    );
-    const config = loadConfig(file, { env: {} }).config;
+    const { fake, file, cleanup } = await networkWithFakeAnthropic('    budget: { tokensPerDay: 30 }', 'kami');
+    const config = loadConfig(file, { env: { KEY: 'k' } }).config;
     const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
     fake.script({ reply: { text: 'first answer', usage: { input_tokens: 25, output_tokens: 10 } } });
     const claude = await startAgent({ config, agent: 'claude', stdout: false });
