@@ -84,7 +84,17 @@ export class JsonlSubscription implements Subscription {
     await null; // let the caller attach to `ready` before any synchronous work
     const { consumer } = this.#options;
     if (this.#closed) return;
-    const saved = consumer ? this.#deps.cursors.load(consumer) : undefined;
+    let saved = consumer ? this.#deps.cursors.load(consumer) : undefined;
+    if (saved !== undefined) {
+      try {
+        decodeCursor(saved);
+      } catch {
+        // A damaged (or older-format) saved cursor must not stop the consumer: start over from
+        // `from`, and let the consumer's own dedupe absorb what it sees again.
+        this.#deps.logger.warn({ consumer, cursor: saved }, 'saved cursor is unreadable; starting from the subscription\'s `from`');
+        saved = undefined;
+      }
+    }
     this.#position(saved ?? this.#options.from ?? 'end');
     if (this.#closed) {
       this.#closeFd();

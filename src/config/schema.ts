@@ -15,7 +15,7 @@ export const TOOL_NAMES = [
 const name = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'a name of letters, digits, "_", "-" or "." (at most 64)');
-const port = z.number().int().min(1, 'a port from 1 to 65535').max(65535, 'a port from 1 to 65535');
+const port = z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535');
 const positiveInt = z.number().int().positive();
 
 const modelObject = z.strictObject({

@@ -1,6 +1,6 @@
 /** What only the jsonl backend promises: the on-disk format, seed compatibility, and file-level faults. */
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -157,6 +157,23 @@ describe('jsonl bridge file', () => {
       assert.equal(readFileSync(t.path, 'utf8'), '', 'created empty, so the position has a file to refer to');
       const m = await t.bridge.append({ from: 'kami', type: 'request', content: 'first ever' });
       await waitFor(() => got.includes(m.id), 'the first message');
+    } finally {
+      await t.cleanup();
+    }
+  });
+
+  it('a damaged saved cursor does not stop its consumer: it starts over from `from`', async () => {
+    const t = setup();
+    try {
+      const first = await t.bridge.append({ from: 'kami', type: 'request', content: 'x' });
+      mkdirSync(join(t.dir, 'cursors'), { recursive: true });
+      writeFileSync(join(t.dir, 'cursors', 'kami.cursor'), 'j1:garbage\n');
+      const got: string[] = [];
+      const sub = t.bridge.subscribe({ consumer: 'kami', from: 'start' }, (m) => void got.push(m.id));
+      await sub.ready;
+      await waitFor(() => got.includes(first.id), 'the replay');
+      assert.ok(t.logger.entries.some((e) => /saved cursor is unreadable/.test(String(e.msg))));
+      await sub.close();
     } finally {
       await t.cleanup();
     }
