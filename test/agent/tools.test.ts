@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
-import { hostAllowed, httpGetTool } from '../../src/agent/tools/http-get.ts';
+import { hostAllowed, httpGetTool, isInternalAddress } from '../../src/agent/tools/http-get.ts';
 import { refusal, runCommandTool } from '../../src/agent/tools/run-command.ts';
 
 describe('run_command', () => {
@@ -13,7 +13,8 @@ describe('run_command', () => {
   });
 
   it('refuses what is not allowed, saying why', () => {
-    assert.equal(refusal(['git', 'status', '--short'], allow), undefined);
+    assert.equal(refusal(['git', 'status'], allow), undefined);
+    assert.equal(refusal(['node', '--version'], allow), undefined);
     assert.match(refusal(['git', 'push'], allow)!, /"git push" is not on the allow-list; allowed: git status; echo; node --version/);
     assert.match(refusal(['bash', '-c', 'rm -rf /'], allow)!, /bash is an interpreter/);
     assert.match(refusal(['python3', 'x.py'], allow)!, /python3 is an interpreter/);
@@ -22,6 +23,26 @@ describe('run_command', () => {
     assert.match(refusal(['echo', 'a', '|', 'sh'], allow)!, /"\|" is shell syntax/);
     assert.match(refusal(['echo', '$(id)'], allow)!, /shell syntax/);
     assert.match(refusal([], allow)!, /empty command/);
+  });
+
+  it('refuses options after an allowed prefix (git log --output=... would write any file)', () => {
+    const git = [['git', 'log'], ['git', 'status', '--short']];
+    assert.match(refusal(['git', 'log', '-1', '--format=x', '--output=.git/config'], git)!, /option "-1" is not allowed after "git log"/);
+    assert.match(refusal(['git', 'log', '--upload-pack=touch /tmp/x'], git)!, /option "--upload-pack=touch \/tmp\/x" is not allowed/);
+    assert.equal(refusal(['git', 'status', '--short'], git), undefined, 'an option written into the prefix is allowed');
+    assert.equal(refusal(['git', 'log', 'main'], git), undefined, 'plain arguments are fine');
+  });
+
+  it('gives the command no secrets from the agent environment', async () => {
+    process.env.AGENTNET_TEST_SECRET = 'sk-should-not-leak';
+    try {
+      // env is an interpreter, but the owner listed it explicitly: it runs, and sees no secret.
+      const printed = await runCommandTool({ allow: [['env']] }).run({ argv: ['env'] }, {});
+      assert.match(printed, /^exit 0\n--- stdout\n[\s\S]*PATH=/);
+      assert.ok(!printed.includes('sk-should-not-leak'));
+    } finally {
+      delete process.env.AGENTNET_TEST_SECRET;
+    }
   });
 
   it('turns a refusal into a tool error the model can read', async () => {
@@ -41,6 +62,25 @@ describe('http_get', () => {
     assert.ok(!hostAllowed('example.com.evil.net', ['*.example.com']));
     assert.ok(!hostAllowed('evilexample.com', ['*.example.com']));
     assert.ok(!hostAllowed('other.com', ['api.example.com']));
+  });
+
+  it('refuses a name that resolves to an internal address unless listed exactly', async () => {
+    assert.ok(isInternalAddress('169.254.169.254') && isInternalAddress('10.1.2.3') && isInternalAddress('::1') && isInternalAddress('::ffff:127.0.0.1'));
+    assert.ok(!isInternalAddress('93.184.216.34'));
+    // 127.0.0.1 matched only by a wildcard, not listed exactly: refused.
+    await assert.rejects(httpGetTool(['*.0.0.1']).run({ url: 'http://127.0.0.1:9/' }, {}), /resolves to the internal address 127\.0\.0\.1/);
+  });
+
+  it('reads at most 16 kB of a body', async () => {
+    const server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(1_000_000)));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const out = await httpGetTool(['127.0.0.1']).run({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/` }, {});
+      assert.ok(out.length < 17_000);
+      assert.match(out, /\[truncated\]$/);
+    } finally {
+      server.close();
+    }
   });
 
   it('fetches from an allowed host, refuses others, and does not follow redirects', async () => {
