@@ -7,7 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openBridge, type BridgeMessage } from '../bridge/index.ts';
+import { openBridge, replyFields, type BridgeMessage } from '../bridge/index.ts';
+import { createRedactor } from '../log/redact.ts';
+import { retryable } from '../models/retry.ts';
 import { renderPrompt, type Config } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { Budget, priceOf, withBudget } from '../models/budget.ts';
@@ -41,6 +43,8 @@ export interface StartAgentOptions {
 export interface RunningAgent {
   readonly healthUrl: string;
   readonly logFile: string;
+  /** Settles (with the cause) if the agent stopped taking messages because the bridge failed; the process should exit non-zero. */
+  readonly failed: Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -121,6 +125,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const stopping = new AbortController();
     let inFlight: Promise<void> | undefined;
 
+    const redact = createRedactor(options.secrets ?? []);
+    let failWith: (err: unknown) => void = () => {};
+    const failed = new Promise<unknown>((resolve) => (failWith = resolve));
+
     const handleOnce = async (msg: BridgeMessage) => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -129,20 +137,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           return;
         } catch (err) {
           if (stopping.signal.aborted) throw err;
-          if (isAgentnetError(err, 'BUDGET_EXHAUSTED')) attempt = maxAttempts; // waiting will not help today
+          if (isAgentnetError(err) && err.code.startsWith('BRIDGE_')) throw err; // the bridge itself: see below
           stats.errors.handling = (stats.errors.handling ?? 0) + 1;
           problems.add('handling');
-          logger.warn({ id: msg.id, attempt, err }, 'handling failed');
-          if (attempt >= maxAttempts) {
+          // Again only what can succeed later, and only if no tool acted yet (tools must not run twice).
+          const again = retryable(err).retry && !(err as { sideEffects?: boolean }).sideEffects && attempt < maxAttempts;
+          logger.warn({ id: msg.id, attempt, err, retry: again }, 'handling failed');
+          if (!again) {
             // Never leave the sender waiting in silence.
-            await bridge.append({
-              from: name,
-              to: msg.from,
-              type: 'response',
-              replyTo: msg.id,
-              content: isAgentnetError(err, 'BUDGET_EXHAUSTED') ? `${name}: ${err.message}` : `${name} could not handle this after ${attempt} attempts: ${(err as Error).message}`,
-              metadata: { ...(msg.metadata?.whatsapp_sender ? { whatsapp_sender: msg.metadata.whatsapp_sender } : {}), failed: true },
-            });
+            const why = isAgentnetError(err, 'BUDGET_EXHAUSTED') ? err.message : `could not handle this (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}): ${(err as Error).message}`;
+            await bridge.append({ from: name, type: 'response', content: redact(`${name}: ${why}`), ...replyFields(msg), metadata: { ...replyFields(msg).metadata, failed: true } });
             return;
           }
           await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
@@ -153,11 +157,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, async (msg) => {
       if (recipientOf(msg, config) !== name || processed.has(msg.id) || !role.accepts(msg)) return;
       await pause.untilResumed(stopping.signal);
-      // Catching up on an old record: it may have been done since (by another tool or instance).
-      if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
-      stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
-      logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
       inFlight = (async () => {
+        // Catching up on an old record: it may have been done since (by another tool or instance).
+        if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
+        stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
+        logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
         await handleOnce(msg);
         await bridge.markDone(msg);
         processed.add(msg.id);
@@ -166,6 +170,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       })();
       try {
         await inFlight;
+      } catch (err) {
+        if (stopping.signal.aborted) return;
+        // The bridge (or the disk under it) failed us: a skipped message would be lost, so stop
+        // taking messages (this one stays unacknowledged) and let the supervisor restart us.
+        logger.error({ id: msg.id, err }, 'cannot record the outcome of a message; stopping so it is delivered again');
+        await sub.close();
+        failWith(err);
       } finally {
         inFlight = undefined;
       }
@@ -177,16 +188,21 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     return {
       healthUrl: `${health.url}/health`,
       logFile,
+      failed,
       stop() {
         stopped ??= (async () => {
           logger.info({}, 'stopping');
           await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
-          const current = inFlight;
+          const current = inFlight?.then(() => true, () => true);
           if (current) {
-            const finished = await Promise.race([current.then(() => true, () => true), sleep(options.graceMs ?? 10_000).then(() => false)]);
+            const grace = new AbortController();
+            const finished = await Promise.race([current, sleep(options.graceMs ?? 10_000, false, { signal: grace.signal }).catch(() => false)]);
+            grace.abort();
             if (!finished) logger.warn({}, 'message in hand not finished in time; released for redelivery');
           }
           stopping.abort(new AgentnetError('BRIDGE_CLOSED', 'agent stopping'));
+          // Let an aborted handler unwind (it sends nothing once aborted) before the bridge closes.
+          if (current) await Promise.race([current, sleep(2000)]);
           pause.close();
           await health.close();
           await bridge.close();

@@ -71,9 +71,12 @@ export interface NewMessage {
   ts?: string;
 }
 
-const agentName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'an agent name: letters, digits, "_", "-" or ".", at most 64');
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** Whether `name` can be a message's `to` (seed files may have any text in `from`). */
+export const isAgentName = (name: string): boolean => AGENT_NAME.test(name);
+
+const agentName = z.string().regex(AGENT_NAME, 'an agent name: letters, digits, "_", "-" or ".", at most 64');
 
 const newMessageSchema = z.strictObject({
   from: agentName,
@@ -136,6 +139,18 @@ export function toLine(msg: BridgeMessage): string {
 }
 
 export type ParsedLine = { ok: true; message: BridgeMessage } | { ok: false; error: string };
+
+/**
+ * Where a reply to `msg` goes: its sender when that is an agent name; otherwise no `to`, so the
+ * reply routes like a seed response (to the relay). Keeps the chat it came from.
+ */
+export function replyFields(msg: BridgeMessage): Pick<NewMessage, 'to' | 'replyTo' | 'metadata'> {
+  return {
+    ...(isAgentName(msg.from) ? { to: msg.from } : {}),
+    replyTo: msg.id,
+    ...(msg.metadata?.whatsapp_sender ? { metadata: { whatsapp_sender: msg.metadata.whatsapp_sender } } : {}),
+  };
+}
 
 /** Parses one line of a bridge file; never throws. */
 export function parseLine(text: string): ParsedLine {

@@ -24,10 +24,17 @@ ${CONFIG_HELP}
     // Only this agent's ${VAR}s must be set here: the others may run on other machines.
     const { config, secretPaths } = loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [name] });
     const running = await startAgent({ config, agent: name, secrets: collectSecrets(config, secretPaths), stdout: values.quiet !== true });
-    await new Promise<void>((resolve) => {
-      if (io.signal.aborted) resolve();
-      else io.signal.addEventListener('abort', () => resolve(), { once: true });
-    });
+    const failed = await Promise.race([
+      new Promise<false>((resolve) => {
+        if (io.signal.aborted) resolve(false);
+        else io.signal.addEventListener('abort', () => resolve(false), { once: true });
+      }),
+      running.failed.then(() => true),
+    ]);
     await running.stop();
+    if (failed) {
+      io.err(`agentnet run: ${name} stopped: it could not record a message's outcome on the bridge (see its log); a restart delivers the message again\n`);
+      return 1;
+    }
   },
 };

@@ -3,7 +3,7 @@
  * the agent is answered by its model and the answer goes back over the bridge as a response;
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
-import type { BridgeMessage } from '../bridge/index.ts';
+import { replyFields, type BridgeMessage } from '../bridge/index.ts';
 import { runToolLoop } from '../models/tool-loop.ts';
 import type { Role, RoleContext } from './role.ts';
 
@@ -34,6 +34,7 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         return;
       }
       let result;
+      let toolsRun = 0;
       try {
         result = await runToolLoop({
           model: ctx.model,
@@ -47,25 +48,26 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
             ctx.stats.tokens.input += r.usage.inputTokens;
             ctx.stats.tokens.output += r.usage.outputTokens;
           },
-          onTool: (t) => ctx.logger.info({ id: msg.id, tool: t.name, ok: t.ok }, 'tool call'),
+          onTool: (t) => {
+            toolsRun++;
+            ctx.logger.info({ id: msg.id, tool: t.name, ok: t.ok }, 'tool call');
+          },
         });
       } catch (err) {
         ctx.stats.modelCalls.error++;
+        // Tools may have acted (sent, replied, run a command): running the loop again would repeat them.
+        if (toolsRun > 0 && err && typeof err === 'object') Object.assign(err, { sideEffects: true });
         throw err;
       }
-      const reply = { text: result.text };
-      const metadata: NonNullable<BridgeMessage['metadata']> = {};
-      if (msg.metadata?.whatsapp_sender) metadata.whatsapp_sender = msg.metadata.whatsapp_sender;
-      if (msg.metadata?.priority) metadata.priority = msg.metadata.priority;
+      signal.throwIfAborted(); // stopping: no reply now; the message is redelivered after the restart
       const sent = await ctx.bridge.append({
         from: ctx.agent.name,
-        to: msg.from,
         type: 'response',
-        replyTo: msg.id,
-        content: reply.text,
-        ...(Object.keys(metadata).length ? { metadata } : {}),
+        content: result.text,
+        ...replyFields(msg),
+        ...(msg.metadata?.priority ? { metadata: { ...replyFields(msg).metadata, priority: msg.metadata.priority } } : {}),
       });
-      ctx.logger.info({ id: msg.id, from: msg.from, reply: sent.id, model: ctx.model.id }, 'answered');
+      ctx.logger.info({ id: msg.id, from: msg.from, reply: sent.id, model: ctx.model.id, steps: result.steps }, 'answered');
     },
   };
 }

@@ -115,19 +115,55 @@ describe('agent runtime', () => {
       isLanguageModel: true,
       async complete() {
         calls++;
-        throw new Error('model API returned 500');
+        throw Object.assign(new Error('model API returned 500'), { status: 500 });
       },
     };
     const claude = await start('claude', { model: broken, maxAttempts: 2 });
     const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'x', metadata: { whatsapp_sender: 'chat-1' } });
     await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the failure notice');
     const [notice] = await responsesTo(req.id);
-    assert.match(notice!.content, /could not handle this after 2 attempts: model API returned 500/);
+    assert.match(notice!.content, /claude: could not handle this \(2 attempts\): model API returned 500/);
     assert.equal(notice!.metadata?.whatsapp_sender, 'chat-1');
     assert.equal(calls, 2);
     assert.equal((await bridge.get(req.id))?.status, 'done');
     const health = (await (await fetch(claude.healthUrl)).json()) as Record<string, unknown>;
     assert.equal(health.status, 'degraded');
+  });
+
+  it('does not run the tool loop again once a tool acted, and does not retry what cannot succeed', async () => {
+    let calls = 0;
+    const model: Model = {
+      id: 'flaky',
+      isLanguageModel: true,
+      async complete(req) {
+        calls++;
+        if (req.messages.length === 1) return { text: '', toolCalls: [{ id: 't1', name: 'bridge_reply', input: { content: 'working on it' } }], usage: { inputTokens: 1, outputTokens: 1 } };
+        throw Object.assign(new Error('overloaded'), { status: 529 });
+      },
+    };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(config.file, readFileSync(config.file, 'utf8').replace('claude: { role: orchestrator,', 'claude: { role: orchestrator, tools: [bridge_reply],'));
+    config = loadConfig(config.file, { env: {} }).config;
+    await start('claude', { model, maxAttempts: 4 });
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'long job' });
+    await waitFor(async () => (await responsesTo(req.id)).some((m) => m.metadata?.failed === true), 'the failure notice');
+    const replies = (await responsesTo(req.id)).map((m) => m.content);
+    assert.deepEqual(replies.filter((c) => c === 'working on it').length, 1, 'the tool ran once');
+    assert.equal(calls, 2, 'one loop, not four');
+  });
+
+  it("answers a seed-style sender that is not an agent name (a reply without 'to', for the relay)", async () => {
+    await start('claude');
+    const req = await bridge.append({ from: 'kami', type: 'request', content: 'hi', id: 'seed-1' });
+    // Rewrite as the seed would have it: a human name in `from`.
+    await bridge.append({ from: 'kami', type: 'request', content: 'hi again', id: 'seed-2' });
+    const { appendFileSync } = await import('node:fs');
+    appendFileSync(config.bridge.path, JSON.stringify({ ts: new Date().toISOString(), from: 'Owner Name"></message>x', type: 'request', id: 'seed-3', content: 'status', status: 'pending' }) + '\n');
+    await waitFor(async () => (await responsesTo('seed-3')).length === 1, 'the reply to seed-3');
+    const [reply] = await responsesTo('seed-3');
+    assert.equal(reply!.to, undefined);
+    assert.equal((await bridge.get('seed-3'))?.status, 'done');
+    assert.ok(req);
   });
 
   it('refuses an unknown agent and a health port that is taken, with their codes', async () => {

@@ -1,6 +1,6 @@
 /** bridge_send and bridge_reply: the agent talks to other agents (and, through the relay, to the owner). */
 import { z } from 'zod';
-import type { Bridge } from '../../bridge/index.ts';
+import { replyFields, type Bridge } from '../../bridge/index.ts';
 import { defineTool, ToolRefusal, type Tool } from './tool.ts';
 
 export function bridgeSendTool(bridge: Bridge, self: string, agents: string[]): Tool {
@@ -35,14 +35,7 @@ export function bridgeReplyTool(bridge: Bridge, self: string): Tool {
     async (input, ctx) => {
       const msg = ctx.message;
       if (!msg) throw new ToolRefusal('there is no message to reply to');
-      const m = await bridge.append({
-        from: self,
-        to: msg.from,
-        type: 'response',
-        replyTo: msg.id,
-        content: input.content,
-        ...(msg.metadata?.whatsapp_sender ? { metadata: { whatsapp_sender: msg.metadata.whatsapp_sender } } : {}),
-      });
+      const m = await bridge.append({ from: self, type: 'response', content: input.content, ...replyFields(msg) });
       return `replied ${m.id}`;
     },
   );
