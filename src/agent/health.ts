@@ -59,9 +59,18 @@ export async function startHealthServer(options: {
     });
     server.listen(options.port, options.host, () => resolve());
   });
+  // A slow or hostile client must not hold connections open, nor delay a stop.
+  server.headersTimeout = 5_000;
+  server.requestTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  server.maxConnections = 64;
   server.unref();
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -21,7 +21,8 @@ export function readPause(stateDir: string): PauseState {
     text = readFileSync(pauseFile(stateDir), 'utf8');
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return { paused: false };
-    throw err;
+    // Something named PAUSE is there (a directory, an unreadable file): that still means pause.
+    return { paused: true, reason: `PAUSE exists but cannot be read (${errnoCode(err) ?? 'error'})` };
   }
   // Any file named PAUSE pauses, as in the seed; ours carries who, why and since when.
   try {
@@ -92,9 +93,16 @@ export class PauseWatch {
     this.#check();
     if (!this.#state.paused) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const done = () => resolve();
+      const onAbort = () => {
+        this.#waiters = this.#waiters.filter((w) => w !== done);
+        reject(signal!.reason);
+      };
+      const done = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
       this.#waiters.push(done);
-      signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -62,7 +62,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const logFile = agentLogFile(config, name);
   const logger = createAgentLogger({ agent: name, file: logFile, secrets: options.secrets ?? [], stdout: options.stdout ?? true });
   const problems = new Set<string>();
-  const report = (): HealthReport => ({
+  /** Set once the runtime knows the agent's budget; health asks it, so a new day clears it. */
+  let budgetSpent: () => boolean = () => false;
+  const report = (): HealthReport => {
+    if (budgetSpent()) problems.add('budget');
+    else problems.delete('budget');
+    return reportNow();
+  };
+  const reportNow = (): HealthReport => ({
     status: stats.paused ? 'paused' : problems.size > 0 ? 'degraded' : 'ok',
     uptime: (Date.now() - stats.startedAt) / 1000,
     lastActivity: stats.lastActivity ? new Date(stats.lastActivity).toISOString() : null,
@@ -103,12 +110,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         logger.warn({ model: baseModel.id }, 'no price known for this model: the cost budget is not enforced (set model.price)');
       }
       const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget, price);
-      let toldDay = '';
+      budgetSpent = () => budget.exhausted() !== undefined;
       model = withBudget(baseModel, budget, (reason) => {
-        problems.add('budget');
-        const day = budget.usage.day;
-        if (toldDay === day) return;
-        toldDay = day;
+        if (!budget.takeNotice()) return;
         logger.warn({ reason }, 'model budget spent; not calling the model until 00:00 UTC');
         // Tell the owner once a day, through the relay.
         const relay = firstWithRole(config, 'relay');
@@ -116,7 +120,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           .append({ from: name, ...(relay ? { to: relay } : {}), type: 'notification', content: `${name} stopped using its model for today: ${reason}. It resets at 00:00 UTC.` })
           .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
       });
-      if (!budget.exhausted()) problems.delete('budget');
     }
     const tools = grantedTools(agent, config, bridge, logger);
     const role = createRole({ agent, config, bridge, model, logger, prompt, stats, tools });

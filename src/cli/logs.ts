@@ -95,7 +95,9 @@ ${CONFIG_HELP}`,
     if (!values.follow) return;
     const watcher = (() => {
       try {
-        return watch(dir, () => print(readNew()));
+        const w = watch(dir, () => print(readNew()));
+        w.on('error', () => w.close()); // the directory went away: the poll carries on
+        return w;
       } catch {
         return undefined;
       }

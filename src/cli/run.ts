@@ -11,6 +11,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     controller.abort();
   });
 }
+// Started by `agentnet up` with an IPC channel: if `up` dies, the channel closes; stop then.
+if (process.channel) {
+  process.channel.unref();
+  process.once('disconnect', () => controller.abort());
+}
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0); // `agentnet bridge ls | head`

@@ -34,6 +34,8 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Set once the owner was told the budget is spent, so a restart does not tell again. */
+  noticeSent?: boolean;
 }
 
 export interface BudgetLimits {
@@ -86,6 +88,19 @@ export class Budget {
     this.#usage.inputTokens += inputTokens;
     this.#usage.outputTokens += outputTokens;
     if (this.#price) this.#usage.costUsd += (inputTokens * this.#price.inputPerMTok + outputTokens * this.#price.outputPerMTok) / 1e6;
+    this.#save();
+  }
+
+  /** True the first time it is called on a day the budget is spent (across restarts). */
+  takeNotice(): boolean {
+    this.#rollover();
+    if (this.#usage.noticeSent) return false;
+    this.#usage.noticeSent = true;
+    this.#save();
+    return true;
+  }
+
+  #save(): void {
     mkdirSync(dirname(this.#file), { recursive: true });
     writeFileSync(`${this.#file}.tmp`, JSON.stringify(this.#usage) + '\n');
     renameSync(`${this.#file}.tmp`, this.#file);

@@ -1,7 +1,8 @@
 /**
  * `agentnet up`'s supervisor: one child process per agent (`agentnet run <agent>`), restarted
- * when it dies the way systemd's Restart=on-failure would: after RestartSec (10 s, the
- * seed's), doubling on repeated crashes up to 5 minutes, back to 10 s after a healthy minute.
+ * when it fails the way systemd's Restart=on-failure would (a non-zero exit or a signal, not
+ * exit 0): after RestartSec (10 s, the seed's), doubling on repeated crashes up to 5 minutes,
+ * back to 10 s after a healthy minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -53,22 +54,40 @@ export class Supervisor {
   #spawn(child: Child): void {
     child.startedAt = Date.now();
     child.lastStderr = '';
+    // Own process group: a Ctrl-C in the terminal reaches `up` only, which then stops each agent
+    // once. The IPC channel closes if `up` dies, and the agent then stops by itself.
     const p = spawn(process.execPath, [AGENTNET_BIN, 'run', child.name, '--config', this.#opts.configFile, '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      detached: true,
       env: { ...process.env, ...this.#opts.env },
     });
     child.process = p;
     p.stderr!.setEncoding('utf8').on('data', (d: string) => {
       child.lastStderr = (child.lastStderr + d).slice(-2000);
     });
-    p.once('error', (err) => this.#opts.say(`${child.name}: cannot start: ${err.message}`));
-    p.once('exit', (code, signal) => this.#exited(child, p, code, signal));
+    let gone = false;
+    const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (gone) return;
+      gone = true;
+      this.#exited(child, p, code, signal);
+    };
+    // A process that could not be spawned emits only 'error': count it as a failed start.
+    p.once('error', (err) => {
+      child.lastStderr += `cannot start: ${err.message}`;
+      exited(null, null);
+    });
+    p.once('exit', exited);
   }
 
   #exited(child: Child, p: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (child.process === p) child.process = undefined;
     if (this.#stopping) return;
     const ranMs = Date.now() - child.startedAt;
+    if (code === 0) {
+      // Like systemd's Restart=on-failure: an agent that exits cleanly on its own stays stopped.
+      this.#opts.say(`${child.name} exited cleanly after ${Math.round(ranMs / 1000)} s; not restarting it`);
+      return;
+    }
     child.crashes = ranMs >= HEALTHY_MS ? 1 : child.crashes + 1;
     const base = this.#opts.restartSec ?? 10;
     const delay = Math.min(MAX_DELAY_S, base * 2 ** (child.crashes - 1));
@@ -79,7 +98,7 @@ export class Supervisor {
       child.timer = undefined;
       if (!this.#stopping) {
         this.#spawn(child);
-        this.#opts.say(`${child.name} restarted (pid ${child.process?.pid})`);
+        if (child.process?.pid) this.#opts.say(`${child.name} restarted (pid ${child.process.pid})`);
       }
     }, delay * 1000);
   }

@@ -257,6 +257,16 @@ describe('agent budget', () => {
       const usage = JSON.parse(readFileSync(join(config.stateDir, 'agents', 'claude', 'usage.json'), 'utf8'));
       assert.equal(usage.inputTokens + usage.outputTokens, 35);
       assert.ok(usage.costUsd > 0, 'cost estimated from the sonnet list price');
+      // A restart the same day remembers the budget and that the owner was told.
+      await claude.stop();
+      const again = await startAgent({ config, agent: 'claude', stdout: false });
+      try {
+        assert.match(await answerTo('four'), /budget/);
+        assert.equal((await bridge.list({ type: 'notification', to: 'kami' })).length, 1, 'still told once');
+        assert.equal(fake.requests.length, 1);
+      } finally {
+        await again.stop();
+      }
     } finally {
       await claude.stop();
       await bridge.close();

@@ -94,6 +94,24 @@ describe('agentnet up (end to end)', () => {
   });
 });
 
+describe('agentnet up killed with SIGKILL', () => {
+  it('leaves no orphaned agents: they stop when up is gone', async () => {
+    const { dir, cleanup } = tempDir('agentnet-up-kill-');
+    try {
+      const { writeNetwork } = await import('../helpers/util.ts');
+      const { ports } = await writeNetwork(dir);
+      const up = spawnNode([BIN, 'up'], { cwd: dir });
+      const out = lines(up);
+      await waitFor(() => out.some((l) => l.startsWith('agentnet status for a table')), 'up to start', 30_000);
+      assert.ok((await health(ports.kaylee!))?.status === 'ok');
+      up.kill('SIGKILL');
+      await waitFor(async () => (await Promise.all(Object.values(ports).map(health))).every((h) => h === undefined), 'every agent to stop');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe('agentnet up with no config', () => {
   it('writes the seed network first and says so', async () => {
     const { dir, cleanup } = tempDir('agentnet-up0-');
