@@ -38,6 +38,8 @@ export interface StartAgentOptions {
   graceMs?: number;
   /** Use this model instead of the configured one (tests). */
   model?: Model;
+  /** The longest one message may take, model retries and tools included (default 10 min). */
+  messageTimeoutMs?: number;
 }
 
 export interface RunningAgent {
@@ -133,9 +135,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const failed = new Promise<unknown>((resolve) => (failWith = resolve));
 
     const handleOnce = async (msg: BridgeMessage) => {
+      // One message never holds the agent longer than this, however the retries add up.
+      const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(options.messageTimeoutMs ?? 600_000)]);
       for (let attempt = 1; ; attempt++) {
         try {
-          await role.handle(msg, stopping.signal);
+          await role.handle(msg, signal);
           problems.delete('handling');
           return;
         } catch (err) {
@@ -144,7 +148,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           stats.errors.handling = (stats.errors.handling ?? 0) + 1;
           problems.add('handling');
           // Again only what can succeed later, and only if no tool acted yet (tools must not run twice).
-          const again = retryable(err).retry && !(err as { sideEffects?: boolean }).sideEffects && attempt < maxAttempts;
+          const again = retryable(err).retry && !(err as { sideEffects?: boolean }).sideEffects && attempt < maxAttempts && !signal.aborted;
           logger.warn({ id: msg.id, attempt, err, retry: again }, 'handling failed');
           if (!again) {
             // Never leave the sender waiting in silence.
@@ -153,6 +157,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
             return;
           }
           await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
+          await pause.untilResumed(stopping.signal); // a retry is new work: not while paused
         }
       }
     };

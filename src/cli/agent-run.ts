@@ -23,7 +23,11 @@ ${CONFIG_HELP}
     if (!name || positionals.length > 1) throw new AgentnetError('USAGE', 'give exactly one agent name: agentnet run AGENT');
     // Only this agent's ${VAR}s must be set here: the others may run on other machines.
     const { config, secretPaths } = loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [name] });
-    const running = await startAgent({ config, agent: name, secrets: collectSecrets(config, secretPaths), stdout: values.quiet !== true });
+    // Secrets from the config, and secret-looking variables the SDKs read on their own (ANTHROPIC_API_KEY, ...).
+    const fromEnv = Object.entries(io.env)
+      .filter(([k, v]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(k) && v !== undefined && v.length >= 8)
+      .map(([, v]) => v!);
+    const running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true });
     const failed = await Promise.race([
       new Promise<false>((resolve) => {
         if (io.signal.aborted) resolve(false);

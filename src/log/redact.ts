@@ -26,7 +26,8 @@ export function createRedactor(secrets: Iterable<string> = []): Redactor {
 /** Applies a redactor to every string in a value, keys included. */
 export function redactDeep(value: unknown, redact: Redactor, depth = 0): unknown {
   if (typeof value === 'string') return redact(value);
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 8) return '[nested too deep to log]'; // never log what was not checked
   if (value instanceof Error) return { type: value.name, message: redact(value.message), ...('code' in value ? { code: value.code } : {}) };
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, redact, depth + 1)]));

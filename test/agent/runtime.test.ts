@@ -130,6 +130,20 @@ describe('agent runtime', () => {
     assert.equal(health.status, 'degraded');
   });
 
+  it('gives up on a message that takes longer than its deadline, and says so', async () => {
+    const hang: Model = {
+      id: 'hang',
+      isLanguageModel: true,
+      complete: (req) => new Promise((_resolve, reject) => req.signal?.addEventListener('abort', () => reject(req.signal!.reason))),
+    };
+    await start('claude', { model: hang, messageTimeoutMs: 200 });
+    const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'never ends' });
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the failure notice');
+    assert.match((await responsesTo(req.id))[0]!.content, /claude: could not handle this \(1 attempt\): .*timeout/i);
+    const next = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'next' });
+    await waitFor(async () => (await bridge.get(next.id))?.status !== undefined && (await responsesTo(next.id)).length === 1, 'the agent to move on');
+  });
+
   it('does not run the tool loop again once a tool acted, and does not retry what cannot succeed', async () => {
     let calls = 0;
     const model: Model = {
