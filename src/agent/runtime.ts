@@ -101,8 +101,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       prompt = renderPrompt(agent.role, name);
       logger.warn({ prompt: agent.prompt }, 'prompt file not found; using the default prompt for the role');
     }
+    const orchestrator = firstWithRole(config, 'orchestrator');
     const baseModel = options.model ?? await createModel(agent.model, {
       agent: name,
+      ...(orchestrator && orchestrator !== name ? { orchestrator } : {}),
       networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
     });
     let model = baseModel;

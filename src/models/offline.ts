@@ -5,13 +5,18 @@
  *
  * 1. A message that is just "status" (or "סטטוס" / "מצב") is answered with the real network
  *    state: each agent's health, pending bridge messages, paused or not.
- * 2. Anything else is acknowledged, quoted back, and marked as not acted on, with what to
- *    configure for real answers.
+ * 2. On an agent that is not the orchestrator and may use `bridge_send`, anything else is
+ *    escalated to the orchestrator (a real tool call), then acknowledged: "Got it, passed to
+ *    claude; the answer will follow."
+ * 3. Otherwise the message is acknowledged, quoted back, and marked as not acted on, with what
+ *    to configure for real answers.
  */
 import type { Model, ModelRequest, ModelResponse } from './model.ts';
 
 export interface OfflineModelOptions {
   agent: string;
+  /** The orchestrator to escalate work to, if the network has one other than this agent. */
+  orchestrator?: string;
   /** The network's state, as `agentnet status` reports it. */
   networkStatus: () => Promise<string>;
 }
@@ -31,23 +36,33 @@ export function lastUserText(request: ModelRequest): string {
   return '';
 }
 
+const reply = (text: string, toolCalls: ModelResponse['toolCalls'] = []): ModelResponse => ({ text, toolCalls, usage: { inputTokens: 0, outputTokens: 0 } });
+
 export function createOfflineModel(options: OfflineModelOptions): Model {
   return {
     id: 'offline',
     isLanguageModel: false,
     async complete(request) {
-      const text = lastUserText(request);
-      let answer: string;
-      if (STATUS.test(text)) {
-        answer = `${await options.networkStatus()}\n(${options.agent}, ${TAG})`;
-      } else {
-        const quoted = text.length > 200 ? `${text.slice(0, 199)}…` : text;
-        answer =
-          `${options.agent} received: "${quoted}". I am the ${TAG}, so nothing was done about it. ` +
-          `Set a model for ${options.agent} in agentnet.yaml (anthropic:<model>, openai:<model> or claude-code) for real answers; "status" works now.`;
+      const last = request.messages[request.messages.length - 1];
+      if (last?.role === 'tool') {
+        // Step two of an escalation: report what the tool did.
+        return reply(
+          last.isError
+            ? `I could not pass this on: ${last.content} (${options.agent}, ${TAG})`
+            : `Got it, passed to ${options.orchestrator}; the answer will follow. (${options.agent}, ${TAG})`,
+        );
       }
-      const response: ModelResponse = { text: answer, toolCalls: [], usage: { inputTokens: 0, outputTokens: 0 } };
-      return response;
+      const text = lastUserText(request);
+      if (STATUS.test(text)) return reply(`${await options.networkStatus()}\n(${options.agent}, ${TAG})`);
+      const canEscalate = options.orchestrator !== undefined && request.tools?.some((t) => t.name === 'bridge_send');
+      if (canEscalate) {
+        return reply('', [{ id: `offline-${Date.now()}`, name: 'bridge_send', input: { to: options.orchestrator, type: 'request', content: text } }]);
+      }
+      const quoted = text.length > 200 ? `${text.slice(0, 199)}…` : text;
+      return reply(
+        `${options.agent} received: "${quoted}". I am the ${TAG}, so nothing was done about it. ` +
+          `Set a model for ${options.agent} in agentnet.yaml (anthropic:<model> or openai:<model>) for real answers; "status" works now.`,
+      );
     },
   };
 }

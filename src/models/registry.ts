@@ -6,13 +6,15 @@ import { createOfflineModel } from './offline.ts';
 
 export interface ModelDeps {
   agent: string;
+  /** Where the offline model escalates work (absent on the orchestrator itself). */
+  orchestrator?: string;
   networkStatus: () => Promise<string>;
 }
 
 export async function createModel(config: ModelConfig, deps: ModelDeps): Promise<Model> {
   switch (config.provider) {
     case 'offline':
-      return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus });
+      return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus, ...(deps.orchestrator ? { orchestrator: deps.orchestrator } : {}) });
     // SDKs load only for the agents that use them.
     case 'anthropic':
       return (await import('./anthropic.ts')).createAnthropicModel(config);

@@ -74,6 +74,21 @@ describe('agent runtime', () => {
     assert.match(res!.content, /kami \(relay\): down/, 'kami is not running');
   });
 
+  it('offline, a relay escalates work to the orchestrator with a real tool call and acknowledges', async () => {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(config.file, readFileSync(config.file, 'utf8').replace('kami: { role: relay,', 'kami: { role: relay, tools: [bridge_send],'));
+    config = loadConfig(config.file, { env: {} }).config;
+    await start('claude');
+    await start('kami');
+    const req = await bridge.append({ from: 'owner', to: 'kami', type: 'request', content: 'deploy the api to staging' });
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, "kami's acknowledgement");
+    assert.match((await responsesTo(req.id))[0]!.content, /Got it, passed to claude; the answer will follow\. \(kami, offline model, not a language model\)/);
+    const escalated = (await bridge.list({ from: 'kami', to: 'claude', type: 'request' }))[0];
+    assert.equal(escalated?.content, 'deploy the api to staging');
+    await waitFor(async () => (await responsesTo(escalated!.id)).length === 1, "claude's answer to kami");
+    assert.equal((await responsesTo(escalated!.id))[0]!.to, 'kami');
+  });
+
   it('routes a seed-style request without "to" to the orchestrator', async () => {
     await start('claude');
     await start('kaylee');
