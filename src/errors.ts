@@ -20,6 +20,11 @@ export const ERROR_CODES = [
   'HEALTH_PORT_IN_USE',
   'MODEL_UNAVAILABLE',
   'BUDGET_EXHAUSTED',
+  'STORE_OPEN_FAILED',
+  'TASK_NOT_FOUND',
+  'TASK_LEASE_LOST',
+  'TASK_STATE',
+  'MEMORY_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,8 @@
+export type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
+export { TASK_STATES } from './task-queue.ts';
+export type { Memory, MemoryEntry, MemoryHistoryEntry, MemoryWrite } from './memory.ts';
+export { MEMORY_HISTORY } from './memory.ts';
+export type { Store, StoreSpec } from './store.ts';
+export { createSqliteStore } from './sqlite.ts';
+export type { SqliteStoreOptions } from './sqlite.ts';
+export { openStore } from './registry.ts';

@@ -1,0 +1,78 @@
+/** The SQLite schema, versioned in code: each migration runs once, in order, in a transaction. */
+import type { DatabaseSync } from 'node:sqlite';
+
+const MIGRATIONS: Array<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE tasks (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        priority INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        max_attempts INTEGER NOT NULL,
+        run_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        idempotency_key TEXT UNIQUE,
+        worker TEXT,
+        lease_until INTEGER,
+        result TEXT,
+        last_error TEXT
+      );
+      CREATE INDEX tasks_runnable ON tasks (state, priority DESC, run_at, seq);
+      CREATE TABLE memory (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        written_by TEXT NOT NULL,
+        written_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        PRIMARY KEY (namespace, key)
+      );
+      CREATE TABLE memory_history (
+        namespace TEXT NOT NULL,
+        key TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        value TEXT,
+        written_by TEXT NOT NULL,
+        written_at INTEGER NOT NULL,
+        deleted INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX memory_history_key ON memory_history (namespace, key, version DESC);
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** Applies what is missing; safe with several processes starting at once (BEGIN IMMEDIATE). */
+export function migrate(db: DatabaseSync): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  let applied = 0;
+  for (const m of MIGRATIONS) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const done = db.prepare('SELECT 1 FROM schema_migrations WHERE version = ?').get(m.version);
+      if (!done) {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+        applied++;
+      }
+      db.exec('COMMIT');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+  return applied;
+}
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null } | undefined;
+  return row?.v ?? 0;
+}

@@ -1,0 +1,192 @@
+/** TaskQueue on SQLite: a claim is one BEGIN IMMEDIATE transaction, so two workers never get one task. */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
+import { AgentnetError } from '../errors.ts';
+import { immediate } from './sqlite-db.ts';
+import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
+import { TASK_STATES } from './task-queue.ts';
+
+interface Row {
+  id: string;
+  kind: string;
+  payload: string;
+  priority: number;
+  state: TaskState;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  created_at: number;
+  updated_at: number;
+  idempotency_key: string | null;
+  worker: string | null;
+  lease_until: number | null;
+  result: string | null;
+  last_error: string | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toTask(r: Row): Task {
+  const t: Task = {
+    id: r.id,
+    kind: r.kind,
+    payload: JSON.parse(r.payload),
+    priority: r.priority,
+    state: r.state,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    runAt: iso(r.run_at),
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+  if (r.idempotency_key !== null) t.idempotencyKey = r.idempotency_key;
+  if (r.worker !== null) t.worker = r.worker;
+  if (r.lease_until !== null) t.leaseUntil = iso(r.lease_until);
+  if (r.result !== null) t.result = JSON.parse(r.result);
+  if (r.last_error !== null) t.lastError = r.last_error;
+  return t;
+}
+
+export interface SqliteQueueOptions {
+  /** The clock (ms); tests move it. */
+  now: () => number;
+  /** First retry delay; doubles per attempt, with jitter, up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+}
+
+export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): TaskQueue {
+  const byId = db.prepare('SELECT * FROM tasks WHERE id = ?');
+  const find = (id: string): Row => {
+    const row = byId.get(id) as Row | undefined;
+    if (!row) throw new AgentnetError('TASK_NOT_FOUND', `no task "${id}" (see: agentnet tasks ls)`);
+    return row;
+  };
+  const holding = (row: Row, worker: string) => {
+    if (row.state !== 'running' || row.worker !== worker) {
+      throw new AgentnetError('TASK_LEASE_LOST', `task ${row.id} is no longer held by ${worker} (it is ${row.state}${row.worker ? `, held by ${row.worker}` : ''})`);
+    }
+  };
+
+  return {
+    async enqueue(opts: EnqueueOptions) {
+      return immediate(db, () => {
+        if (opts.idempotencyKey !== undefined) {
+          const first = db.prepare('SELECT * FROM tasks WHERE idempotency_key = ?').get(opts.idempotencyKey) as Row | undefined;
+          if (first) return toTask(first);
+        }
+        const now = o.now();
+        const id = `task-${randomUUID()}`;
+        db.prepare(
+          `INSERT INTO tasks (id, kind, payload, priority, state, attempts, max_attempts, run_at, created_at, updated_at, idempotency_key)
+           VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?, ?, ?)`,
+        ).run(id, opts.kind, JSON.stringify(opts.payload ?? null), opts.priority ?? 0, opts.maxAttempts ?? 3, opts.runAt?.getTime() ?? now, now, now, opts.idempotencyKey ?? null);
+        return toTask(find(id));
+      });
+    },
+
+    async claim(opts: ClaimOptions) {
+      return immediate(db, () => {
+        const now = o.now();
+        const kinds = opts.kinds?.length ? ` AND kind IN (${opts.kinds.map(() => '?').join(',')})` : '';
+        const select = db.prepare(
+          `SELECT * FROM tasks WHERE ((state = 'queued' AND run_at <= ?) OR (state = 'running' AND lease_until < ?))${kinds}
+           ORDER BY priority DESC, run_at, seq LIMIT 1`,
+        );
+        for (;;) {
+          const row = select.get(now, now, ...((opts.kinds ?? []) as SQLInputValue[])) as Row | undefined;
+          if (!row) return undefined;
+          if (row.state === 'running' && row.attempts >= row.max_attempts) {
+            // Its worker died on the last attempt: that was the last chance.
+            db.prepare(`UPDATE tasks SET state = 'dead', worker = NULL, lease_until = NULL, updated_at = ?, last_error = coalesce(last_error, 'worker lost on the last attempt') WHERE id = ?`).run(now, row.id);
+            continue;
+          }
+          db.prepare(`UPDATE tasks SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`).run(opts.worker, now + opts.leaseMs, now, row.id);
+          return toTask(find(row.id));
+        }
+      });
+    },
+
+    async heartbeat(id, worker, leaseMs) {
+      const now = o.now();
+      const r = db.prepare(`UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND state = 'running' AND worker = ?`).run(now + leaseMs, now, id, worker);
+      return Number(r.changes) === 1;
+    },
+
+    async complete(id, worker, result) {
+      return immediate(db, () => {
+        holding(find(id), worker);
+        const now = o.now();
+        db.prepare(`UPDATE tasks SET state = 'done', result = ?, worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`).run(JSON.stringify(result ?? null), now, id);
+        return toTask(find(id));
+      });
+    },
+
+    async fail(id, worker, error, opts = {}) {
+      return immediate(db, () => {
+        const row = find(id);
+        holding(row, worker);
+        const now = o.now();
+        if (opts.retry === false || row.attempts >= row.max_attempts) {
+          db.prepare(`UPDATE tasks SET state = 'dead', last_error = ?, worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`).run(error, now, id);
+        } else {
+          const delay = Math.min(o.maxBackoffMs, o.backoffMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random());
+          db.prepare(`UPDATE tasks SET state = 'queued', last_error = ?, worker = NULL, lease_until = NULL, run_at = ?, updated_at = ? WHERE id = ?`).run(error, now + Math.round(delay), now, id);
+        }
+        return toTask(find(id));
+      });
+    },
+
+    async get(id) {
+      const row = byId.get(id) as Row | undefined;
+      return row ? toTask(row) : undefined;
+    },
+
+    async list(opts: ListTasksOptions = {}) {
+      const where: string[] = [];
+      const args: SQLInputValue[] = [];
+      const states = opts.state === undefined ? [] : Array.isArray(opts.state) ? opts.state : [opts.state];
+      if (states.length) {
+        where.push(`state IN (${states.map(() => '?').join(',')})`);
+        args.push(...states);
+      }
+      if (opts.kind) {
+        where.push('kind = ?');
+        args.push(opts.kind);
+      }
+      const rows = db
+        .prepare(`SELECT * FROM tasks ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`)
+        .all(...args, opts.limit ?? 1_000_000) as unknown as Row[];
+      return rows.reverse().map(toTask);
+    },
+
+    async stats() {
+      const out = Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as Record<TaskState, number>;
+      for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM tasks GROUP BY state').all() as Array<{ state: TaskState; n: number }>) out[r.state] = r.n;
+      return out;
+    },
+
+    async retry(id) {
+      return immediate(db, () => {
+        const row = find(id);
+        if (row.state !== 'dead' && row.state !== 'cancelled') {
+          throw new AgentnetError('TASK_STATE', `task ${id} is ${row.state}; only dead or cancelled tasks can be retried`);
+        }
+        const now = o.now();
+        db.prepare(`UPDATE tasks SET state = 'queued', attempts = 0, run_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
+        return toTask(find(id));
+      });
+    },
+
+    async cancel(id) {
+      return immediate(db, () => {
+        const row = find(id);
+        if (row.state !== 'queued' && row.state !== 'running') {
+          throw new AgentnetError('TASK_STATE', `task ${id} is ${row.state}; only queued or running tasks can be cancelled`);
+        }
+        db.prepare(`UPDATE tasks SET state = 'cancelled', worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`).run(o.now(), id);
+        return toTask(find(id));
+      });
+    },
+  };
+}

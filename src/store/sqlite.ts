@@ -1,0 +1,26 @@
+/** The sqlite store backend: one database file in the state directory (node:sqlite, WAL). */
+import { openSqlite } from './sqlite-db.ts';
+import { createSqliteMemory } from './sqlite-memory.ts';
+import { createSqliteQueue } from './sqlite-queue.ts';
+import type { Store } from './store.ts';
+
+export interface SqliteStoreOptions {
+  path: string;
+  /** The clock (ms since the epoch); tests move it. */
+  now?: () => number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const db = openSqlite(options.path);
+  const now = options.now ?? Date.now;
+  return {
+    backend: 'sqlite',
+    queue: createSqliteQueue(db, { now, backoffMs: options.backoffMs ?? 1000, maxBackoffMs: options.maxBackoffMs ?? 3_600_000 }),
+    memory: createSqliteMemory(db, now),
+    async close() {
+      if (db.isOpen) db.close();
+    },
+  };
+}

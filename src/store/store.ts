@@ -1,0 +1,19 @@
+/** A store: the task queue and the shared memory, opened together from the config. */
+import type { Memory } from './memory.ts';
+import type { TaskQueue } from './task-queue.ts';
+
+export interface Store {
+  readonly backend: string;
+  readonly queue: TaskQueue;
+  readonly memory: Memory;
+  close(): Promise<void>;
+}
+
+/** The serialisable description of a store: what a config (or a test's child process) opens. */
+export interface StoreSpec {
+  backend: string;
+  path?: string;
+  /** Retry back-off of the queue (first delay, ms; default 1000). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+}

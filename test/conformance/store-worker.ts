@@ -1,0 +1,43 @@
+/**
+ * A separate process that uses a store, for the multi-process conformance cases.
+ * argv: <spec JSON> <action> <options JSON>
+ *   work      {worker, leaseMs, hangOn?}   claims and completes tasks until none is left; prints "done <id>"; hangs on a task whose payload.hang is true
+ *   increment {by, times}                  compare-and-set increments of memory counters/n, retrying on conflict
+ */
+import { openStore, type StoreSpec } from '../../src/store/index.ts';
+
+const [specJson, action, optionsJson] = process.argv.slice(2);
+const store = await openStore(JSON.parse(specJson!) as StoreSpec);
+const options = JSON.parse(optionsJson ?? '{}') as Record<string, unknown>;
+
+if (action === 'work') {
+  const { worker, leaseMs, idleExitMs } = options as { worker: string; leaseMs: number; idleExitMs?: number };
+  let idleSince = Date.now();
+  for (;;) {
+    const task = await store.queue.claim({ worker, leaseMs });
+    if (!task) {
+      if (Date.now() - idleSince > (idleExitMs ?? 300)) break;
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    idleSince = Date.now();
+    process.stdout.write(`claimed ${task.id}\n`);
+    if ((task.payload as { hang?: boolean } | null)?.hang) await new Promise(() => {}); // killed here
+    await store.queue.complete(task.id, worker, { by: worker });
+    process.stdout.write(`done ${task.id}\n`);
+  }
+} else if (action === 'increment') {
+  const { by, times } = options as { by: string; times: number };
+  for (let i = 0; i < times; i++) {
+    for (;;) {
+      const cur = await store.memory.get('counters', 'n');
+      try {
+        await store.memory.set('counters', 'n', ((cur?.value as number) ?? 0) + 1, { by, ifVersion: cur?.version ?? 0 });
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'MEMORY_CONFLICT') throw err;
+      }
+    }
+  }
+}
+await store.close();
