@@ -20,7 +20,8 @@ import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
 import { startHealthServer, type HealthReport } from './health.ts';
-import { grantedTools } from './tools/index.ts';
+import { grantedTools, needsStore } from './tools/index.ts';
+import { openStore, type Store } from '../store/index.ts';
 import { PauseWatch } from './pause.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, totalProcessed } from './stats.ts';
@@ -125,7 +126,13 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
       });
     }
-    const tools = grantedTools(agent, config, bridge, logger);
+    let store: Store | undefined;
+    if (needsStore(agent)) {
+      store = await openStore({ backend: config.store.backend, path: config.store.path });
+      const opened = store;
+      cleanup.push(() => opened.close());
+    }
+    const tools = grantedTools(agent, config, bridge, logger, store);
     const role = createRole({ agent, config, bridge, model, logger, prompt, stats, tools });
     const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
 
@@ -216,6 +223,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           pause.close();
           await health.close();
           await bridge.close();
+          await store?.close();
           logger.info({}, 'stopped');
           logger.flush();
         })();

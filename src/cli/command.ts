@@ -50,3 +50,9 @@ export async function openConfiguredBridge(values: Values, io: CliIo): Promise<{
   );
   return { bridge, loaded };
 }
+
+export async function openConfiguredStore(values: Values, io: CliIo): Promise<import('../store/index.ts').Store> {
+  const { openStore } = await import('../store/index.ts');
+  const { config } = readConfig(values, io);
+  return openStore({ backend: config.store.backend, path: config.store.path });
+}

@@ -13,6 +13,8 @@ import { logsCommand } from './logs.ts';
 import { pauseCommand, resumeCommand } from './pause.ts';
 import { statusCommand } from './status.ts';
 import { upCommand } from './up.ts';
+import { tasksAddCommand, tasksCancelCommand, tasksLsCommand, tasksRetryCommand, tasksShowCommand } from './tasks.ts';
+import { memoryGetCommand, memoryLsCommand, memoryRmCommand, memorySetCommand } from './memory.ts';
 
 export const COMMANDS: Command[] = [
   initCommand,
@@ -29,4 +31,13 @@ export const COMMANDS: Command[] = [
   bridgeDoneCommand,
   bridgeRotateCommand,
   bridgeStatsCommand,
+  tasksLsCommand,
+  tasksShowCommand,
+  tasksAddCommand,
+  tasksRetryCommand,
+  tasksCancelCommand,
+  memoryGetCommand,
+  memorySetCommand,
+  memoryLsCommand,
+  memoryRmCommand,
 ];

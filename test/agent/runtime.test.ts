@@ -304,3 +304,37 @@ describe('agent budget', () => {
     }
   });
 });
+
+describe('agent store tools', () => {
+  it('lets the model leave context in memory and queue work through its tools', async () => {
+    const { fake, file, cleanup } = await networkWithFakeAnthropic('    tools: [memory_set, memory_get, task_enqueue]', 'kaylee');
+    const config = loadConfig(file, { env: { KEY: 'k' } }).config;
+    const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
+    fake.script(
+      { reply: { toolUses: [{ id: 'a', name: 'memory_set', input: { namespace: 'shared', key: 'staging-owner', value: { who: 'kami' } } }] } },
+      { reply: { toolUses: [{ id: 'b', name: 'task_enqueue', input: { kind: 'deploy', payload: { env: 'staging' }, idempotencyKey: 'deploy-req' } }] } },
+      { reply: { text: 'Queued the deploy.' } },
+    );
+    const claude = await startAgent({ config, agent: 'claude', stdout: false });
+    try {
+      const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'deploy staging' });
+      await waitFor(async () => (await bridge.list({ type: 'response' })).some((m) => m.replyTo === req.id), 'the answer');
+      const { openStore } = await import('../../src/store/index.ts');
+      const store = await openStore({ backend: 'sqlite', path: config.store.path });
+      try {
+        const e = await store.memory.get('shared', 'staging-owner');
+        assert.deepEqual([e?.value, e?.writtenBy], [{ who: 'kami' }, 'claude']);
+        const [task] = await store.queue.list({ kind: 'deploy' });
+        assert.deepEqual([task?.payload, task?.idempotencyKey], [{ env: 'staging' }, 'deploy-req']);
+      } finally {
+        await store.close();
+      }
+      assert.match(JSON.stringify(fake.requests[2]!.body), /queued task-/);
+    } finally {
+      await claude.stop();
+      await bridge.close();
+      await fake.close();
+      cleanup();
+    }
+  });
+});

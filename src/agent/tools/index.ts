@@ -5,9 +5,16 @@ import type { Logger } from '../../log/logger.ts';
 import { bridgeReplyTool, bridgeSendTool } from './bridge-tools.ts';
 import { httpGetTool } from './http-get.ts';
 import { runCommandTool } from './run-command.ts';
+import { memoryGetTool, memorySetTool, taskEnqueueTool } from './store-tools.ts';
+import type { Store } from '../../store/index.ts';
 import type { Tool } from './tool.ts';
 
-export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridge, logger: Logger): Tool[] {
+export const STORE_TOOLS = ['memory_get', 'memory_set', 'task_enqueue'];
+
+/** Whether an agent needs the store open (it is granted a tool that uses it). */
+export const needsStore = (agent: ResolvedAgent) => agent.tools.some((t) => typeof t === 'string' && STORE_TOOLS.includes(t));
+
+export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridge, logger: Logger, store?: Store): Tool[] {
   const others = Object.keys(config.agents).filter((n) => n !== agent.name);
   const tools: Tool[] = [];
   for (const grant of agent.tools) {
@@ -16,7 +23,10 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
     else if (grant === 'bridge_reply') tools.push(bridgeReplyTool(bridge, agent.name));
     else if (typeof grant === 'object' && grant.name === 'run_command') tools.push(runCommandTool(grant));
     else if (typeof grant === 'object' && grant.name === 'http_get') tools.push(httpGetTool(grant.hosts));
-    else logger.warn({ tool: name }, 'tool needs the store, which this version does not have yet; not offered');
+    else if (store && grant === 'memory_get') tools.push(memoryGetTool(store));
+    else if (store && grant === 'memory_set') tools.push(memorySetTool(store, agent.name));
+    else if (store && grant === 'task_enqueue') tools.push(taskEnqueueTool(store));
+    else logger.warn({ tool: name }, 'tool not offered: the store is not open');
   }
   return tools;
 }
