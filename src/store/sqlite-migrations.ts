@@ -46,6 +46,11 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
       CREATE INDEX memory_history_key ON memory_history (namespace, key, version DESC);
     `,
   },
+  {
+    // Expired leases are found by (state, lease_until), so a claim never scans the whole table.
+    version: 2,
+    sql: `CREATE INDEX tasks_leases ON tasks (state, lease_until);`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

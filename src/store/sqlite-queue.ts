@@ -57,6 +57,31 @@ export interface SqliteQueueOptions {
 
 export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): TaskQueue {
   const byId = db.prepare('SELECT * FROM tasks WHERE id = ?');
+  // Prepared once: compiling SQL per call would cost more than running it.
+  const stmt = {
+    bury: db.prepare(
+      `UPDATE tasks SET state = 'dead', worker = NULL, lease_until = NULL, updated_at = ?, last_error = coalesce(last_error, 'worker lost on the last attempt')
+       WHERE state = 'running' AND lease_until < ? AND attempts >= max_attempts`,
+    ),
+    release: db.prepare(`UPDATE tasks SET state = 'queued', worker = NULL, lease_until = NULL, run_at = ?, last_error = coalesce(last_error, 'lease expired') WHERE state = 'running' AND lease_until < ?`),
+    heartbeat: db.prepare(`UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND state = 'running' AND worker = ?`),
+    complete: db.prepare(`UPDATE tasks SET state = 'done', result = ?, worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND state = 'running' AND worker = ? RETURNING *`),
+  };
+  const claims = new Map<number, ReturnType<DatabaseSync['prepare']>>();
+  const claimStatement = (kinds: number) => {
+    let s = claims.get(kinds);
+    if (!s) {
+      const filter = kinds ? ` AND kind IN (${Array(kinds).fill('?').join(',')})` : '';
+      s = db.prepare(
+        `UPDATE tasks SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ?${filter}
+                     ORDER BY priority DESC, run_at, seq LIMIT 1)
+         RETURNING *`,
+      );
+      claims.set(kinds, s);
+    }
+    return s;
+  };
   const find = (id: string): Row => {
     const row = byId.get(id) as Row | undefined;
     if (!row) throw new AgentnetError('TASK_NOT_FOUND', `no task "${id}" (see: agentnet tasks ls)`);
@@ -86,40 +111,30 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
     },
 
     async claim(opts: ClaimOptions) {
-      return immediate(db, () => {
-        const now = o.now();
-        const kinds = opts.kinds?.length ? ` AND kind IN (${opts.kinds.map(() => '?').join(',')})` : '';
-        const select = db.prepare(
-          `SELECT * FROM tasks WHERE ((state = 'queued' AND run_at <= ?) OR (state = 'running' AND lease_until < ?))${kinds}
-           ORDER BY priority DESC, run_at, seq LIMIT 1`,
-        );
-        for (;;) {
-          const row = select.get(now, now, ...((opts.kinds ?? []) as SQLInputValue[])) as Row | undefined;
-          if (!row) return undefined;
-          if (row.state === 'running' && row.attempts >= row.max_attempts) {
-            // Its worker died on the last attempt: that was the last chance.
-            db.prepare(`UPDATE tasks SET state = 'dead', worker = NULL, lease_until = NULL, updated_at = ?, last_error = coalesce(last_error, 'worker lost on the last attempt') WHERE id = ?`).run(now, row.id);
-            continue;
-          }
-          db.prepare(`UPDATE tasks SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ?`).run(opts.worker, now + opts.leaseMs, now, row.id);
-          return toTask(find(row.id));
-        }
+      const now = o.now();
+      // Leases that ran out: on the last attempt that was the last chance (dead-letter it);
+      // otherwise the task is queued again (its attempt counted), to be claimed below.
+      const kinds = opts.kinds ?? [];
+      // One write transaction (one commit): the claim is an UPDATE ... RETURNING under SQLite's
+      // write lock, so no task goes to two workers.
+      const row = immediate(db, () => {
+        stmt.bury.run(now, now);
+        stmt.release.run(now, now);
+        return claimStatement(kinds.length).get(opts.worker, now + opts.leaseMs, now, now, ...(kinds as SQLInputValue[])) as Row | undefined;
       });
+      return row ? toTask(row) : undefined;
     },
 
     async heartbeat(id, worker, leaseMs) {
       const now = o.now();
-      const r = db.prepare(`UPDATE tasks SET lease_until = ?, updated_at = ? WHERE id = ? AND state = 'running' AND worker = ?`).run(now + leaseMs, now, id, worker);
-      return Number(r.changes) === 1;
+      return Number(stmt.heartbeat.run(now + leaseMs, now, id, worker).changes) === 1;
     },
 
     async complete(id, worker, result) {
-      return immediate(db, () => {
-        holding(find(id), worker);
-        const now = o.now();
-        db.prepare(`UPDATE tasks SET state = 'done', result = ?, worker = NULL, lease_until = NULL, updated_at = ? WHERE id = ?`).run(JSON.stringify(result ?? null), now, id);
-        return toTask(find(id));
-      });
+      const row = stmt.complete.get(JSON.stringify(result ?? null), o.now(), id, worker) as Row | undefined;
+      if (row) return toTask(row);
+      holding(find(id), worker); // says why: not found, or no longer this worker's
+      throw new AgentnetError('TASK_LEASE_LOST', `task ${id} is no longer held by ${worker}`);
     },
 
     async fail(id, worker, error, opts = {}) {

@@ -1,0 +1,99 @@
+/**
+ * Task queue throughput: enqueue/s, and claim+complete/s with 1 and 4 worker processes, on the
+ * SQLite store — beside BullMQ (worker concurrency 8) on the machine's Redis and pg-boss on its
+ * PostgreSQL, in the same run.
+ *
+ *   node bench/queue-throughput.ts [--count 20000]
+ */
+import { createConnection } from 'node:net';
+import { join } from 'node:path';
+import { createSqliteStore } from '../src/store/index.ts';
+import { arg, now, resultOf, scratch, spawnTs } from './lib/util.ts';
+
+const WORKER = new URL('./queue-worker.ts', import.meta.url).pathname;
+
+const reachable = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+
+async function sqlite(count: number, workers: number): Promise<{ enqueue: number; process: number }> {
+  const { dir, cleanup } = scratch('queue');
+  try {
+    const path = join(dir, 'store.db');
+    const store = createSqliteStore({ path });
+    const t0 = now();
+    for (let i = 0; i < count; i++) await store.queue.enqueue({ kind: 'bench', payload: { i } });
+    const enqueue = count / ((now() - t0) / 1000);
+    await store.close();
+    const results = await Promise.all(Array.from({ length: workers }, (_, w) => resultOf<{ start: number; end: number; done: number }>(spawnTs([WORKER, 'sqlite', path, `w${w}`]))));
+    const done = results.reduce((a, r) => a + r.done, 0);
+    if (done !== count) throw new Error(`sqlite: ${done} of ${count} tasks processed`);
+    const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
+    return { enqueue, process: count / (wall / 1000) };
+  } finally {
+    cleanup();
+  }
+}
+
+async function bullmq(count: number): Promise<{ enqueue: number; process: number }> {
+  const { Queue, Worker } = await import('bullmq');
+  const connection = { host: '127.0.0.1', port: 6379 };
+  const name = `agentnet-queue-bench-${process.pid}`;
+  const queue = new Queue(name, { connection });
+  const t0 = now();
+  for (let i = 0; i < count; i++) await queue.add('bench', { i }, { removeOnComplete: true });
+  const enqueue = count / ((now() - t0) / 1000);
+  let done = 0;
+  const t1 = now();
+  await new Promise<void>((resolve) => {
+    const worker = new Worker(name, async () => {
+      if (++done === count) setImmediate(() => void worker.close().then(() => resolve()));
+    }, { connection, concurrency: 8 });
+  });
+  const processRate = count / ((now() - t1) / 1000);
+  await queue.obliterate({ force: true });
+  await queue.close();
+  return { enqueue, process: processRate };
+}
+
+async function pgboss(count: number): Promise<{ enqueue: number; process: number }> {
+  const { default: PgBoss } = (await import('pg-boss')) as unknown as { default: new (o: object) => any };
+  const boss = new PgBoss({ connectionString: 'postgres://postgres@127.0.0.1:5432/test', schema: `bench_${process.pid}` });
+  boss.on('error', () => {});
+  await boss.start();
+  const name = 'bench';
+  await boss.createQueue(name);
+  const t0 = now();
+  for (let i = 0; i < count; i++) await boss.send(name, { i });
+  const enqueue = count / ((now() - t0) / 1000);
+  let done = 0;
+  const t1 = now();
+  await new Promise<void>((resolve) => {
+    void boss.work(name, { batchSize: 8, pollingIntervalSeconds: 0.5 }, async (jobs: unknown[]) => {
+      done += jobs.length;
+      if (done >= count) resolve();
+    });
+  });
+  const processRate = count / ((now() - t1) / 1000);
+  await boss.getDb().executeSql(`DROP SCHEMA IF EXISTS bench_${process.pid} CASCADE`, []);
+  await boss.stop({ graceful: false, wait: true });
+  return { enqueue, process: processRate };
+}
+
+export async function queueThroughput(): Promise<void> {
+  const count = arg('count', 20_000);
+  const rows: Array<[string, { enqueue: number; process: number } | string]> = [];
+  rows.push(['agentnet sqlite, 1 worker process', await sqlite(count, 1)]);
+  rows.push(['agentnet sqlite, 4 worker processes', await sqlite(count, 4)]);
+  rows.push(['BullMQ, 1 worker, concurrency 8', (await reachable(6379)) ? await bullmq(count) : 'skipped: Redis not reachable']);
+  rows.push(['pg-boss, 1 worker, batch 8', (await reachable(5432)) ? await pgboss(Math.min(count, 5000)) : 'skipped: PostgreSQL not reachable']);
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  console.log(`\ntask queue: enqueue, then claim+complete (${count} tasks; pg-boss ${Math.min(count, 5000)})`);
+  console.log(`${'queue'.padEnd(40)} ${'enqueue/s'.padStart(11)} ${'claim+complete/s'.padStart(17)}`);
+  for (const [name, r] of rows) console.log(typeof r === 'string' ? `${name.padEnd(40)} ${r}` : `${name.padEnd(40)} ${fmt(r.enqueue).padStart(11)} ${fmt(r.process).padStart(17)}`);
+}
+
+if (import.meta.main) await queueThroughput();
