@@ -3,9 +3,11 @@ import { appendThroughput } from './append-throughput.ts';
 import { deliveryLatency } from './delivery-latency.ts';
 import { scanCost } from './scan-cost.ts';
 import { agentStartup } from './agent-startup.ts';
+import { queueThroughput } from './queue-throughput.ts';
 
 console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
 await deliveryLatency();
 await scanCost();
 await appendThroughput();
 await agentStartup();
+await queueThroughput();
