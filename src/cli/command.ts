@@ -56,3 +56,13 @@ export async function openConfiguredStore(values: Values, io: CliIo): Promise<im
   const { config } = readConfig(values, io);
   return openStore({ backend: config.store.backend, path: config.store.path });
 }
+
+/** Opens the configured store for `fn` and always closes it. */
+export async function withStore<T>(values: Values, io: CliIo, fn: (store: import('../store/index.ts').Store) => Promise<T>): Promise<T> {
+  const store = await openConfiguredStore(values, io);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}

@@ -2,7 +2,7 @@
 import { userInfo } from 'node:os';
 import { AgentnetError } from '../errors.ts';
 import { parseCount } from './bridge-filter-options.ts';
-import { CONFIG_HELP, CONFIG_OPTION, openConfiguredStore, type Command } from './command.ts';
+import { CONFIG_HELP, CONFIG_OPTION, withStore, type Command } from './command.ts';
 import { safeText } from './format.ts';
 
 const VERSION_OPTION = { 'if-version': { type: 'string' } } as const;
@@ -37,8 +37,7 @@ ${CONFIG_HELP}`,
   options: { ...CONFIG_OPTION, json: { type: 'boolean' }, history: { type: 'boolean' } },
   async run(values, positionals, io) {
     const [ns, key] = nsKey(positionals, 2, this.usage);
-    const store = await openConfiguredStore(values, io);
-    try {
+    return withStore(values, io, async (store) => {
       if (values.history) {
         for (const h of await store.memory.history(ns!, key!)) io.out(JSON.stringify(h) + '\n');
         return;
@@ -49,9 +48,7 @@ ${CONFIG_HELP}`,
         return 1;
       }
       io.out((values.json ? JSON.stringify(e) : JSON.stringify(e.value)) + '\n');
-    } finally {
-      await store.close();
-    }
+    });
   },
 };
 
@@ -76,17 +73,14 @@ ${CONFIG_HELP}`,
     } catch {
       value = raw;
     }
-    const store = await openConfiguredStore(values, io);
-    try {
+    return withStore(values, io, async (store) => {
       const e = await store.memory.set(ns!, key!, value, {
         by: (values.by as string | undefined) ?? userInfo().username,
         ...(values.ttl ? { ttlMs: parseTtl(values.ttl as string) } : {}),
         ...ifVersion(values['if-version']),
       });
       io.out(`${ns}/${key} version ${e.version}\n`);
-    } finally {
-      await store.close();
-    }
+    });
   },
 };
 
@@ -103,8 +97,7 @@ ${CONFIG_HELP}`,
   options: { ...CONFIG_OPTION, prefix: { type: 'string' }, limit: { type: 'string', short: 'n' }, json: { type: 'boolean' } },
   async run(values, positionals, io) {
     const [ns] = nsKey(positionals, 1, this.usage);
-    const store = await openConfiguredStore(values, io);
-    try {
+    return withStore(values, io, async (store) => {
       const entries = await store.memory.list(ns!, {
         ...(values.prefix ? { prefix: values.prefix as string } : {}),
         ...(values.limit ? { limit: parseCount(values.limit as string, '--limit', 100) } : {}),
@@ -112,9 +105,7 @@ ${CONFIG_HELP}`,
       for (const e of entries) {
         io.out(values.json ? JSON.stringify(e) + '\n' : safeText(`${e.key}  v${e.version}  ${e.writtenBy} ${e.writtenAt}  ${JSON.stringify(e.value).slice(0, 80)}`) + '\n');
       }
-    } finally {
-      await store.close();
-    }
+    });
   },
 };
 
@@ -127,13 +118,10 @@ export const memoryRmCommand: Command = {
   options: { ...CONFIG_OPTION, ...VERSION_OPTION, by: { type: 'string' } },
   async run(values, positionals, io) {
     const [ns, key] = nsKey(positionals, 2, this.usage);
-    const store = await openConfiguredStore(values, io);
-    try {
+    return withStore(values, io, async (store) => {
       const removed = await store.memory.delete(ns!, key!, { by: (values.by as string | undefined) ?? userInfo().username, ...ifVersion(values['if-version']) });
       io.out(removed ? `removed ${ns}/${key}\n` : `no ${ns}/${key}\n`);
       return removed ? 0 : 1;
-    } finally {
-      await store.close();
-    }
+    });
   },
 };

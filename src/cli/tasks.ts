@@ -2,21 +2,12 @@
 import { TASK_STATES, type Task, type TaskState } from '../store/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { parseCount } from './bridge-filter-options.ts';
-import { CONFIG_HELP, CONFIG_OPTION, openConfiguredStore, type CliIo, type Command, type Values } from './command.ts';
+import { CONFIG_HELP, CONFIG_OPTION, withStore, type Command } from './command.ts';
 import { safeText } from './format.ts';
 
 function row(t: Task): string {
   const extra = t.state === 'dead' && t.lastError ? `  error: ${t.lastError}` : t.worker ? `  worker: ${t.worker}` : '';
   return safeText(`${t.id}  ${t.state.padEnd(9)} ${t.kind.padEnd(14)} p${t.priority} ${t.attempts}/${t.maxAttempts}  run ${t.runAt}${extra}`);
-}
-
-async function withStore<T>(values: Values, io: CliIo, fn: (store: Awaited<ReturnType<typeof openConfiguredStore>>) => Promise<T>): Promise<T> {
-  const store = await openConfiguredStore(values, io);
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
 }
 
 /** `2026-11-25T09:00:00Z`, or `+30m` / `+2h` from now. */
