@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isAgentnetError } from '../../src/errors.ts';
 import { createMemoryLogger, type Logger } from '../../src/log/logger.ts';
 import type { Bridge, BridgeMessage, BridgeSpec, Subscription } from '../../src/bridge/index.ts';
@@ -31,8 +31,6 @@ export interface BridgeCase {
   notApplicable?: { rawInput?: string };
 }
 
-type Record_ = { id: string; status: string };
-
 function collector() {
   const got: BridgeMessage[] = [];
   return { got, handler: (m: BridgeMessage) => void got.push(m), keys: () => got.map((m) => `${m.id}:${m.status}`) };
@@ -54,7 +52,6 @@ export function describeBridge(c: BridgeCase): void {
       await h.bridge.close();
       await h.cleanup();
     });
-    after(() => {});
 
     it('completes an appended message in the seed format and reads it back by id', async () => {
       const m = await h.bridge.append({ from: 'kami', type: 'request', content: 'check the server', to: 'claude' });
@@ -383,4 +380,3 @@ export function describeBridge(c: BridgeCase): void {
   });
 }
 
-export type { Record_ };
