@@ -25,6 +25,8 @@ export const ERROR_CODES = [
   'TASK_LEASE_LOST',
   'TASK_STATE',
   'MEMORY_CONFLICT',
+  'TASK_FAILED',
+  'CHANNEL_REQUEST_FAILED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

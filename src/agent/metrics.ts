@@ -26,6 +26,19 @@ function build(stats: AgentStats): Registry {
   counterFrom('agentnet_model_calls_total', 'Model calls, by outcome.', ['outcome'], () => stats.modelCalls, 'outcome');
   counterFrom('agentnet_model_tokens_total', 'Model tokens, by direction.', ['direction'], () => stats.tokens, 'direction');
   counterFrom('agentnet_errors_total', 'Errors, by kind.', ['kind'], () => stats.errors, 'kind');
+  new Counter({
+    name: 'agentnet_tasks_total',
+    help: 'Tasks finished, by kind and outcome (success, failure: after the last attempt, retried: will run again).',
+    labelNames: ['kind', 'outcome'],
+    registers: [r],
+    collect() {
+      this.reset();
+      for (const [k, v] of Object.entries(stats.tasks)) {
+        const [kind = '', outcome = ''] = k.split(' ');
+        if (v > 0) this.inc({ kind, outcome }, v);
+      }
+    },
+  });
   new Gauge({ name: 'agentnet_bridge_lag_seconds', help: 'Age of the last bridge message when this agent took it.', registers: [r], collect() { this.set(stats.bridgeLagSeconds); } });
   new Gauge({ name: 'agentnet_paused', help: '1 while the network is paused.', registers: [r], collect() { this.set(stats.paused ? 1 : 0); } });
   new Gauge({ name: 'agentnet_last_activity_timestamp_seconds', help: 'When this agent last handled something.', registers: [r], collect() { this.set((stats.lastActivity ?? 0) / 1000); } });

@@ -23,6 +23,7 @@ import { startHealthServer, type HealthReport } from './health.ts';
 import { grantedTools, needsStore } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { PauseWatch } from './pause.ts';
+import type { Clock } from '../schedule/clock.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, totalProcessed } from './stats.ts';
 
@@ -41,6 +42,8 @@ export interface StartAgentOptions {
   model?: Model;
   /** The longest one message may take, model retries and tools included (default 10 min). */
   messageTimeoutMs?: number;
+  /** The clock schedules and tasks read (tests). */
+  clock?: Clock;
 }
 
 export interface RunningAgent {
@@ -82,7 +85,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     paused: stats.paused,
     pid: process.pid,
     ...(problems.size ? { problems: [...problems] } : {}),
+    ...roleHealth(),
   });
+  let roleHealth: () => Record<string, unknown> = () => ({});
   // The health port first: a second copy of this agent fails here, before it touches anything.
   const health = await startHealthServer({ host: agent.health.host, port: agent.health.port, report, stats });
   const cleanup: Array<() => unknown> = [() => health.close()];
@@ -127,19 +132,33 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       });
     }
     let store: Store | undefined;
-    if (needsStore(agent)) {
+    if (needsStore(agent) || agent.role === 'autonomous') {
       store = await openStore({ backend: config.store.backend, path: config.store.path });
       const opened = store;
       cleanup.push(() => opened.close());
     }
     const tools = grantedTools(agent, config, bridge, logger, store);
-    const role = createRole({ agent, config, bridge, model, logger, prompt, stats, tools });
+    const redact = createRedactor(options.secrets ?? []);
+    const role = createRole({
+      agent,
+      config,
+      bridge,
+      model,
+      logger,
+      prompt,
+      stats,
+      tools,
+      redact,
+      ...(store ? { store } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+      pause: { paused: () => pause.state.paused, untilResumed: (signal) => pause.untilResumed(signal) },
+    });
+    roleHealth = () => role.health?.() ?? {};
     const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
 
     const stopping = new AbortController();
     let inFlight: Promise<void> | undefined;
 
-    const redact = createRedactor(options.secrets ?? []);
     let failWith: (err: unknown) => void = () => {};
     const failed = new Promise<unknown>((resolve) => (failWith = resolve));
 
@@ -199,6 +218,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       }
     });
     await sub.ready;
+    if (role.start) {
+      await role.start();
+      cleanup.push(() => role.stop?.(0));
+    }
     logger.info({ health: health.url, role: agent.role, model: model.id, pid: process.pid }, 'started');
 
     let stopped: Promise<void> | undefined;
@@ -210,6 +233,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         stopped ??= (async () => {
           logger.info({}, 'stopping');
           await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
+          // Running tasks get the same grace; what is not finished by then goes back to the queue.
+          const background = role.stop?.(options.graceMs ?? 10_000);
           const current = inFlight?.then(() => true, () => true);
           if (current) {
             const grace = new AbortController();
@@ -220,6 +245,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           stopping.abort(new AgentnetError('BRIDGE_CLOSED', 'agent stopping'));
           // Let an aborted handler unwind (it sends nothing once aborted) before the bridge closes.
           if (current) await Promise.race([current, sleep(2000)]);
+          await background;
           pause.close();
           await health.close();
           await bridge.close();

@@ -7,6 +7,8 @@ export interface AgentStats {
   lastActivity: number | null;
   /** Messages handled, by bridge message type. */
   processed: Record<string, number>;
+  /** Tasks finished (autonomous agents), by kind and outcome: `deploy success`. */
+  tasks: Record<string, number>;
   modelCalls: Record<'ok' | 'error', number>;
   tokens: { input: number; output: number };
   errors: Record<string, number>;
@@ -22,6 +24,7 @@ export function createStats(agent: string, role: string): AgentStats {
     startedAt: Date.now(),
     lastActivity: null,
     processed: {},
+    tasks: {},
     modelCalls: { ok: 0, error: 0 },
     tokens: { input: 0, output: 0 },
     errors: {},

@@ -114,7 +114,16 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     bridge: { ...cfg.bridge, path: cfg.bridge.path ? abs(cfg.bridge.path) : join(stateDir, 'bridge', 'messages.jsonl') },
     store: { ...cfg.store, path: cfg.store.path ? abs(cfg.store.path) : join(stateDir, 'store.db') },
     agents: Object.fromEntries(
-      Object.entries(cfg.agents).map(([name, a]) => [name, { ...a, name, prompt: abs(a.prompt ?? join('prompts', `${name}.md`)) }]),
+      Object.entries(cfg.agents).map(([name, a]) => [
+        name,
+        {
+          ...a,
+          name,
+          prompt: abs(a.prompt ?? join('prompts', `${name}.md`)),
+          deployments: Object.fromEntries(Object.entries(a.deployments).map(([k, d]) => [k, { ...d, ...(d.cwd ? { cwd: abs(d.cwd) } : {}) }])),
+          reviews: Object.fromEntries(Object.entries(a.reviews).map(([k, r]) => [k, { ...r, repo: abs(r.repo) }])),
+        },
+      ]),
     ),
   };
   return { config: deepFreeze(config), secretPaths: sub.secretPaths };

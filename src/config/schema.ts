@@ -1,4 +1,5 @@
 /** The schema of agentnet.yaml: parsed once, at start, into a frozen typed object. */
+import { Cron } from 'croner';
 import { z } from 'zod';
 
 export const ROLES = ['orchestrator', 'relay', 'autonomous'] as const;
@@ -11,6 +12,9 @@ export const TOOL_NAMES = [
   'run_command',
   'http_get',
 ] as const;
+
+/** What the autonomous agent can do: a schedule or an enqueued task names one. */
+export const TASK_KINDS = ['monitor', 'rotate-bridge', 'deploy', 'code-review', 'prompt'] as const;
 
 const name = z
   .string()
@@ -83,16 +87,58 @@ const channel = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('terminal') }),
 ]);
 
-const schedule = z.strictObject({
-  name,
-  /** Cron expression (5 or 6 fields). */
-  cron: z.string().min(1),
-  timezone: z.string().optional(),
-  /** The task kind it enqueues: monitor, rotate-bridge, deploy, code-review, or your own. */
-  task: z.string().min(1),
-  payload: z.record(z.string(), z.unknown()).optional(),
-  /** Run a slot missed while the agent was down, once, at start. */
-  catchUp: z.boolean().default(false),
+const schedule = z
+  .strictObject({
+    name,
+    /** Cron expression (5 fields, or 6 with seconds first). */
+    cron: z.string().min(1),
+    /** IANA time zone, e.g. Asia/Jerusalem. Default: the machine's. */
+    timezone: z.string().optional(),
+    /** The task kind it enqueues. */
+    task: z.enum(TASK_KINDS),
+    payload: z.record(z.string(), z.unknown()).optional(),
+    /** Run a slot missed while the agent was down, once, at start. */
+    catchUp: z.boolean().default(false),
+  })
+  .superRefine((s, ctx) => {
+    if (s.timezone !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: s.timezone });
+      } catch {
+        ctx.addIssue({ code: 'custom', path: ['timezone'], message: `unknown time zone "${s.timezone}" (an IANA name such as Europe/London)` });
+        return;
+      }
+    }
+    try {
+      new Cron(s.cron, { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) });
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: `not a cron expression: ${(err as Error).message} (e.g. "*/5 * * * *")` });
+    }
+  });
+
+/** Where a task's report goes: the owner (through the relay) and/or the orchestrator. */
+const notify = z.array(z.enum(['owner', 'orchestrator']));
+
+/** A deployment the autonomous agent may run: the config is its allow-list. Run without a shell. */
+const deployment = z.strictObject({
+  command: z.array(z.string().min(1)).min(1, 'the command and its arguments, e.g. ["./deploy.sh", "production"]'),
+  /** Relative to the config file. */
+  cwd: z.string().min(1).optional(),
+  /** Added to a minimal environment (PATH, HOME, LANG); the agent's secrets are not passed on. */
+  env: z.record(z.string(), z.string()).default({}),
+  timeoutMs: positiveInt.default(600_000),
+  notify: notify.default(['owner']),
+});
+
+/** A git repository the autonomous agent reviews: the diff since the last reviewed commit. */
+const review = z.strictObject({
+  /** Path of the working copy, relative to the config file. */
+  repo: z.string().min(1),
+  /** The branch or ref to review. */
+  ref: z.string().min(1).default('HEAD'),
+  /** A longer diff is cut here (the model sees that it was cut). */
+  maxDiffBytes: positiveInt.default(60_000),
+  notify: notify.default(['orchestrator']),
 });
 
 const agent = z.strictObject({
@@ -103,6 +149,18 @@ const agent = z.strictObject({
   channel: channel.optional(),
   tools: z.array(tool).default([]),
   schedules: z.array(schedule).default([]),
+  /** Autonomous agents: how tasks are worked. */
+  worker: z
+    .strictObject({
+      concurrency: positiveInt.max(32).default(1),
+      /** A task not heart-beaten for this long is reclaimed by another worker. */
+      leaseMs: z.number().int().min(1000).default(60_000),
+      /** How often an idle worker looks for work. */
+      pollMs: positiveInt.default(1000),
+    })
+    .default({ concurrency: 1, leaseMs: 60_000, pollMs: 1000 }),
+  deployments: z.record(name, deployment).default({}),
+  reviews: z.record(name, review).default({}),
   health: z.strictObject({ host: z.string().default('127.0.0.1'), port }),
   budget: z
     .strictObject({ tokensPerDay: positiveInt.optional(), costPerDayUsd: z.number().positive().optional() })
@@ -149,6 +207,20 @@ export const configSchema = z
         });
       }
       used.set(key, agentName);
+      a.schedules.forEach((s, i) => {
+        const at = ['agents', agentName, 'schedules', i, 'payload'];
+        const want = s.task === 'deploy' ? ['deployment', a.deployments] as const : s.task === 'code-review' ? ['review', a.reviews] as const : undefined;
+        if (want) {
+          const [key, defined] = want;
+          const value = s.payload?.[key];
+          if (typeof value !== 'string' || !(value in defined)) {
+            ctx.addIssue({ code: 'custom', path: [...at, key], message: `a ${s.task} schedule names one of this agent's ${key === 'deployment' ? 'deployments' : 'reviews'}: ${Object.keys(defined).join(', ') || '(none defined)'}` });
+          }
+        }
+        if (s.task === 'prompt' && typeof s.payload?.prompt !== 'string') {
+          ctx.addIssue({ code: 'custom', path: [...at, 'prompt'], message: 'a prompt schedule needs payload.prompt: the text for the model' });
+        }
+      });
     }
   });
 

@@ -28,7 +28,7 @@ export function healthUrl(host: string, port: number): string {
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}/health`;
 }
 
-async function probe(url: string, timeoutMs: number): Promise<{ health?: HealthReport; error?: string }> {
+export async function probe(url: string, timeoutMs: number): Promise<{ health?: HealthReport; error?: string }> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) return { error: `HTTP ${res.status}` };

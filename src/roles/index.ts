@@ -1,13 +1,14 @@
-/** Role name -> role. Each role's own behaviour lands in its issue; all answer requests today. */
+/** Role name -> role. Every role answers requests addressed to it; the autonomous one also works the task queue. */
 import type { Role, RoleContext } from './role.ts';
 import { createAnswerRole } from './answer.ts';
+import { createAutonomousRole } from './autonomous.ts';
 
 export function createRole(ctx: RoleContext): Role {
   switch (ctx.agent.role) {
     case 'orchestrator':
       return createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
     case 'autonomous':
-      return createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
+      return createAutonomousRole(ctx);
     case 'relay':
       // Responses addressed to the relay are for the owner's chat: they stay pending until
       // the relay's channel delivers them.

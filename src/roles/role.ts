@@ -5,6 +5,8 @@ import type { Logger } from '../log/logger.ts';
 import type { Model } from '../models/model.ts';
 import type { AgentStats } from '../agent/stats.ts';
 import type { Tool } from '../agent/tools/tool.ts';
+import type { Store } from '../store/index.ts';
+import type { Clock } from '../schedule/clock.ts';
 
 export interface RoleContext {
   agent: ResolvedAgent;
@@ -17,6 +19,13 @@ export interface RoleContext {
   stats: AgentStats;
   /** The tools the config grants this agent. */
   tools: Tool[];
+  /** The store, when the agent has one open (autonomous agents always do). */
+  store?: Store;
+  /** The network-wide PAUSE. */
+  pause: { paused(): boolean; untilResumed(signal: AbortSignal): Promise<void> };
+  /** Removes secrets from text that leaves the agent. */
+  redact: (text: string) => string;
+  clock?: Clock;
 }
 
 export interface Role {
@@ -24,4 +33,10 @@ export interface Role {
   accepts(message: BridgeMessage): boolean;
   /** Handles one message; the runtime marks it done after this resolves. */
   handle(message: BridgeMessage, signal: AbortSignal): Promise<void>;
+  /** Background work of the role (schedules, a task worker), started once the agent is up. */
+  start?(): Promise<void>;
+  /** Stops the background work: running work gets `graceMs` to finish, then is released. */
+  stop?(graceMs: number): Promise<void>;
+  /** Extra fields for /health. */
+  health?(): Record<string, unknown>;
 }

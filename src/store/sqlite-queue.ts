@@ -152,6 +152,15 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
       });
     },
 
+    async release(id, worker) {
+      return immediate(db, () => {
+        holding(find(id), worker);
+        const now = o.now();
+        db.prepare(`UPDATE tasks SET state = 'queued', attempts = max(attempts - 1, 0), worker = NULL, lease_until = NULL, run_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
+        return toTask(find(id));
+      });
+    },
+
     async get(id) {
       const row = byId.get(id) as Row | undefined;
       return row ? toTask(row) : undefined;

@@ -62,6 +62,8 @@ export interface TaskQueue {
   complete(id: string, worker: string, result?: unknown): Promise<Task>;
   /** Failed: queued again after exponential back-off with jitter, or dead after the last attempt (or when `retry: false`). */
   fail(id: string, worker: string, error: string, options?: { retry?: boolean }): Promise<Task>;
+  /** Gives a claimed task back unfinished (the worker is stopping): queued again at once, the attempt not counted. */
+  release(id: string, worker: string): Promise<Task>;
   get(id: string): Promise<Task | undefined>;
   list(options?: ListTasksOptions): Promise<Task[]>;
   stats(): Promise<Record<TaskState, number>>;

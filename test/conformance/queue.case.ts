@@ -82,6 +82,20 @@ export function describeTaskQueue(c: StoreCase): void {
       assert.equal((await q().complete(t.id, 'w2')).state, 'done');
     });
 
+    it('a released task is queued again at once, its attempt not counted', async () => {
+      const t = await q().enqueue({ kind: 'a', maxAttempts: 1 });
+      await q().claim({ worker: 'w1', leaseMs: 60_000 });
+      await assert.rejects(q().release(t.id, 'w2'), (e) => isAgentnetError(e, 'TASK_LEASE_LOST'));
+      const released = await q().release(t.id, 'w1');
+      assert.equal(released.state, 'queued');
+      assert.equal(released.attempts, 0);
+      assert.equal(released.worker, undefined);
+      const again = (await q().claim({ worker: 'w2', leaseMs: 1000 }))!;
+      assert.equal(again.id, t.id, 'claimable at once, without waiting for the lease');
+      assert.equal(again.attempts, 1);
+      assert.equal((await q().complete(t.id, 'w2')).state, 'done', 'its only attempt was not used up by the release');
+    });
+
     it('fails with exponential back-off, then dead-letters after the last attempt', async () => {
       const t = await q().enqueue({ kind: 'a', maxAttempts: 3 });
       const delays: number[] = [];

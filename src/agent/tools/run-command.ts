@@ -41,7 +41,7 @@ export function refusal(argv: string[], allow: string[][]): string | undefined {
 }
 
 /** What a command sees of our environment: enough to run, no secrets. */
-function minimalEnv(): NodeJS.ProcessEnv {
+export function minimalEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const k of ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'USER', 'LOGNAME']) if (process.env[k] !== undefined) env[k] = process.env[k];
   return env;

@@ -1,0 +1,76 @@
+/**
+ * The autonomous role (the seed's Kaylee): works the task queue and its schedules without
+ * supervision. Requests addressed to it are answered like any agent's; its own work comes from
+ * the queue: schedules enqueue slots, other agents enqueue with `task_enqueue`, and the worker
+ * runs the built-in task kinds, ending each with an explicit report.
+ */
+import { AgentnetError } from '../errors.ts';
+import { createAlerter } from '../schedule/alerts.ts';
+import { systemClock } from '../schedule/clock.ts';
+import { startScheduler, type Scheduler } from '../schedule/scheduler.ts';
+import { sendReport, startWorker, TASK_KIND_HANDLERS, type Worker } from '../tasks/index.ts';
+import { createAnswerRole } from './answer.ts';
+import type { Role, RoleContext } from './role.ts';
+
+export function createAutonomousRole(ctx: RoleContext): Role {
+  const answer = createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
+  const clock = ctx.clock ?? systemClock;
+  let worker: Worker | undefined;
+  let scheduler: Scheduler | undefined;
+  return {
+    ...answer,
+
+    async start() {
+      const store = ctx.store;
+      if (!store) throw new AgentnetError('STORE_OPEN_FAILED', `${ctx.agent.name} is autonomous but has no store open`);
+      const alerter = createAlerter({ config: ctx.config, agent: ctx.agent.name, bridge: ctx.bridge, logger: ctx.logger });
+      const w = ctx.agent.worker;
+      worker = startWorker({
+        agent: ctx.agent.name,
+        queue: store.queue,
+        kinds: [...TASK_KIND_HANDLERS.keys()],
+        concurrency: w.concurrency,
+        leaseMs: w.leaseMs,
+        pollMs: w.pollMs,
+        logger: ctx.logger,
+        untilResumed: (signal) => ctx.pause.untilResumed(signal),
+        execute: (task, signal) => {
+          const kind = TASK_KIND_HANDLERS.get(task.kind)!;
+          return kind.run({ task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
+        },
+        finished: async (f) => {
+          const key = `${f.task.kind} ${f.outcome ? 'success' : f.final ? 'failure' : 'retried'}`;
+          ctx.stats.tasks[key] = (ctx.stats.tasks[key] ?? 0) + 1;
+          ctx.stats.lastActivity = Date.now();
+          try {
+            await sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
+          } catch (err) {
+            ctx.logger.error({ task: f.task.id, err }, 'could not send the task report');
+          }
+        },
+      });
+      const started = worker;
+      scheduler = startScheduler({
+        agent: ctx.agent.name,
+        schedules: ctx.agent.schedules,
+        queue: store.queue,
+        memory: store.memory,
+        logger: ctx.logger,
+        clock,
+        maxAttempts: (kind) => TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3,
+        paused: () => ctx.pause.paused(),
+        onEnqueued: () => started.wake(),
+      });
+    },
+
+    async stop(graceMs) {
+      await scheduler?.stop();
+      await worker?.stop(graceMs);
+    },
+
+    health: () => ({
+      tasksRunning: worker?.running() ?? 0,
+      ...(scheduler ? { schedules: scheduler.next() } : {}),
+    }),
+  };
+}

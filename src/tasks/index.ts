@@ -1,0 +1,20 @@
+/** The task kinds the autonomous agent runs, by name. */
+import { codeReviewTask } from './code-review.ts';
+import { deployTask } from './deploy.ts';
+import type { TaskKind } from './kind.ts';
+import { monitorTask } from './monitor.ts';
+import { promptTask } from './prompt.ts';
+import { rotateBridgeTask } from './rotate-bridge.ts';
+
+export const TASK_KIND_HANDLERS: ReadonlyMap<string, TaskKind> = new Map(
+  [monitorTask, rotateBridgeTask, deployTask, codeReviewTask, promptTask].map((k) => [k.name, k]),
+);
+
+export { TaskFailure, payloadOf } from './kind.ts';
+export type { Recipient, TaskContext, TaskKind, TaskOutcome } from './kind.ts';
+export { MONITOR_NAMESPACE } from './monitor.ts';
+export type { MonitorRecord } from './monitor.ts';
+export { REVIEW_NAMESPACE } from './code-review.ts';
+export { recipientsOf, reportText, sendReport } from './report.ts';
+export { startWorker } from './worker.ts';
+export type { TaskFinish, Worker, WorkerOptions } from './worker.ts';

@@ -1,0 +1,66 @@
+/** The contract of a task kind the autonomous agent runs: monitor, rotate-bridge, deploy, code-review, prompt. */
+import type { Bridge } from '../bridge/index.ts';
+import type { Config, ResolvedAgent } from '../config/index.ts';
+import { AgentnetError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Model } from '../models/model.ts';
+import type { Alerter } from '../schedule/alerts.ts';
+import type { Clock } from '../schedule/clock.ts';
+import type { Store, Task } from '../store/index.ts';
+import type { Tool } from '../agent/tools/index.ts';
+
+export type Recipient = 'owner' | 'orchestrator';
+
+export interface TaskContext {
+  task: Task;
+  agent: ResolvedAgent;
+  config: Config;
+  bridge: Bridge;
+  store: Store;
+  model: Model;
+  /** The agent's system prompt. */
+  prompt: string;
+  /** The tools the config grants the agent. */
+  tools: Tool[];
+  logger: Logger;
+  alerter: Alerter;
+  clock: Clock;
+  /** Aborts when the agent stops or the task's lease is lost. */
+  signal: AbortSignal;
+}
+
+export interface TaskOutcome {
+  /** One line: what was done. */
+  summary: string;
+  /** More: the last lines of output, a review. Goes into the report. */
+  detail?: string;
+  /** Stored as the task's result. */
+  result?: unknown;
+  /** Report even if nobody asked (default: report to the task's `notify`). */
+  notify?: Recipient[];
+}
+
+export interface TaskKind {
+  name: string;
+  /** Attempts a task of this kind gets (a deployment is not repeated on its own). */
+  maxAttempts: number;
+  /** Who hears about a finished task unless its payload says `notify`. */
+  notify: Recipient[];
+  /** Resolves with what was done; throws (a TaskFailure, or anything) when it did not succeed. */
+  run(ctx: TaskContext): Promise<TaskOutcome>;
+}
+
+/** A task that did not succeed. `retry: false` when trying again cannot help (bad payload, exit code). */
+export class TaskFailure extends AgentnetError {
+  readonly retry: boolean;
+  readonly detail: string | undefined;
+  constructor(message: string, options: { retry?: boolean; detail?: string; cause?: unknown } = {}) {
+    super('TASK_FAILED', message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retry = options.retry ?? true;
+    this.detail = options.detail;
+  }
+}
+
+/** The payload as an object (a task enqueued by hand may carry anything). */
+export const payloadOf = (task: Task): Record<string, unknown> =>
+  task.payload && typeof task.payload === 'object' && !Array.isArray(task.payload) ? (task.payload as Record<string, unknown>) : {};

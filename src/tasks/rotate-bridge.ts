@@ -1,0 +1,19 @@
+/** rotate-bridge: the bridge's rotation (old done messages to monthly archives), weekly by default. */
+import { basename } from 'node:path';
+import { payloadOf, type TaskKind } from './kind.ts';
+
+export const rotateBridgeTask: TaskKind = {
+  name: 'rotate-bridge',
+  maxAttempts: 3,
+  notify: [],
+  async run(ctx) {
+    const p = payloadOf(ctx.task);
+    const olderThanDays = typeof p.olderThanDays === 'number' && p.olderThanDays > 0 ? p.olderThanDays : ctx.config.bridge.rotate.olderThanDays;
+    const r = await ctx.bridge.rotate({ olderThanDays, now: new Date(ctx.clock.now()) });
+    return {
+      summary: `rotated the bridge: ${r.archived} done messages older than ${olderThanDays} days archived, ${r.kept} kept${r.quarantined ? `, ${r.quarantined} malformed lines quarantined` : ''}`,
+      ...(r.archives.length ? { detail: `archives: ${r.archives.map((a) => basename(a)).join(', ')}` } : {}),
+      result: r,
+    };
+  },
+};
