@@ -4,6 +4,7 @@ import { AgentnetError } from '../errors.ts';
 import { parseCount } from './bridge-filter-options.ts';
 import { CONFIG_HELP, CONFIG_OPTION, withStore, type Command } from './command.ts';
 import { safeText } from './format.ts';
+import { TASK_KIND_HANDLERS } from '../tasks/index.ts';
 
 function row(t: Task): string {
   const extra = t.state === 'dead' && t.lastError ? `  error: ${t.lastError}` : t.worker ? `  worker: ${t.worker}` : '';
@@ -73,7 +74,8 @@ Options:
   --payload JSON      the task's input (default null)
   --priority N        higher runs first (default 0)
   --at WHEN           not before this: an ISO time, or +30m, +2h, +1d
-  --max-attempts N    attempts before it is dead-lettered (default 3)
+  --max-attempts N    attempts before it is dead-lettered (default: the kind's;
+                      deploy and monitor 1, prompt 2, others 3)
   --key KEY           idempotency key
   --json              print the task as JSON
 ${CONFIG_HELP}`,
@@ -106,7 +108,7 @@ ${CONFIG_HELP}`,
         payload,
         priority,
         ...(values.at ? { runAt: parseWhen(values.at as string) } : {}),
-        ...(values['max-attempts'] ? { maxAttempts: parseCount(values['max-attempts'] as string, '--max-attempts', 3) || 1 } : {}),
+        maxAttempts: values['max-attempts'] ? parseCount(values['max-attempts'] as string, '--max-attempts', 3) || 1 : (TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3),
         ...(values.key ? { idempotencyKey: values.key as string } : {}),
       });
       io.out(values.json ? JSON.stringify(t) + '\n' : `${t.id}\n`);

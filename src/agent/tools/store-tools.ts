@@ -1,6 +1,8 @@
 /** memory_get, memory_set and task_enqueue: the shared store, as tools for an agent's model. */
 import { z } from 'zod';
 import type { Store } from '../../store/index.ts';
+import { TASK_KINDS } from '../../config/index.ts';
+import { TASK_KIND_HANDLERS } from '../../tasks/index.ts';
 import { defineTool, type Tool } from './tool.ts';
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -42,10 +44,10 @@ export function memorySetTool(store: Store, self: string): Tool {
 export function taskEnqueueTool(store: Store): Tool {
   return defineTool(
     'task_enqueue',
-    'Queue a work unit for the autonomous agent (kinds: monitor, deploy, code-review, rotate-bridge, prompt). Returns the task id.',
+    'Queue a work unit for the autonomous agent. Payloads: deploy {deployment: NAME}, code-review {review: NAME} (names from its config), prompt {prompt: TEXT}, monitor {agents?: [NAME]}, rotate-bridge {}; add notify: ["owner"] and/or ["orchestrator"] to choose who gets the report. Returns the task id.',
     z.object({
-      kind: z.string().min(1),
-      payload: z.unknown().optional(),
+      kind: z.enum(TASK_KINDS),
+      payload: z.record(z.string(), z.unknown()).optional(),
       priority: z.number().int().optional(),
       runInSeconds: z.number().int().min(0).optional(),
       idempotencyKey: z.string().min(1).optional(),
@@ -53,7 +55,8 @@ export function taskEnqueueTool(store: Store): Tool {
     async ({ kind, payload, priority, runInSeconds, idempotencyKey }) => {
       const t = await store.queue.enqueue({
         kind,
-        payload: payload ?? null,
+        payload: payload ?? {},
+        maxAttempts: TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3,
         ...(priority !== undefined ? { priority } : {}),
         ...(runInSeconds !== undefined ? { runAt: new Date(Date.now() + runInSeconds * 1000) } : {}),
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
