@@ -17,7 +17,7 @@ const REVIEW_INSTRUCTIONS = `You are reviewing a change to a code repository. Re
 async function git(ctx: TaskContext, repo: string, args: string[]): Promise<string> {
   try {
     // No external diff drivers or text conversions: the repository's config must not run programs.
-    const { stdout } = await exec('git', ['-C', repo, '-c', 'core.quotepath=off', ...args], { maxBuffer: 64 * 1024 * 1024, signal: ctx.signal, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', GIT_TERMINAL_PROMPT: '0' } });
+    const { stdout } = await exec('git', ['-C', repo, '-c', 'core.quotepath=off', ...args], { maxBuffer: 64 * 1024 * 1024, signal: ctx.signal, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8', GIT_TERMINAL_PROMPT: '0' } });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; code?: string | number; message: string };
@@ -57,10 +57,10 @@ export const codeReviewTask: TaskKind = {
     const stat = await git(ctx, r.repo, [...diffArgs, '--stat']);
     let diff = await git(ctx, r.repo, diffArgs);
     const bytes = Buffer.byteLength(diff);
-    if (bytes > r.maxDiffBytes) diff = `${Buffer.from(diff).subarray(0, r.maxDiffBytes).toString('utf8')}\n[diff cut: ${bytes - r.maxDiffBytes} more bytes not shown]`;
+    if (bytes > r.maxDiffBytes) diff = `${Buffer.from(diff).subarray(0, r.maxDiffBytes).toString('utf8').replace(/\uFFFD$/, '')}\n[diff cut: ${bytes - r.maxDiffBytes} more bytes not shown]`;
     const commits = log.trim().split('\n').filter(Boolean);
     const from = base ? base.slice(0, 12) : range[0] === '--root' ? 'root' : parents[1]!.slice(0, 12);
-    const material = `Repository "${name}", ${from}..${head.slice(0, 12)}, ${commits.length} commit(s):\n<commits>\n${commits.join('\n')}\n</commits>\n<stat>\n${stat.trim()}\n</stat>\n<diff>\n${diff.replace(/<\/diff/gi, '<\\/diff')}\n</diff>`;
+    const material = `Repository "${name}", ${from}..${head.slice(0, 12)}, ${commits.length} commit(s):\n<commits>\n${commits.join('\n').replace(/<\/commits/gi, '<\\/commits')}\n</commits>\n<stat>\n${stat.trim()}\n</stat>\n<diff>\n${diff.replace(/<\/diff/gi, '<\\/diff')}\n</diff>`;
     const review = await runToolLoop({
       model: ctx.model,
       system: `${ctx.prompt}\n\n${REVIEW_INSTRUCTIONS}`,
@@ -73,6 +73,7 @@ export const codeReviewTask: TaskKind = {
       summary: `review "${name}" of ${commits.length} commit(s), ${from}..${head.slice(0, 12)}`,
       detail: review.text,
       result: { commit: head, from, commits: commits.length, reviewed: true },
+      notify: r.notify,
     };
   },
 };

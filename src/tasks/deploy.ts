@@ -67,6 +67,6 @@ export const deployTask: TaskKind = {
       const how = killed ? `killed: ${killed}` : signal ? `killed by ${signal}` : `exit ${code}`;
       throw new TaskFailure(`deployment "${name}" failed after ${seconds} s (${how})`, { retry: false, detail });
     }
-    return { summary: `deployment "${name}" succeeded in ${seconds} s (exit 0)`, detail, result: { exitCode: 0, seconds: Number(seconds), lastLines: tail } };
+    return { notify: d.notify, summary: `deployment "${name}" succeeded in ${seconds} s (exit 0)`, detail, result: { exitCode: 0, seconds: Number(seconds), lastLines: tail } };
   },
 };
