@@ -65,7 +65,7 @@ export const deployTask: TaskKind = {
     ctx.logger.info({ task: ctx.task.id, deployment: name, exitCode: code, signal, killed: killed || undefined, seconds: Number(seconds) }, 'deploy finished');
     if (code !== 0) {
       const how = killed ? `killed: ${killed}` : signal ? `killed by ${signal}` : `exit ${code}`;
-      throw new TaskFailure(`deployment "${name}" failed after ${seconds} s (${how})`, { retry: false, detail });
+      throw new TaskFailure(`deployment "${name}" failed after ${seconds} s (${how})`, { retry: false, detail, notify: d.notify });
     }
     return { notify: d.notify, summary: `deployment "${name}" succeeded in ${seconds} s (exit 0)`, detail, result: { exitCode: 0, seconds: Number(seconds), lastLines: tail } };
   },

@@ -54,10 +54,13 @@ export interface TaskKind {
 export class TaskFailure extends AgentnetError {
   readonly retry: boolean;
   readonly detail: string | undefined;
-  constructor(message: string, options: { retry?: boolean; detail?: string; cause?: unknown } = {}) {
+  /** Who hears about it (the owner always does when it was the last attempt). */
+  readonly notify: Recipient[] | undefined;
+  constructor(message: string, options: { retry?: boolean; detail?: string; notify?: Recipient[]; cause?: unknown } = {}) {
     super('TASK_FAILED', message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retry = options.retry ?? true;
     this.detail = options.detail;
+    this.notify = options.notify;
   }
 }
 

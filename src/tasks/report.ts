@@ -16,7 +16,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export function recipientsOf(kind: TaskKind | undefined, f: TaskFinish): Recipient[] {
   const asked = payloadOf(f.task).notify;
   const wanted = new Set<Recipient>(
-    Array.isArray(asked) ? asked.filter((r): r is Recipient => r === 'owner' || r === 'orchestrator') : (f.outcome?.notify ?? kind?.notify ?? []),
+    Array.isArray(asked) ? asked.filter((r): r is Recipient => r === 'owner' || r === 'orchestrator') : (f.outcome?.notify ?? (f.error instanceof TaskFailure ? f.error.notify : undefined) ?? kind?.notify ?? []),
   );
   if (f.error && f.final) wanted.add('owner');
   if (!f.final) wanted.clear();
