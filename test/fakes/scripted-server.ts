@@ -10,7 +10,7 @@ export type Step<Reply> =
 export interface ScriptedServer<Reply> {
   /** Base URL, e.g. http://127.0.0.1:4321 */
   url: string;
-  requests: Array<{ path: string; headers: IncomingMessage['headers']; body: any }>;
+  requests: Array<{ path: string; headers: IncomingMessage['headers']; body: any; at: number }>;
   script(...steps: Step<Reply>[]): void;
   close(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export async function startScriptedServer<Reply>(route: string, render: (reply: 
         return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `fake: no route ${req.method} ${req.url}` } }));
       }
       const body = text ? JSON.parse(text) : undefined;
-      requests.push({ path: req.url, headers: req.headers, body });
+      requests.push({ path: req.url, headers: req.headers, body, at: Date.now() });
       void respond(queue.shift(), body, res);
     });
   });
