@@ -92,6 +92,8 @@ ${CONFIG_HELP}`,
   async run(values, positionals, io) {
     const kind = positionals[0];
     if (!kind) throw new AgentnetError('USAGE', 'give the task kind: agentnet tasks add KIND');
+    // Nothing would ever run a kind the autonomous agent does not know: refuse it now.
+    if (!TASK_KIND_HANDLERS.has(kind)) throw new AgentnetError('USAGE', `unknown task kind "${kind}"; the autonomous agent runs: ${[...TASK_KIND_HANDLERS.keys()].join(', ')}`);
     let payload: unknown = null;
     if (values.payload !== undefined) {
       try {

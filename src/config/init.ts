@@ -49,6 +49,12 @@ agents:
     schedules:
       - { name: monitor, cron: "*/5 * * * *", task: monitor }
       - { name: rotate-bridge, cron: "0 4 * * 0", task: rotate-bridge }
+      # - { name: nightly-deploy, cron: "0 3 * * *", timezone: Asia/Jerusalem, task: deploy, payload: { deployment: web } }
+      # - { name: review, cron: "0 9 * * 1-5", task: code-review, payload: { review: app } }
+    # deployments:               # the only commands a deploy task may run (no shell)
+    #   web: { command: [./deploy.sh, production], cwd: /srv/web, timeoutMs: 600000 }
+    # reviews:                   # repositories reviewed by code-review tasks
+    #   app: { repo: /srv/app, ref: main }
     health: { port: 7703 }
 `;
 }

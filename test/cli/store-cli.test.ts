@@ -26,9 +26,12 @@ describe('agentnet tasks and memory', () => {
     const again = await run(['tasks', 'retry', id]);
     assert.equal(again.code, 1);
     assert.match(again.stderr, /only dead or cancelled tasks can be retried/);
-    const bad = await run(['tasks', 'add', 'x', '--payload', '{nope']);
+    const bad = await run(['tasks', 'add', 'prompt', '--payload', '{nope']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--payload is not JSON/);
+    const unknown = await run(['tasks', 'add', 'deplyo']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown task kind "deplyo"; the autonomous agent runs: monitor, rotate-bridge, deploy, code-review, prompt/);
     assert.equal((await run(['tasks', 'show', 'task-none'])).code, 1);
   });
 
