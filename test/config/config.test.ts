@@ -110,6 +110,46 @@ agents:
     assert.match(none.problems[0]!.message, /at least one agent/);
   });
 
+  it('checks schedules: cron syntax, time zone, kind, and the deployment or review a task names', () => {
+    const kaylee = (schedules: string, extra = '') =>
+      MIN + `  kaylee:\n    role: autonomous\n    health: { port: 7703 }\n${extra}    schedules:\n${schedules}`;
+    const bad = problemsOf(() =>
+      parseConfig(
+        kaylee(
+          `      - { name: a, cron: "*/5 * * *", task: monitor }
+      - { name: b, cron: "0 9 * * *", timezone: Mars/Olympus, task: monitor }
+      - { name: c, cron: "0 9 * * *", task: deplyo }
+`,
+        ),
+        'a.yaml',
+      ),
+    );
+    const byPath = Object.fromEntries(bad.problems.map((p) => [p.path, p.message]));
+    assert.match(byPath['agents.kaylee.schedules.0.cron']!, /not a cron expression/);
+    assert.match(byPath['agents.kaylee.schedules.1.timezone']!, /unknown time zone "Mars\/Olympus"/);
+    assert.match(byPath['agents.kaylee.schedules.2.task']!, /monitor/);
+    const names = problemsOf(() =>
+      parseConfig(
+        kaylee(
+          `      - { name: d, cron: "0 3 * * *", task: deploy, payload: { deployment: api } }
+      - { name: e, cron: "0 3 * * *", task: prompt }
+`,
+          '    deployments:\n      web: { command: [./deploy.sh] }\n',
+        ),
+        'a.yaml',
+      ),
+    );
+    const named = Object.fromEntries(names.problems.map((p) => [p.path, p.message]));
+    assert.match(named['agents.kaylee.schedules.0.payload.deployment']!, /one of this agent's deployments: web/);
+    assert.match(named['agents.kaylee.schedules.1.payload.prompt']!, /needs payload.prompt/);
+    const good = parseConfig(
+      kaylee('      - { name: nightly, cron: "0 3 * * *", timezone: Asia/Jerusalem, task: deploy, payload: { deployment: web }, catchUp: true }\n', '    deployments:\n      web: { command: [./deploy.sh], cwd: site }\n'),
+      '/srv/net/agentnet.yaml',
+    ).config.agents.kaylee!;
+    assert.equal(good.deployments.web!.cwd, '/srv/net/site', 'relative to the config file');
+    assert.deepEqual([good.deployments.web!.timeoutMs, good.deployments.web!.notify, good.worker.concurrency], [600_000, ['owner'], 1]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const err = problemsOf(() => parseConfig('network: home\nagents:\n  kami: [\n', 'bad.yaml'));
     assert.equal(err.code, 'CONFIG_PARSE');
