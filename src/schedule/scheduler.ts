@@ -103,11 +103,19 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     }
   };
 
-  const loops = [...crons].map(([name, cron]) =>
-    run(o.schedules.find((s) => s.name === name)!, cron).catch((err: unknown) => {
-      if (!stopping.signal.aborted) o.logger.error({ schedule: name, err }, 'schedule stopped');
-    }),
-  );
+  // A store error (locked, restarting) must not end a schedule for good: start it over shortly.
+  const keep = async (s: ScheduleConfig, cron: Cron) => {
+    while (!stopping.signal.aborted) {
+      try {
+        return await run(s, cron);
+      } catch (err) {
+        if (stopping.signal.aborted) return;
+        o.logger.error({ schedule: s.name, err }, 'schedule failed; restarting it in 5 s');
+        await clock.sleep(5000, stopping.signal).catch(() => {});
+      }
+    }
+  };
+  const loops = [...crons].map(([name, cron]) => keep(o.schedules.find((s) => s.name === name)!, cron));
 
   return {
     next: () => Object.fromEntries(o.schedules.map((s) => [s.name, upcoming.get(s.name)?.toISOString() ?? null])),
