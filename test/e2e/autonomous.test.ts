@@ -154,6 +154,8 @@ ${opts.extraAgents ?? ''}`,
     resumeNetwork(join(dir, '.agentnet'));
     await waitFor(async () => (await task(ok)).state === 'done' && (await task(bad)).state === 'dead', 'both deployments to finish');
 
+    // The report follows the task's outcome in the queue.
+    await waitFor(async () => (await notifications('kami')).filter((m) => m.metadata?.task === ok || m.metadata?.task === bad).length === 2, 'both reports');
     const reports = await notifications('kami');
     const success = reports.find((m) => m.metadata?.task === ok) as BridgeMessage;
     assert.match(success.content, /^✅ deploy: deployment "web" succeeded in [\d.]+ s \(exit 0\)/);
@@ -162,7 +164,7 @@ ${opts.extraAgents ?? ''}`,
     const failure = reports.find((m) => m.metadata?.task === bad) as BridgeMessage;
     assert.match(failure.content, /^❌ deploy failed after 1 of 1 attempt\(s\): deployment "api" failed after [\d.]+ s \(exit 3\)/);
     assert.match(failure.content, /error: missing semicolon/);
-    assert.ok((await notifications('claude')).some((m) => m.metadata?.task === bad), 'and to the orchestrator the deployment names');
+    await waitFor(async () => (await notifications('claude')).some((m) => m.metadata?.task === bad), 'and to the orchestrator the deployment names');
     assert.equal((await task(bad)).attempts, 1);
 
     const log = readFileSync(join(dir, '.agentnet', 'logs', 'kaylee.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
