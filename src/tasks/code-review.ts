@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { runToolLoop } from '../models/tool-loop.ts';
-import { payloadOf, TaskFailure, type TaskContext, type TaskKind } from './kind.ts';
+import { namedEntry, TaskFailure, type TaskContext, type TaskKind } from './kind.ts';
 
 const exec = promisify(execFile);
 export const REVIEW_NAMESPACE = 'code-review';
@@ -31,13 +31,9 @@ export const codeReviewTask: TaskKind = {
   maxAttempts: 3,
   notify: ['orchestrator'],
   async run(ctx) {
-    const name = payloadOf(ctx.task).review;
-    const r = typeof name === 'string' ? ctx.agent.reviews[name] : undefined;
-    if (!r) {
-      throw new TaskFailure(`no review ${JSON.stringify(name ?? null)} in ${ctx.agent.name}'s config (reviews: ${Object.keys(ctx.agent.reviews).join(', ') || 'none'})`, { retry: false });
-    }
+    const { name, entry: r } = namedEntry(ctx, 'review', ctx.agent.reviews);
     const head = (await git(ctx, r.repo, ['rev-parse', '--verify', `${r.ref}^{commit}`])).trim();
-    const memo = await ctx.store.memory.get(REVIEW_NAMESPACE, name as string);
+    const memo = await ctx.store.memory.get(REVIEW_NAMESPACE, name);
     const last = (memo?.value as { commit?: string } | undefined)?.commit;
     if (last === head) return { summary: `review "${name}": no new commits since ${head.slice(0, 12)}`, result: { commit: head, reviewed: false }, notify: [] };
     // First review: the last commit alone (not the whole history). A rewritten history: diff from the old commit anyway.
@@ -68,7 +64,7 @@ export const codeReviewTask: TaskKind = {
       tools: [],
       signal: ctx.signal,
     });
-    await ctx.store.memory.set(REVIEW_NAMESPACE, name as string, { commit: head, reviewedAt: new Date(ctx.clock.now()).toISOString(), task: ctx.task.id }, { by: ctx.agent.name });
+    await ctx.store.memory.set(REVIEW_NAMESPACE, name, { commit: head, reviewedAt: new Date(ctx.clock.now()).toISOString(), task: ctx.task.id }, { by: ctx.agent.name });
     return {
       summary: `review "${name}" of ${commits.length} commit(s), ${from}..${head.slice(0, 12)}`,
       detail: review.text,

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { minimalEnv } from '../agent/tools/run-command.ts';
-import { payloadOf, TaskFailure, type TaskKind } from './kind.ts';
+import { namedEntry, TaskFailure, type TaskKind } from './kind.ts';
 
 const LAST_LINES = 15;
 
@@ -18,18 +18,13 @@ export const deployTask: TaskKind = {
   maxAttempts: 1,
   notify: ['owner'],
   async run(ctx) {
-    const name = payloadOf(ctx.task).deployment;
-    const d = typeof name === 'string' ? ctx.agent.deployments[name] : undefined;
-    if (!d) {
-      const known = Object.keys(ctx.agent.deployments).join(', ') || 'none';
-      throw new TaskFailure(`no deployment ${JSON.stringify(name ?? null)} in ${ctx.agent.name}'s config (deployments: ${known}); nothing was run`, { retry: false });
-    }
+    const { name, entry: d } = namedEntry(ctx, 'deployment', ctx.agent.deployments);
     const started = ctx.clock.now();
     const argv = d.command;
     ctx.logger.info({ task: ctx.task.id, deployment: name, argv, cwd: d.cwd }, 'deploy started');
     const tail: string[] = [];
     const { code, signal, killed } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; killed: string }>((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: d.cwd, env: { ...minimalEnv(), ...d.env, AGENTNET_TASK_ID: ctx.task.id, AGENTNET_DEPLOYMENT: name as string }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(argv[0]!, argv.slice(1), { cwd: d.cwd, env: { ...minimalEnv(), ...d.env, AGENTNET_TASK_ID: ctx.task.id, AGENTNET_DEPLOYMENT: name }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
       let killed = '';
       const kill = (why: string) => {
         killed ||= why;

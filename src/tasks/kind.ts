@@ -67,3 +67,13 @@ export class TaskFailure extends AgentnetError {
 /** The payload as an object (a task enqueued by hand may carry anything). */
 export const payloadOf = (task: Task): Record<string, unknown> =>
   task.payload && typeof task.payload === 'object' && !Array.isArray(task.payload) ? (task.payload as Record<string, unknown>) : {};
+
+/** The config entry a task names in its payload (`{deployment: "web"}`), or a failure listing the ones there are. */
+export function namedEntry<T>(ctx: TaskContext, key: 'deployment' | 'review', entries: Record<string, T>): { name: string; entry: T } {
+  const name = payloadOf(ctx.task)[key];
+  const entry = typeof name === 'string' && Object.hasOwn(entries, name) ? entries[name] : undefined;
+  if (typeof name !== 'string' || entry === undefined) {
+    throw new TaskFailure(`no ${key} ${JSON.stringify(name ?? null)} in ${ctx.agent.name}'s config (${key}s: ${Object.keys(entries).join(', ') || 'none'}); nothing was run`, { retry: false });
+  }
+  return { name, entry };
+}

@@ -61,7 +61,7 @@ export async function startFakeGreenApi(options: { idInstance?: string; apiToken
         fake.sent.push({ chatId: body.chatId, message: body.message, idMessage });
         return json(res, 200, { idMessage });
       }
-      return json(res, 404, { message: `fake: ${req.method} ${method} not implemented` });
+      return json(res, 404, { message: `fake: this fake answers GET getStateInstance and POST sendMessage, not ${req.method} ${method}` });
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
