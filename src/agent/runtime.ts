@@ -51,6 +51,8 @@ export interface RunningAgent {
   readonly logFile: string;
   /** Settles (with the cause) if the agent stopped taking messages because the bridge failed; the process should exit non-zero. */
   readonly failed: Promise<unknown>;
+  /** Settles (with the reason) when the network asked this agent to stop for good (`shutdown all`): stop and exit 0. */
+  readonly shutdown: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -132,7 +134,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       });
     }
     let store: Store | undefined;
-    if (needsStore(agent) || agent.role === 'autonomous') {
+    if (needsStore(agent) || agent.role === 'autonomous' || agent.role === 'relay') {
       store = await openStore({ backend: config.store.backend, path: config.store.path });
       const opened = store;
       cleanup.push(() => opened.close());
@@ -152,6 +154,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       ...(store ? { store } : {}),
       ...(options.clock ? { clock: options.clock } : {}),
       pause: { paused: () => pause.state.paused, untilResumed: (signal) => pause.untilResumed(signal) },
+      problems,
+      requestShutdown: (reason) => shutdownWith(reason),
     });
     roleHealth = () => role.health?.() ?? {};
     const processed = new ProcessedLog(join(config.stateDir, 'agents', name, 'processed.ids'));
@@ -161,6 +165,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
 
     let failWith: (err: unknown) => void = () => {};
     const failed = new Promise<unknown>((resolve) => (failWith = resolve));
+    let shutdownWith: (reason: string) => void = () => {};
+    const shutdown = new Promise<string>((resolve) => (shutdownWith = resolve));
 
     const handleOnce = async (msg: BridgeMessage) => {
       // One message never holds the agent longer than this, however the retries add up.
@@ -190,8 +196,20 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       }
     };
 
+    // Only a relay of this network may order a stop (it asked its owner to confirm first).
+    const isShutdownOrder = (msg: BridgeMessage) =>
+      msg.type === 'notification' && msg.metadata?.control === 'shutdown' && config.agents[msg.from]?.role === 'relay';
+
     const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, async (msg) => {
-      if (recipientOf(msg, config) !== name || processed.has(msg.id) || !role.accepts(msg)) return;
+      if (recipientOf(msg, config) !== name || processed.has(msg.id)) return;
+      if (isShutdownOrder(msg)) {
+        await bridge.markDone(msg);
+        processed.add(msg.id);
+        logger.warn({ id: msg.id, from: msg.from }, 'asked to stop by the network (shutdown all)');
+        shutdownWith(`shutdown all, from ${msg.from}`);
+        return;
+      }
+      if (!role.accepts(msg)) return;
       await pause.untilResumed(stopping.signal);
       inFlight = (async () => {
         // Catching up on an old record: it may have been done since (by another tool or instance).
@@ -229,6 +247,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       healthUrl: `${health.url}/health`,
       logFile,
       failed,
+      shutdown,
       stop() {
         stopped ??= (async () => {
           logger.info({}, 'stopping');

@@ -144,11 +144,22 @@ export type ParsedLine = { ok: true; message: BridgeMessage } | { ok: false; err
  * Where a reply to `msg` goes: its sender when that is an agent name; otherwise no `to`, so the
  * reply routes like a seed response (to the relay). Keeps the chat it came from.
  */
+/** The chat a relay delivers an answer to: the seed's `whatsapp_sender`, or `channel` + `chat`. */
+function chatFields(msg: BridgeMessage): NonNullable<BridgeMessage['metadata']> | undefined {
+  const md = msg.metadata;
+  if (!md) return undefined;
+  const out: NonNullable<BridgeMessage['metadata']> = {};
+  if (md.whatsapp_sender) out.whatsapp_sender = md.whatsapp_sender;
+  if (typeof md.chat === 'string') out.chat = md.chat;
+  if (typeof md.channel === 'string') out.channel = md.channel;
+  return Object.keys(out).length ? out : undefined;
+}
+
 export function replyFields(msg: BridgeMessage): Pick<NewMessage, 'to' | 'replyTo' | 'metadata'> {
   return {
     ...(isAgentName(msg.from) ? { to: msg.from } : {}),
     replyTo: msg.id,
-    ...(msg.metadata?.whatsapp_sender ? { metadata: { whatsapp_sender: msg.metadata.whatsapp_sender } } : {}),
+    ...(chatFields(msg) ? { metadata: chatFields(msg)! } : {}),
   };
 }
 

@@ -3,13 +3,13 @@
  * the host or delete notifications before they are handled (../shared/specs/channels.md).
  * The token is part of every URL, so it is redacted from every error this client raises.
  */
-import { AgentnetError } from '../errors.ts';
+import { ChannelError } from './channel.ts';
 
 export interface GreenApiOptions {
   apiUrl: string;
   idInstance: string;
   apiToken: string;
-  /** Per request (default 15 s). */
+  /** Per request (default 15 s); a long poll waits its receiveTimeout on top. */
   timeoutMs?: number;
 }
 
@@ -19,6 +19,12 @@ export const GREEN_API_MAX_MESSAGE = 20_000;
 /** `972500000000` (an owner in the config) → `972500000000@c.us`; chat ids pass through. */
 export const whatsappChatId = (owner: string) => (owner.includes('@') ? owner : `${owner.replace(/^\+/, '')}@c.us`);
 
+/** One queued notification: the same body a webhook would receive. */
+export interface GreenApiNotification {
+  receiptId: number;
+  body: Record<string, unknown>;
+}
+
 export class GreenApiClient {
   readonly #o: GreenApiOptions;
   constructor(options: GreenApiOptions) {
@@ -27,7 +33,7 @@ export class GreenApiClient {
 
   /** Sends a text; returns the provider's message id. */
   async sendMessage(chatId: string, message: string): Promise<string> {
-    const res = await this.#call<{ idMessage: string }>('POST', 'sendMessage', { chatId, message });
+    const res = await this.#call<{ idMessage: string }>('POST', 'sendMessage', { body: { chatId, message } });
     return res.idMessage;
   }
 
@@ -36,49 +42,71 @@ export class GreenApiClient {
     return (await this.#call<{ stateInstance: string }>('GET', 'getStateInstance')).stateInstance;
   }
 
-  async #call<T>(method: 'GET' | 'POST', name: string, body?: unknown): Promise<T> {
+  /** The head of the notification queue, waiting up to `receiveTimeoutS` (5–60) for one; null when none came. */
+  async receiveNotification(receiveTimeoutS: number, signal?: AbortSignal): Promise<GreenApiNotification | null> {
+    return this.#call<GreenApiNotification | null>('GET', 'receiveNotification', {
+      query: `receiveTimeout=${receiveTimeoutS}`,
+      timeoutMs: receiveTimeoutS * 1000 + (this.#o.timeoutMs ?? 15_000),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  /** Removes a notification from the queue; false when it was not there (deleted already). */
+  async deleteNotification(receiptId: number): Promise<boolean> {
+    return (await this.#call<{ result: boolean }>('DELETE', 'deleteNotification', { param: String(receiptId) })).result;
+  }
+
+  async #call<T>(
+    verb: 'GET' | 'POST' | 'DELETE',
+    name: string,
+    o: { body?: unknown; query?: string; param?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<T> {
     const base = this.#o.apiUrl.replace(/\/+$/, '');
-    const url = `${base}/waInstance${this.#o.idInstance}/${name}/${this.#o.apiToken}`;
+    const url = `${base}/waInstance${this.#o.idInstance}/${name}/${this.#o.apiToken}${o.param ? `/${o.param}` : ''}${o.query ? `?${o.query}` : ''}`;
     const redact = (s: string) => s.split(this.#o.apiToken).join('***');
+    const timeout = AbortSignal.timeout(o.timeoutMs ?? this.#o.timeoutMs ?? 15_000);
     let res: Response;
+    let text: string;
     try {
       res = await fetch(url, {
-        method,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(this.#o.timeoutMs ?? 15_000),
+        method: verb,
+        ...(o.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(o.body) }),
+        signal: o.signal ? AbortSignal.any([o.signal, timeout]) : timeout,
       });
+      text = await res.text();
     } catch (err) {
+      if (o.signal?.aborted) throw err;
       const why = (err as Error).name === 'TimeoutError' ? 'no answer in time' : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
       throw new GreenApiError(0, redact(`Green API ${name}: cannot reach ${base} (${why})`));
     }
-    const text = await res.text();
     if (!res.ok) {
       const hint =
         res.status === 401 || res.status === 403 ? ' (check idInstance and apiToken)'
-        : res.status === 466 ? ' (the plan\'s monthly quota is used up)'
+        : res.status === 466 ? " (the plan's monthly quota is used up)"
         : res.status === 429 ? ' (rate limited)'
         : '';
       const detail = (() => {
         try {
-          return String((JSON.parse(text) as { message?: string }).message ?? text);
+          const j = JSON.parse(text) as { message?: string; correspondentsStatus?: { description?: string } };
+          return String(j.message ?? j.correspondentsStatus?.description ?? text);
         } catch {
           return text;
         }
       })().slice(0, 300);
       throw new GreenApiError(res.status, redact(`Green API ${name}: HTTP ${res.status}${hint}${detail ? `: ${detail}` : ''}`));
     }
-    return JSON.parse(text) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new GreenApiError(502, redact(`Green API ${name}: the answer is not JSON: ${text.slice(0, 100)}`));
+    }
   }
 }
 
-export class GreenApiError extends AgentnetError {
-  readonly status: number;
+/** What Green API said no to: `status` is the HTTP status, 0 when it could not be reached. */
+export class GreenApiError extends ChannelError {
   constructor(status: number, message: string) {
-    super('CHANNEL_REQUEST_FAILED', message);
-    this.status = status;
-  }
-  /** Whether trying again later can help. */
-  get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    // 466 (quota) is waited out like an outage: the replies stay in the ledger until it lifts.
+    super(message, { status, retryable: status === 0 || status === 429 || status === 466 || status >= 500 });
   }
 }

@@ -1,2 +1,10 @@
-export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId } from './green-api.ts';
-export type { GreenApiOptions } from './green-api.ts';
+export type { Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, InboundMessage } from './channel.ts';
+export { ChannelError } from './channel.ts';
+export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId, type GreenApiNotification, type GreenApiOptions } from './green-api.ts';
+export { createWhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp.ts';
+export { createTelegramChannel, telegramError, TELEGRAM_MAX_MESSAGE, type TelegramChannelOptions } from './telegram.ts';
+export { createTerminalChannel, TERMINAL_CHAT, type TerminalChannelOptions } from './terminal.ts';
+export { extractText } from './whatsapp-text.ts';
+export { splitMessage } from './split.ts';
+export { sameToken } from './http-endpoint.ts';
+export { channelOf, createChannel, isOwner, ownerChats, terminalSocketPath } from './registry.ts';

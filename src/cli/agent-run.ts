@@ -12,6 +12,8 @@ where it stopped last time), hands each to its role, marks it done, and serves
 GET /health and GET /metrics on its health port. Logs go, as JSON lines, to
 <stateDir>/logs/AGENT.log and to stdout. Waits while the network is paused. On stop it
 finishes the message in hand (up to 10 s) or leaves it for the next start, then exits 0.
+It also stops, with exit 0 (so neither up nor systemd restarts it), when the relay
+relays the owner's confirmed "shutdown all".
 
 Options:
 ${CONFIG_HELP}
@@ -34,6 +36,10 @@ ${CONFIG_HELP}
         else io.signal.addEventListener('abort', () => resolve(false), { once: true });
       }),
       running.failed.then(() => true),
+      running.shutdown.then((reason) => {
+        io.err(`agentnet run: ${name} stopping: ${reason}\n`);
+        return false;
+      }),
     ]);
     await running.stop();
     if (failed) {

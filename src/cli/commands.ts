@@ -1,5 +1,6 @@
 /** Every CLI command, in the order `agentnet --help` lists them. */
 import { bridgeDoneCommand } from './bridge-done.ts';
+import { chatCommand } from './chat.ts';
 import { bridgeLsCommand } from './bridge-ls.ts';
 import { bridgeRotateCommand } from './bridge-rotate.ts';
 import { bridgeSendCommand } from './bridge-send.ts';
@@ -21,6 +22,7 @@ export const COMMANDS: Command[] = [
   configCheckCommand,
   upCommand,
   runCommand,
+  chatCommand,
   statusCommand,
   pauseCommand,
   resumeCommand,

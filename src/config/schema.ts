@@ -62,7 +62,23 @@ const tool = z.union([
   }),
 ]);
 
-const owners = z.array(z.string().min(1)).default([]);
+/** Phone numbers (WhatsApp, digits with country code) or user ids (Telegram) allowed to command the network. */
+const owners = z.array(z.union([z.string().min(1), positiveInt]).transform(String)).default([]);
+
+/** Spacing of outgoing messages, so a burst never gets the number flagged as spam. */
+const pace = (perChatMs: number, perInstanceMs: number) =>
+  z
+    .strictObject({ perChatMs: z.number().int().min(0).default(perChatMs), perInstanceMs: z.number().int().min(0).default(perInstanceMs) })
+    .default({ perChatMs, perInstanceMs });
+
+/** What every chat channel shares: who may command, what strangers hear, the owner's language. */
+const chatFields = {
+  owners,
+  /** Sent (at most once a day per chat) to someone not on the allow-list; nothing when unset. */
+  refusal: z.string().min(1).optional(),
+  /** The language of the relay's own words when the owner's message does not tell (Hebrew, the seed's, by default). */
+  language: z.enum(['he', 'en']).default('he'),
+};
 
 const channel = z.discriminatedUnion('type', [
   z.strictObject({
@@ -71,20 +87,31 @@ const channel = z.discriminatedUnion('type', [
     idInstance: z.union([z.string().regex(/^\d+$/, 'digits'), positiveInt]).transform(String),
     apiToken: z.string().min(1),
     receive: z.enum(['poll', 'webhook']).default('poll'),
+    /** Long-poll wait of receiveNotification, 5 to 60 s. */
+    receiveTimeoutS: z.number().int().min(5).max(60).default(20),
     webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
-    owners,
-    refusal: z.string().optional(),
+    pace: pace(1000, 100),
+    ...chatFields,
   }),
   z.strictObject({
     type: z.literal('telegram'),
     token: z.string().min(1),
     apiRoot: z.url().optional(),
     receive: z.enum(['poll', 'webhook']).default('poll'),
-    webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, secret: z.string().min(16) }).optional(),
-    owners,
-    refusal: z.string().optional(),
+    webhook: z
+      .strictObject({
+        host: z.string().default('127.0.0.1'),
+        port,
+        secret: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16 to 256 of A-Z, a-z, 0-9, "_" and "-" (Telegram\'s rule for secret_token)'),
+        /** The public https address Telegram posts to; registered with setWebhook at start when given. */
+        url: z.url().optional(),
+      })
+      .optional(),
+    // Telegram allows about one message a second per chat and 30 a second in all.
+    pace: pace(1000, 40),
+    ...chatFields,
   }),
-  z.strictObject({ type: z.literal('terminal') }),
+  z.strictObject({ type: z.literal('terminal'), language: z.enum(['he', 'en']).default('he'), pace: pace(0, 0) }),
 ]);
 
 const schedule = z
@@ -159,6 +186,17 @@ const agent = z.strictObject({
       pollMs: positiveInt.default(1000),
     })
     .default({ concurrency: 1, leaseMs: 60_000, pollMs: 1000 }),
+  /** Relay agents: when to acknowledge, and the watch on the autonomous agents' health. */
+  relay: z
+    .strictObject({
+      /** A model answer slower than this gets a short acknowledgement first. */
+      ackAfterMs: z.number().int().min(0).default(2000),
+      /** How often the autonomous agents' /health is checked (0: not at all). */
+      watchMs: z.number().int().min(0).default(60_000),
+      /** A failed check is confirmed this much later before the owner is alerted. */
+      confirmMs: z.number().int().min(0).default(10_000),
+    })
+    .default({ ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000 }),
   deployments: z.record(name, deployment).default({}),
   reviews: z.record(name, review).default({}),
   health: z.strictObject({ host: z.string().default('127.0.0.1'), port }),

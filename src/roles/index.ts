@@ -1,7 +1,8 @@
-/** Role name -> role. Every role answers requests addressed to it; the autonomous one also works the task queue. */
+/** Role name -> role. Every role answers requests addressed to it; the autonomous one also works the task queue, the relay owns a chat channel. */
 import type { Role, RoleContext } from './role.ts';
 import { createAnswerRole } from './answer.ts';
 import { createAutonomousRole } from './autonomous.ts';
+import { createRelayRole } from './relay.ts';
 
 export function createRole(ctx: RoleContext): Role {
   switch (ctx.agent.role) {
@@ -10,9 +11,7 @@ export function createRole(ctx: RoleContext): Role {
     case 'autonomous':
       return createAutonomousRole(ctx);
     case 'relay':
-      // Responses addressed to the relay are for the owner's chat: they stay pending until
-      // the relay's channel delivers them.
-      return createAnswerRole(ctx, { acknowledge: ['notification'] });
+      return createRelayRole(ctx);
   }
 }
 

@@ -26,6 +26,10 @@ export interface RoleContext {
   /** Removes secrets from text that leaves the agent. */
   redact: (text: string) => string;
   clock?: Clock;
+  /** Asks the runtime to stop the agent for good (exit 0, not restarted): `shutdown all`. */
+  requestShutdown?: (reason: string) => void;
+  /** The agent's health problems (/health says degraded while any is set). */
+  problems?: Set<string>;
 }
 
 export interface Role {

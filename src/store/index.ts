@@ -6,3 +6,4 @@ export type { Store, StoreSpec } from './store.ts';
 export { createSqliteStore } from './sqlite.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 export { openStore } from './registry.ts';
+export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';

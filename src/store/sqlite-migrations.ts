@@ -51,6 +51,40 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
     version: 2,
     sql: `CREATE INDEX tasks_leases ON tasks (state, lease_until);`,
   },
+  {
+    // The relay's delivery ledger (src/store/ledger.ts).
+    version: 3,
+    sql: `
+      CREATE TABLE ledger_inbound (
+        key TEXT PRIMARY KEY,
+        agent TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        text TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        escalated_as TEXT
+      );
+      CREATE INDEX ledger_inbound_open ON ledger_inbound (agent, state, received_at);
+      CREATE TABLE ledger_outbound (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        agent TEXT NOT NULL,
+        chat_id TEXT NOT NULL,
+        text TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        not_before INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        provider_id TEXT,
+        delivery TEXT,
+        last_error TEXT
+      );
+      CREATE INDEX ledger_outbound_pending ON ledger_outbound (agent, state, chat_id, seq);
+      CREATE INDEX ledger_outbound_provider ON ledger_outbound (provider_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,5 +1,6 @@
 /** The sqlite store backend: one database file in the state directory (node:sqlite, WAL). */
 import { openSqlite } from './sqlite-db.ts';
+import { createSqliteLedger } from './sqlite-ledger.ts';
 import { createSqliteMemory } from './sqlite-memory.ts';
 import { createSqliteQueue } from './sqlite-queue.ts';
 import type { Store } from './store.ts';
@@ -19,6 +20,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     backend: 'sqlite',
     queue: createSqliteQueue(db, { now, backoffMs: options.backoffMs ?? 1000, maxBackoffMs: options.maxBackoffMs ?? 3_600_000 }),
     memory: createSqliteMemory(db, now),
+    ledger: createSqliteLedger(db, now),
     async close() {
       if (db.isOpen) db.close();
     },

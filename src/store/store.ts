@@ -1,4 +1,5 @@
-/** A store: the task queue and the shared memory, opened together from the config. */
+/** A store: the task queue, the shared memory and the relay's delivery ledger, opened together from the config. */
+import type { Ledger } from './ledger.ts';
 import type { Memory } from './memory.ts';
 import type { TaskQueue } from './task-queue.ts';
 
@@ -6,6 +7,8 @@ export interface Store {
   readonly backend: string;
   readonly queue: TaskQueue;
   readonly memory: Memory;
+  /** The relay's delivery ledger. */
+  readonly ledger: Ledger;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,7 @@
  */
 import { isAgentnetError } from '../errors.ts';
 import { healthUrl, probe } from '../ops/status.ts';
+import type { ResolvedAgent } from '../config/index.ts';
 import { payloadOf, type TaskContext, type TaskKind } from './kind.ts';
 
 export const MONITOR_NAMESPACE = 'monitor';
@@ -25,7 +26,10 @@ const duration = (ms: number) => {
   return m < 1 ? `${Math.round(ms / 1000)} s` : m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
 };
 
-async function check(ctx: TaskContext, url: string, confirmMs: number): Promise<{ status?: string; error?: string }> {
+/** What a health watch needs: the monitor task's context, or the relay's own watch. */
+export type WatchContext = Pick<TaskContext, 'agent' | 'config' | 'store' | 'clock' | 'signal' | 'alerter' | 'logger'>;
+
+async function check(ctx: WatchContext, url: string, confirmMs: number): Promise<{ status?: string; error?: string }> {
   let r = await probe(url, 3000);
   // One failed probe may be a restart in progress (the supervisor restarts within seconds): confirm.
   if (!r.health && confirmMs > 0) {
@@ -36,7 +40,7 @@ async function check(ctx: TaskContext, url: string, confirmMs: number): Promise<
 }
 
 /** Records the new state; says whether this call made the transition (and so should alert). */
-async function record(ctx: TaskContext, agent: string, next: Omit<MonitorRecord, 'since'>): Promise<{ changed: boolean; previous?: MonitorRecord }> {
+async function record(ctx: WatchContext, agent: string, next: Omit<MonitorRecord, 'since'>): Promise<{ changed: boolean; previous?: MonitorRecord }> {
   const memory = ctx.store.memory;
   for (let attempt = 0; attempt < 5; attempt++) {
     const entry = await memory.get(MONITOR_NAMESPACE, agent);
@@ -54,6 +58,27 @@ async function record(ctx: TaskContext, agent: string, next: Omit<MonitorRecord,
   return { changed: false };
 }
 
+/** Probes each target; alerts the owner on a change of state (down, or back up), once. */
+export async function checkAgents(ctx: WatchContext, targets: ResolvedAgent[], confirmMs: number) {
+  return Promise.all(
+    targets.map(async (a) => {
+      const url = healthUrl(a.health.host, a.health.port);
+      const r = await check(ctx, url, confirmMs);
+      const now = new Date(ctx.clock.now()).toISOString();
+      const next = { state: r.error ? ('down' as const) : ('up' as const), ...r, url, checkedAt: now };
+      const { changed, previous } = await record(ctx, a.name, next);
+      if (changed && next.state === 'down') {
+        await ctx.alerter.send(`⚠️ ${a.name} (${a.role}) is down: ${r.error} at ${url}. ${ctx.agent.name} will tell you when it is back.`, { agent: a.name, state: 'down' });
+      } else if (changed && previous) {
+        const downFor = Date.parse(now) - Date.parse(previous.since);
+        await ctx.alerter.send(`✅ ${a.name} (${a.role}) is back (${r.status}) after ${duration(downFor)} down.`, { agent: a.name, state: 'up' });
+      }
+      if (changed) ctx.logger.warn({ agent: a.name, state: next.state, error: r.error }, next.state === 'down' ? 'agent down' : 'agent recovered');
+      return { agent: a.name, ...next };
+    }),
+  );
+}
+
 export const monitorTask: TaskKind = {
   name: 'monitor',
   maxAttempts: 1,
@@ -63,23 +88,7 @@ export const monitorTask: TaskKind = {
     const only = Array.isArray(p.agents) ? p.agents.map(String) : undefined;
     const confirmMs = typeof p.confirmMs === 'number' ? p.confirmMs : 10_000;
     const targets = Object.values(ctx.config.agents).filter((a) => a.name !== ctx.agent.name && (!only || only.includes(a.name)));
-    const results = await Promise.all(
-      targets.map(async (a) => {
-        const url = healthUrl(a.health.host, a.health.port);
-        const r = await check(ctx, url, confirmMs);
-        const now = new Date(ctx.clock.now()).toISOString();
-        const next = { state: r.error ? ('down' as const) : ('up' as const), ...r, url, checkedAt: now };
-        const { changed, previous } = await record(ctx, a.name, next);
-        if (changed && next.state === 'down') {
-          await ctx.alerter.send(`⚠️ ${a.name} (${a.role}) is down: ${r.error} at ${url}. ${ctx.agent.name} will tell you when it is back.`, { agent: a.name, state: 'down' });
-        } else if (changed && previous) {
-          const downFor = Date.parse(now) - Date.parse(previous.since);
-          await ctx.alerter.send(`✅ ${a.name} (${a.role}) is back (${r.status}) after ${duration(downFor)} down.`, { agent: a.name, state: 'up' });
-        }
-        if (changed) ctx.logger.warn({ agent: a.name, state: next.state, error: r.error }, next.state === 'down' ? 'agent down' : 'agent recovered');
-        return { agent: a.name, ...next };
-      }),
-    );
+    const results = await checkAgents(ctx, targets, confirmMs);
     const down = results.filter((r) => r.state === 'down');
     return {
       summary: `checked ${results.length} agents: ${results.length - down.length} up${down.length ? `, down: ${down.map((d) => `${d.agent} (${d.error})`).join(', ')}` : ''}`,

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createSqliteStore } from '../../src/store/index.ts';
+import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
 import { tempDir } from '../helpers/util.ts';
@@ -21,3 +22,4 @@ const sqlite: StoreCase = {
 
 describeTaskQueue(sqlite);
 describeMemory(sqlite);
+describeLedger(sqlite);

@@ -1,0 +1,79 @@
+/**
+ * The Channel contract: how the relay talks to its owner over a chat service (WhatsApp through
+ * Green API, Telegram, a terminal). Every adapter implements exactly this, and one conformance
+ * suite (test/conformance/channel.case.ts) runs against each.
+ */
+import { AgentnetError } from '../errors.ts';
+
+/** One text message someone sent to the channel. */
+export interface InboundMessage {
+  /** Unique per channel; the delivery ledger's dedupe key (`${chatId}_${idMessage}` on WhatsApp, the update_id on Telegram). */
+  key: string;
+  /** Where a reply goes. */
+  chatId: string;
+  /** Who wrote it: a phone number (digits), a Telegram user id, `terminal`. Checked against the owner allow-list. */
+  sender: string;
+  senderName?: string;
+  text: string;
+  /** When the provider received it (ms since the epoch). */
+  at: number;
+}
+
+export interface ChannelHealth {
+  ok: boolean;
+  /** The provider's own word for its state: `authorized`, `yellowCard`, `polling`, `attached`... */
+  state: string;
+  detail?: string;
+}
+
+/** A delivery report for a message sent earlier (Green API's outgoingMessageStatus). */
+export interface DeliveryStatus {
+  providerId: string;
+  chatId: string;
+  status: string;
+}
+
+export interface Channel {
+  readonly type: 'whatsapp' | 'telegram' | 'terminal';
+  /** The longest text one `send` takes; the relay splits longer replies. */
+  readonly maxLength: number;
+  /** Checks the credentials and the account's state; throws a ChannelError saying what to fix. */
+  start(): Promise<void>;
+  /**
+   * Inbound messages, oldest first. A message is acknowledged to the provider (deleted from
+   * Green API's queue, confirmed to Telegram, answered 200 on a webhook) only when the consumer
+   * asks for the next one, so whatever the consumer does with it first (record it) happens
+   * before the provider forgets it. Ends when `signal` aborts.
+   */
+  receive(signal: AbortSignal): AsyncIterable<InboundMessage>;
+  /** Sends one text (at most `maxLength`); resolves with the provider's message id. */
+  send(chatId: string, text: string): Promise<string>;
+  health(): Promise<ChannelHealth>;
+  /** Delivery reports, where the provider gives them. */
+  onDelivery?(listener: (status: DeliveryStatus) => void): void;
+  /** Called when sending may work again (a terminal attached); the relay retries at once. */
+  onReady?(listener: () => void): void;
+  stop(): Promise<void>;
+}
+
+export interface ChannelErrorOptions {
+  /** Whether trying again later can help (provider down, rate limited, nobody attached). */
+  retryable: boolean;
+  /** The provider said when (Telegram's retry_after). */
+  retryAfterMs?: number;
+  /** HTTP status, 0 when the provider could not be reached. */
+  status?: number;
+  cause?: unknown;
+}
+
+export class ChannelError extends AgentnetError {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  constructor(message: string, options: ChannelErrorOptions) {
+    super('CHANNEL_REQUEST_FAILED', message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable;
+    this.retryAfterMs = options.retryAfterMs;
+    this.status = options.status;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Telegram through the Bot API, with grammY's `Api` (its `apiRoot` option points it at a fake
+ * in tests). Receives by long-polling getUpdates, confirming an update (the next offset) only
+ * after the relay recorded it, or through a webhook checking the secret-token header.
+ */
+import { Api, GrammyError, HttpError } from 'grammy';
+import type { Update } from 'grammy/types';
+import type { Logger } from '../log/logger.ts';
+import { backoffMs, pause } from './backoff.ts';
+import { ChannelError, type Channel, type ChannelHealth, type InboundMessage } from './channel.ts';
+import { startWebhookEndpoint } from './http-endpoint.ts';
+import { Inbox } from './inbox.ts';
+
+export interface TelegramChannelOptions {
+  token: string;
+  apiRoot?: string;
+  receive: 'poll' | 'webhook';
+  /** `url` is the public address Telegram posts to (registered with setWebhook at start). */
+  webhook?: { host: string; port: number; secret: string; url?: string };
+  /** getUpdates wait in seconds (default 25). */
+  pollTimeoutS?: number;
+  logger: Logger;
+}
+
+export const TELEGRAM_MAX_MESSAGE = 4096;
+
+/** grammY types its signal with an old shim's AbortSignal; Node's own works at run time. */
+type GrammySignal = Parameters<Api['getUpdates']>[1];
+
+/** A grammY error as a ChannelError: retryable or not, and Telegram's retry_after. */
+export function telegramError(err: unknown, token: string, what: string): ChannelError {
+  const redact = (s: string) => s.split(token).join('***');
+  if (err instanceof GrammyError) {
+    const code = err.error_code;
+    const retryAfter = err.parameters.retry_after;
+    const hint = code === 401 || code === 404 ? ' (check the bot token from @BotFather)' : code === 403 ? ' (the user blocked the bot or never started it)' : '';
+    return new ChannelError(redact(`Telegram ${what}: ${code} ${err.description}${hint}`), {
+      status: code,
+      retryable: code === 429 || code >= 500,
+      ...(retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {}),
+      cause: err,
+    });
+  }
+  const why = err instanceof HttpError ? String((err.error as Error)?.message ?? err.message) : (err as Error).message;
+  return new ChannelError(redact(`Telegram ${what}: cannot reach the Bot API (${why})`), { status: 0, retryable: true, cause: err });
+}
+
+export function createTelegramChannel(o: TelegramChannelOptions): Channel {
+  const api = new Api(o.token, o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {});
+  const inbox = new Inbox();
+  let endpoint: { url: string; close(): Promise<void> } | undefined;
+  let state = 'unknown';
+  let lastError: string | undefined;
+
+  const toMessage = (u: Update): InboundMessage | undefined => {
+    const m = u.message ?? u.edited_message;
+    if (!m?.text || !m.from) {
+      o.logger.debug({ update: u.update_id }, 'Telegram update without text; skipped');
+      return undefined;
+    }
+    return {
+      key: `tg_${u.update_id}`,
+      chatId: String(m.chat.id),
+      sender: String(m.from.id),
+      senderName: [m.from.first_name, m.from.last_name].filter(Boolean).join(' '),
+      text: m.text,
+      at: m.date * 1000,
+    };
+  };
+
+  async function* poll(signal: AbortSignal): AsyncGenerator<InboundMessage> {
+    let offset: number | undefined;
+    let failures = 0;
+    while (!signal.aborted) {
+      let updates: Update[];
+      try {
+        // The offset confirms every earlier update: they were recorded before this call.
+        updates = await api.getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: ['message', 'edited_message'] }, signal as unknown as GrammySignal);
+        failures = 0;
+        state = 'polling';
+        lastError = undefined;
+      } catch (err) {
+        if (signal.aborted) return;
+        failures++;
+        const e = telegramError(err, o.token, 'getUpdates');
+        lastError = e.message;
+        state = e.status === 409 ? 'webhook-set' : 'error';
+        o.logger.warn({ err: e.message, failures }, 'Telegram receive failed; retrying');
+        await pause(e.retryAfterMs ?? backoffMs(failures), signal);
+        continue;
+      }
+      for (const u of updates) {
+        const m = toMessage(u);
+        if (m) yield m;
+        offset = u.update_id + 1;
+      }
+    }
+  }
+
+  return {
+    type: 'telegram',
+    maxLength: TELEGRAM_MAX_MESSAGE,
+
+    async start() {
+      try {
+        const me = await api.getMe();
+        o.logger.info({ bot: me.username }, 'Telegram bot');
+        state = 'connected';
+        if (o.receive === 'poll') await api.deleteWebhook(); // getUpdates answers 409 while a webhook is set
+      } catch (err) {
+        const e = telegramError(err, o.token, 'start');
+        if (!e.retryable) throw e;
+        lastError = e.message;
+        o.logger.warn({ err: e.message }, 'Telegram not reachable at start; retrying in the background');
+      }
+      if (o.receive === 'webhook') {
+        const w = o.webhook;
+        if (!w) throw new ChannelError('telegram receive is "webhook" but channel.webhook (host, port, secret) is not set', { retryable: false });
+        endpoint = await startWebhookEndpoint({
+          host: w.host,
+          port: w.port,
+          token: w.secret,
+          present: (h) => {
+            const v = h['x-telegram-bot-api-secret-token'];
+            return Array.isArray(v) ? v[0] : v;
+          },
+          handle: async (body) => {
+            const m = body && typeof body === 'object' ? toMessage(body as Update) : undefined;
+            if (!m) return 200;
+            return (await inbox.put(m)) ? 200 : 503;
+          },
+        });
+        if (w.url) await api.setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
+        state = 'webhook';
+      }
+    },
+
+    receive(signal) {
+      return o.receive === 'webhook' ? inbox.stream(signal) : poll(signal);
+    },
+
+    async send(chatId, text) {
+      try {
+        const sent = await api.sendMessage(chatId, text);
+        return String(sent.message_id);
+      } catch (err) {
+        throw telegramError(err, o.token, 'sendMessage');
+      }
+    },
+
+    async health(): Promise<ChannelHealth> {
+      return { ok: !lastError && state !== 'unknown', state, ...(lastError ? { detail: lastError } : {}) };
+    },
+
+    async stop() {
+      inbox.close();
+      await endpoint?.close();
+    },
+  };
+}

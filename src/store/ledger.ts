@@ -1,0 +1,78 @@
+/**
+ * The delivery ledger of a chat channel: every inbound message is recorded before the provider
+ * is told it arrived, every outbound reply is recorded with its state. A redelivery, a restart
+ * mid-conversation or a provider outage therefore never loses a message and never sends one twice.
+ */
+
+export type InboundState = 'received' | 'handled' | 'refused';
+export type OutboundState = 'pending' | 'sent' | 'failed';
+
+export interface InboundRecord {
+  /** `${chatId}_${idMessage}` on WhatsApp, the update_id on Telegram. */
+  key: string;
+  agent: string;
+  chatId: string;
+  sender: string;
+  text: string;
+  receivedAt: number;
+  state: InboundState;
+  /** The bridge request it was escalated as: chosen before it is appended, so a restart never escalates twice. */
+  escalatedAs?: string;
+}
+
+export interface NewOutbound {
+  /** Idempotency key: enqueueing the same key again does nothing. */
+  key: string;
+  agent: string;
+  chatId: string;
+  text: string;
+}
+
+export interface OutboundRecord extends NewOutbound {
+  /** Order of enqueueing: a chat's replies go out in this order. */
+  seq: number;
+  state: OutboundState;
+  attempts: number;
+  /** Not tried again before this (ms since the epoch). */
+  notBefore: number;
+  createdAt: number;
+  sentAt?: number;
+  providerId?: string;
+  /** The provider's later report: delivered, read, failed, noAccount... */
+  delivery?: string;
+  lastError?: string;
+}
+
+export interface LedgerStats {
+  inbound: Record<InboundState, number>;
+  outbound: Record<OutboundState, number>;
+  /** Age of the oldest pending reply, ms. */
+  oldestPendingMs?: number;
+}
+
+export interface Ledger {
+  /** Records an inbound message; false when its key was recorded before (a redelivery). */
+  receive(message: Omit<InboundRecord, 'state' | 'escalatedAs'>): Promise<boolean>;
+  getInbound(key: string): Promise<InboundRecord | undefined>;
+  /** Inbound messages recorded but not finished, oldest first: what a restart handles again. */
+  unfinished(agent: string): Promise<InboundRecord[]>;
+  /** Remembers the bridge id an inbound message is escalated as, before the request is appended. */
+  escalating(key: string, requestId: string): Promise<void>;
+  /** Queues replies; the ones whose key exists already are left as they are. Returns how many were new. */
+  enqueue(replies: NewOutbound[]): Promise<number>;
+  /** Finishes an inbound message and queues its replies, in one transaction. */
+  finish(key: string, state: Exclude<InboundState, 'received'>, replies?: NewOutbound[]): Promise<void>;
+  /** Pending replies of an agent, in order (due or not). */
+  pending(agent: string, limit?: number): Promise<OutboundRecord[]>;
+  /** The first pending reply of each chat that may go now. */
+  due(agent: string, now: number): Promise<OutboundRecord[]>;
+  markSent(seq: number, providerId: string, at: number): Promise<void>;
+  /** A failed attempt that can succeed later: the reply (and its chat's later ones) waits until `notBefore`. */
+  retryLater(seq: number, error: string, notBefore: number): Promise<void>;
+  /** Gives up on a reply (the provider refused it for good). */
+  markFailed(seq: number, error: string): Promise<void>;
+  /** Records a delivery report for a sent reply. */
+  delivery(providerId: string, status: string): Promise<void>;
+  outbound(agent: string, options?: { chatId?: string; limit?: number }): Promise<OutboundRecord[]>;
+  stats(agent: string, now: number): Promise<LedgerStats>;
+}

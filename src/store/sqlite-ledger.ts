@@ -1,0 +1,98 @@
+/** The delivery ledger on SQLite: two tables next to the queue and memory, in the same file. */
+import type { DatabaseSync } from 'node:sqlite';
+import type { InboundRecord, InboundState, Ledger, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
+import { immediate } from './sqlite-db.ts';
+
+interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: number; state: InboundState; escalated_as: string | null }
+interface OutRow {
+  seq: number; key: string; agent: string; chat_id: string; text: string; state: OutboundState; attempts: number; not_before: number;
+  created_at: number; sent_at: number | null; provider_id: string | null; delivery: string | null; last_error: string | null;
+}
+
+const toIn = (r: InRow): InboundRecord => ({
+  key: r.key, agent: r.agent, chatId: r.chat_id, sender: r.sender, text: r.text, receivedAt: r.received_at, state: r.state,
+  ...(r.escalated_as ? { escalatedAs: r.escalated_as } : {}),
+});
+const toOut = (r: OutRow): OutboundRecord => ({
+  seq: r.seq, key: r.key, agent: r.agent, chatId: r.chat_id, text: r.text, state: r.state, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at,
+  ...(r.sent_at !== null ? { sentAt: r.sent_at } : {}),
+  ...(r.provider_id !== null ? { providerId: r.provider_id } : {}),
+  ...(r.delivery !== null ? { delivery: r.delivery } : {}),
+  ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+});
+
+export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger {
+  const insertOut = (replies: NewOutbound[]) => {
+    const stmt = db.prepare('INSERT OR IGNORE INTO ledger_outbound (key, agent, chat_id, text, state, attempts, not_before, created_at) VALUES (?, ?, ?, ?, \'pending\', 0, 0, ?)');
+    let added = 0;
+    for (const r of replies) added += Number(stmt.run(r.key, r.agent, r.chatId, r.text, now()).changes);
+    return added;
+  };
+  return {
+    async receive(m) {
+      const res = db
+        .prepare('INSERT OR IGNORE INTO ledger_inbound (key, agent, chat_id, sender, text, received_at, state) VALUES (?, ?, ?, ?, ?, ?, \'received\')')
+        .run(m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt);
+      return res.changes > 0;
+    },
+    async getInbound(key) {
+      const r = db.prepare('SELECT * FROM ledger_inbound WHERE key = ?').get(key) as InRow | undefined;
+      return r && toIn(r);
+    },
+    async unfinished(agent) {
+      return (db.prepare('SELECT * FROM ledger_inbound WHERE agent = ? AND state = \'received\' ORDER BY received_at, rowid').all(agent) as unknown as InRow[]).map(toIn);
+    },
+    async escalating(key, requestId) {
+      db.prepare('UPDATE ledger_inbound SET escalated_as = ? WHERE key = ?').run(requestId, key);
+    },
+    async enqueue(replies) {
+      return immediate(db, () => insertOut(replies));
+    },
+    async finish(key, state, replies = []) {
+      immediate(db, () => {
+        insertOut(replies);
+        db.prepare('UPDATE ledger_inbound SET state = ? WHERE key = ?').run(state, key);
+      });
+    },
+    async pending(agent, limit = 1000) {
+      return (db.prepare('SELECT * FROM ledger_outbound WHERE agent = ? AND state = \'pending\' ORDER BY seq LIMIT ?').all(agent, limit) as unknown as OutRow[]).map(toOut);
+    },
+    async due(agent, at) {
+      // The oldest pending reply of each chat, if its wait is over: a chat's order is never overtaken.
+      const rows = db
+        .prepare(
+          `SELECT o.* FROM ledger_outbound o
+           JOIN (SELECT chat_id, MIN(seq) AS seq FROM ledger_outbound WHERE agent = ? AND state = 'pending' GROUP BY chat_id) h ON h.seq = o.seq
+           WHERE o.not_before <= ? ORDER BY o.seq`,
+        )
+        .all(agent, at) as unknown as OutRow[];
+      return rows.map(toOut);
+    },
+    async markSent(seq, providerId, at) {
+      db.prepare('UPDATE ledger_outbound SET state = \'sent\', attempts = attempts + 1, provider_id = ?, sent_at = ?, last_error = NULL WHERE seq = ?').run(providerId, at, seq);
+    },
+    async retryLater(seq, error, notBefore) {
+      db.prepare('UPDATE ledger_outbound SET attempts = attempts + 1, last_error = ?, not_before = ? WHERE seq = ?').run(error, notBefore, seq);
+    },
+    async markFailed(seq, error) {
+      db.prepare('UPDATE ledger_outbound SET state = \'failed\', attempts = attempts + 1, last_error = ? WHERE seq = ?').run(error, seq);
+    },
+    async delivery(providerId, status) {
+      db.prepare('UPDATE ledger_outbound SET delivery = ? WHERE provider_id = ?').run(status, providerId);
+    },
+    async outbound(agent, o = {}) {
+      const rows = o.chatId
+        ? db.prepare('SELECT * FROM ledger_outbound WHERE agent = ? AND chat_id = ? ORDER BY seq DESC LIMIT ?').all(agent, o.chatId, o.limit ?? 100)
+        : db.prepare('SELECT * FROM ledger_outbound WHERE agent = ? ORDER BY seq DESC LIMIT ?').all(agent, o.limit ?? 100);
+      return (rows as unknown as OutRow[]).map(toOut).reverse();
+    },
+    async stats(agent, at) {
+      const inbound = { received: 0, handled: 0, refused: 0 };
+      const outbound = { pending: 0, sent: 0, failed: 0 };
+      for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM ledger_inbound WHERE agent = ? GROUP BY state').all(agent) as Array<{ state: InboundState; n: number }>) inbound[r.state] = r.n;
+      for (const r of db.prepare('SELECT state, COUNT(*) AS n FROM ledger_outbound WHERE agent = ? GROUP BY state').all(agent) as Array<{ state: OutboundState; n: number }>) outbound[r.state] = r.n;
+      const oldest = db.prepare('SELECT MIN(created_at) AS t FROM ledger_outbound WHERE agent = ? AND state = \'pending\'').get(agent) as { t: number | null };
+      return { inbound, outbound, ...(oldest.t !== null ? { oldestPendingMs: Math.max(0, at - oldest.t) } : {}) };
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/** The delivery ledger conformance suite: written once, run unchanged against every store backend. */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { StoreCase, StoreHarness } from './queue.case.ts';
+
+export function describeLedger(c: StoreCase): void {
+  describe(`Ledger conformance: ${c.name}`, () => {
+    let h: StoreHarness;
+    beforeEach(async () => (h = await c.create()));
+    afterEach(async () => {
+      await h.store.close();
+      await h.cleanup();
+    });
+    const l = () => h.store.ledger;
+    const inbound = (key: string, chatId = '972500000001@c.us') => ({ key, agent: 'kami', chatId, sender: chatId.replace(/@.*/, ''), text: `text ${key}`, receivedAt: Date.now() });
+
+    it('records an inbound message once: a redelivery is recognised', async () => {
+      assert.equal(await l().receive(inbound('c_1')), true);
+      assert.equal(await l().receive(inbound('c_1')), false);
+      assert.equal((await l().getInbound('c_1'))?.state, 'received');
+      assert.deepEqual((await l().unfinished('kami')).map((r) => r.key), ['c_1']);
+      assert.deepEqual(await l().unfinished('other'), [], 'per agent');
+    });
+
+    it('finishes an inbound message and queues its replies in one step, each reply once', async () => {
+      await l().receive(inbound('c_1'));
+      await l().receive(inbound('c_2'));
+      await l().finish('c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello' }]);
+      await l().finish('c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello again' }]);
+      assert.deepEqual((await l().unfinished('kami')).map((r) => r.key), ['c_2']);
+      const pending = await l().pending('kami');
+      assert.deepEqual(pending.map((p) => [p.key, p.text, p.state]), [['answer:c_1', 'hello', 'pending']]);
+      assert.equal(await l().enqueue([{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'x' }, { key: 'n1', agent: 'kami', chatId: 'a', text: 'y' }]), 1);
+    });
+
+    it('remembers the escalation id before the request exists', async () => {
+      await l().receive(inbound('c_1'));
+      await l().escalating('c_1', 'kami-1-abc');
+      assert.equal((await l().getInbound('c_1'))?.escalatedAs, 'kami-1-abc');
+    });
+
+    it('gives each chat its oldest pending reply, holding a chat back while it waits to retry', async () => {
+      await l().enqueue([
+        { key: 'a1', agent: 'kami', chatId: 'A', text: '1' },
+        { key: 'b1', agent: 'kami', chatId: 'B', text: '1' },
+        { key: 'a2', agent: 'kami', chatId: 'A', text: '2' },
+      ]);
+      const now = Date.now();
+      assert.deepEqual((await l().due('kami', now)).map((r) => r.key), ['a1', 'b1']);
+      const [a1] = await l().due('kami', now);
+      await l().retryLater(a1!.seq, 'HTTP 502', now + 60_000);
+      assert.deepEqual((await l().due('kami', now)).map((r) => r.key), ['b1'], 'a2 never overtakes a1');
+      assert.deepEqual((await l().due('kami', now + 61_000)).map((r) => r.key), ['a1', 'b1']);
+      await l().markSent(a1!.seq, 'PROV1', now);
+      await l().delivery('PROV1', 'read');
+      const sent = (await l().outbound('kami', { chatId: 'A' })).find((r) => r.key === 'a1')!;
+      assert.deepEqual([sent.state, sent.attempts, sent.providerId, sent.delivery, sent.lastError], ['sent', 2, 'PROV1', 'read', undefined]);
+      const b1 = (await l().pending('kami')).find((r) => r.key === 'b1')!;
+      await l().markFailed(b1.seq, 'HTTP 400');
+      const st = await l().stats('kami', now);
+      assert.deepEqual([st.outbound.pending, st.outbound.sent, st.outbound.failed], [1, 1, 1]);
+      assert.deepEqual((await l().pending('kami')).map((r) => r.key), ['a2']);
+    });
+  });
+}
