@@ -82,10 +82,12 @@ Example:
       );
     }
     // Reconnects while the relay restarts; unrecorded lines are sent again.
+    const finished = new AbortController();
+    const ending = AbortSignal.any([io.signal, finished.signal]);
     const reconnect = (async () => {
-      while (!io.signal.aborted) {
-        await sleep(500, undefined, { signal: io.signal }).catch(() => undefined);
-        if (socket || io.signal.aborted) continue;
+      while (!ending.aborted) {
+        await sleep(500, undefined, { signal: ending }).catch(() => undefined);
+        if (socket || ending.aborted) continue;
         try {
           attach(await open());
         } catch {
@@ -107,9 +109,9 @@ Example:
     // Every line recorded, then replies until it has been quiet for the wait.
     while (!io.signal.aborted && (unacked.size > 0 || Date.now() - lastActivity < quietFor)) await sleep(100);
     const lost = unacked.size;
+    finished.abort();
     socket?.end();
-    io.signal.dispatchEvent?.(new Event('abort'));
-    await Promise.race([reconnect, sleep(600)]);
+    await reconnect;
     if (lost > 0) {
       io.err(`agentnet chat: ${lost} message(s) not confirmed by ${name}\n`);
       return 1;

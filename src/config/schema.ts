@@ -195,8 +195,10 @@ const agent = z.strictObject({
       watchMs: z.number().int().min(0).default(60_000),
       /** A failed check is confirmed this much later before the owner is alerted. */
       confirmMs: z.number().int().min(0).default(10_000),
+      /** Longest wait between two tries of a reply while the provider is down. */
+      maxBackoffMs: z.number().int().min(100).default(60_000),
     })
-    .default({ ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000 }),
+    .default({ ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000, maxBackoffMs: 60_000 }),
   deployments: z.record(name, deployment).default({}),
   reviews: z.record(name, review).default({}),
   health: z.strictObject({ host: z.string().default('127.0.0.1'), port }),

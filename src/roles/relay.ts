@@ -333,7 +333,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       await ch.start();
       channel = ch;
       ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch(() => undefined));
-      outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs });
+      outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs });
       receiving = receiveLoop(ch);
       watching = watchLoop();
       const refresh = async () => {
