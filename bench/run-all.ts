@@ -4,6 +4,7 @@ import { deliveryLatency } from './delivery-latency.ts';
 import { scanCost } from './scan-cost.ts';
 import { agentStartup } from './agent-startup.ts';
 import { queueThroughput } from './queue-throughput.ts';
+import { relayLatency } from './relay-latency.ts';
 
 console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
 await deliveryLatency();
@@ -11,3 +12,4 @@ await scanCost();
 await appendThroughput();
 await agentStartup();
 await queueThroughput();
+await relayLatency();

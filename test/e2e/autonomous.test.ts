@@ -121,17 +121,20 @@ ${opts.extraAgents ?? ''}`,
       const down = (await store.memory.get('monitor', 'kami'))!.value as { state: string; since: string };
       assert.equal(down.state, 'down');
 
-      // Green API fails when kami is back: the alert waits on the bridge for the relay instead.
-      green.fail(500, 1);
+      // Green API fails when kami is back: the alert waits on the bridge, and kami delivers it.
+      green.fail(500, 1, 'sendMessage');
       kami = run('kami');
       await waitFor(async () => (await notifications('kami')).some((m) => /kami \(relay\) is back/.test(m.content)), 'the recovery alert');
       await afterRuns(3);
       const alerts = (await notifications('kami')).filter((m) => m.metadata?.alert);
       assert.deepEqual(alerts.map((m) => [m.metadata?.state, m.metadata?.delivered ?? 'pending']), [['down', 'whatsapp'], ['up', 'pending']]);
-      assert.equal(green.sent.length, 1, 'the failed send was not retried into a duplicate');
+      await waitFor(() => green.sent.length === 2, 'the recovery alert, delivered by kami from the bridge');
+      assert.match(green.sent[1]!.message, /^🔔 kaylee: ✅ kami \(relay\) is back/);
+      await sleep(500);
+      assert.equal(green.sent.length, 2, 'the failed direct send was not retried into a duplicate');
 
       await stop(kami, 'SIGKILL');
-      await waitFor(() => green.sent.length === 2, 'the second down alert, direct again');
+      await waitFor(() => green.sent.length === 3, 'the second down alert, direct again');
     } finally {
       await green.close();
     }
