@@ -247,6 +247,13 @@ export const configSchema = z
         });
       }
       used.set(key, agentName);
+      const ch = a.channel;
+      if (ch && ch.type !== 'terminal' && ch.receive === 'webhook' && !ch.webhook) {
+        ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'channel', 'webhook'], message: `receive: webhook needs webhook: { host, port, ${ch.type === 'whatsapp' ? 'token' : 'secret'} } (where the provider posts to)` });
+      }
+      if (ch && a.role !== 'relay') {
+        ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'channel'], message: `only a relay has a chat channel; ${agentName} is the ${a.role}` });
+      }
       a.schedules.forEach((s, i) => {
         const at = ['agents', agentName, 'schedules', i, 'payload'];
         const want = s.task === 'deploy' ? ['deployment', a.deployments] as const : s.task === 'code-review' ? ['review', a.reviews] as const : undefined;

@@ -183,6 +183,35 @@ agents:
     assert.doesNotThrow(() => parseConfig(text, 'a.yaml', { env: { GID: '1', ANTHROPIC_API_KEY: 'k' }, agents: ['kaylee'] }));
   });
 
+  it('checks channels: a webhook needs its endpoint, only a relay has a channel, owners and defaults', () => {
+    const err = problemsOf(() =>
+      parseConfig(
+        `network: home
+agents:
+  kami:
+    role: relay
+    health: { port: 7702 }
+    channel: { type: whatsapp, idInstance: 1101, apiToken: tok, receive: webhook }
+  claude:
+    role: orchestrator
+    health: { port: 7701 }
+    channel: { type: terminal }
+`,
+        'agentnet.yaml',
+      ),
+    );
+    const byPath = Object.fromEntries(err.problems.map((p) => [p.path, p.message]));
+    assert.match(byPath['agents.kami.channel.webhook']!, /receive: webhook needs webhook: \{ host, port, token \}/);
+    assert.match(byPath['agents.claude.channel']!, /only a relay has a chat channel/);
+    const { config } = parseConfig(MIN.replace('    role: relay', '    role: relay\n    channel: { type: telegram, token: t, owners: [111, "222"] }'), 'a.yaml');
+    const ch = config.agents.kami!.channel!;
+    assert.equal(ch.type, 'telegram');
+    if (ch.type !== 'telegram') return;
+    assert.deepEqual(ch.owners, ['111', '222'], 'numeric ids are kept as text');
+    assert.deepEqual([ch.language, ch.pace.perChatMs, ch.pace.perInstanceMs], ['he', 1000, 40]);
+    assert.deepEqual(config.agents.kami!.relay, { ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000, maxBackoffMs: 60_000 });
+  });
+
   it('masks secrets: values from the environment and keys that name a secret', () => {
     const text = MIN.replace('    role: relay', '    role: relay\n    channel: { type: telegram, token: "literal-bot-token", owners: ["${OWNER}"] }');
     const loaded = parseConfig(text, 'a.yaml', { env: { OWNER: '12345' } });

@@ -223,6 +223,21 @@ ${kami}
     assert.equal((await store.ledger.stats('kami', Date.now())).inbound.handled, 1);
   });
 
+  it('watches the autonomous agent: the owner hears once when it fails and once when it recovers', async () => {
+    await network('    relay: { watchMs: 300, confirmMs: 0 }');
+    run('kami');
+    let kaylee = run('kaylee');
+    await Promise.all([healthy('kami'), healthy('kaylee')]);
+    await waitFor(async () => ((await store.memory.get('monitor', 'kaylee'))?.value as { state?: string } | undefined)?.state === 'up', 'kaylee seen up');
+    await kill(kaylee, 'SIGKILL');
+    await green.waitForSent((m) => /kaylee \(autonomous\) is down/.test(m.message), 10_000);
+    await sleep(1500); // five more checks while it stays down
+    assert.equal(green.sentTo(OWNER_CHAT).length, 1, 'one alert, not one per check');
+    kaylee = run('kaylee');
+    await green.waitForSent((m) => /kaylee \(autonomous\) is back/.test(m.message), 15_000);
+    assert.equal(green.sentTo(OWNER_CHAT).length, 2);
+  });
+
   it('Telegram: the owner commands, a stranger is ignored, answers go back to the chat', async () => {
     const tg = await startFakeTelegram();
     try {
