@@ -1,3 +1,4 @@
+import { channelOf } from '../channels/index.ts';
 import { hostname } from 'node:os';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -69,7 +70,8 @@ ${CONFIG_HELP}`,
         io.out(`  ${name.padEnd(12)} ${a.role.padEnd(13)} ${ok ? 'up  ' : 'DOWN'} ${url}  log ${relative(io.cwd, agentLogFile(config, name))}\n`);
       }),
     );
-    io.out(`agentnet status for a table; agentnet logs -f to follow; Ctrl-C to stop\n`);
+    const chat = agents.filter((n) => config.agents[n]!.role === 'relay' && channelOf(config.agents[n]!).type === 'terminal');
+    io.out(`agentnet status for a table; agentnet logs -f to follow;${chat.map((n) => ` agentnet chat ${n} to talk to ${n};`).join('')} Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
       if (io.signal.aborted) resolve();
       else io.signal.addEventListener('abort', () => resolve(), { once: true });
