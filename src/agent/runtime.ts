@@ -205,6 +205,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       if (isShutdownOrder(msg)) {
         await bridge.markDone(msg);
         processed.add(msg.id);
+        // An order from before this start was for the run that was down then: it was not running to obey it.
+        if (Date.parse(msg.ts) < stats.startedAt) {
+          logger.warn({ id: msg.id, from: msg.from, ts: msg.ts }, 'ignoring a shutdown order given before this agent started');
+          return;
+        }
         logger.warn({ id: msg.id, from: msg.from }, 'asked to stop by the network (shutdown all)');
         shutdownWith(`shutdown all, from ${msg.from}`);
         return;

@@ -46,7 +46,8 @@ export function telegramError(err: unknown, token: string, what: string): Channe
 }
 
 export function createTelegramChannel(o: TelegramChannelOptions): Channel {
-  const api = new Api(o.token, o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {});
+  // A stalled request must not hold the outbox for grammY's default 500 s: the long poll's wait plus a margin.
+  const api = new Api(o.token, { timeoutSeconds: (o.pollTimeoutS ?? 25) + 15, ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) });
   const inbox = new Inbox();
   let endpoint: { url: string; close(): Promise<void> } | undefined;
   let state = 'unknown';
@@ -130,7 +131,15 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
             return (await inbox.put(m)) ? 200 : 503;
           },
         });
-        if (w.url) await api.setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
+        if (w.url) {
+          try {
+            await api.setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
+          } catch (err) {
+            await endpoint.close();
+            endpoint = undefined;
+            throw telegramError(err, o.token, 'setWebhook');
+          }
+        }
         state = 'webhook';
       }
     },

@@ -67,16 +67,24 @@ export function createTerminalChannel(o: TerminalChannelOptions): Channel {
     maxLength: TERMINAL_MAX_MESSAGE,
 
     async start() {
-      mkdirSync(dirname(o.socketPath), { recursive: true });
+      mkdirSync(dirname(o.socketPath), { recursive: true, mode: 0o700 });
       if (existsSync(o.socketPath)) {
         if (await listening(o.socketPath)) throw new ChannelError(`another relay is already listening on ${o.socketPath}`, { retryable: false });
         unlinkSync(o.socketPath); // left by a relay that was killed
       }
       const srv = createServer(attach);
-      await new Promise<void>((resolve, reject) => {
-        srv.once('error', (err) => reject(new ChannelError(`cannot listen on ${o.socketPath}: ${err.message}`, { retryable: false, cause: err })));
-        srv.listen(o.socketPath, () => resolve());
-      });
+      // Created 0600 (the umask, for the synchronous bind only), not chmod-ed after: nobody else can connect in between.
+      const umask = process.umask(0o177);
+      let bound: Promise<void>;
+      try {
+        bound = new Promise<void>((resolve, reject) => {
+          srv.once('error', (err) => reject(new ChannelError(`cannot listen on ${o.socketPath}: ${err.message}`, { retryable: false, cause: err })));
+          srv.listen(o.socketPath, () => resolve());
+        });
+      } finally {
+        process.umask(umask);
+      }
+      await bound;
       chmodSync(o.socketPath, 0o600);
       server = srv;
     },

@@ -167,7 +167,11 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
       try {
         return await client.sendMessage(chatId, text);
       } catch (err) {
-        if (err instanceof GreenApiError && !err.retryable) void checkState().catch(() => undefined);
+        if (err instanceof GreenApiError && err.status === 400) {
+          // 400 also means "instance starting / not authorized": then the reply waits, it is not wrong.
+          await checkState().catch(() => undefined);
+          if (state !== 'authorized') throw new ChannelError(`${err.message} (instance ${state}: ${STATE_HINTS[state] ?? 'not ready'}; the reply waits)`, { status: 400, retryable: true, cause: err });
+        }
         throw err;
       }
     },

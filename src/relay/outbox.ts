@@ -52,29 +52,48 @@ export function startOutbox(o: OutboxOptions): Outbox {
     wake();
   });
 
+  /** An error that is not the channel's (a bug, a broken connection object): retried this many times, then given up. */
+  const UNKNOWN_ERROR_ATTEMPTS = 10;
+
   const sendOne = async (r: OutboundRecord): Promise<'sent' | 'later' | 'failed'> => {
     const gap = lastAny + o.perInstanceMs - Date.now();
     if (gap > 0) await sleep(gap);
     lastAny = Date.now();
+    let id: string;
     try {
-      const id = await o.channel.send(r.chatId, r.text);
-      lastByChat.set(r.chatId, Date.now());
-      await o.ledger.markSent(r.seq, id, Date.now());
-      o.logger.info({ seq: r.seq, key: r.key, chars: r.text.length, providerId: id }, 'reply sent');
-      o.onSent?.(r, id);
-      return 'sent';
+      id = await o.channel.send(r.chatId, r.text);
     } catch (err) {
-      const message = (err as Error).message;
-      if (err instanceof ChannelError && err.retryable) {
-        const wait = err.retryAfterMs ?? retryDelay(r.attempts, max);
+      const message = (err as Error)?.message ?? String(err);
+      const known = err instanceof ChannelError;
+      if ((known && err.retryable) || (!known && r.attempts + 1 < UNKNOWN_ERROR_ATTEMPTS)) {
+        const wait = (known ? err.retryAfterMs : undefined) ?? retryDelay(r.attempts, max);
         await o.ledger.retryLater(r.seq, message, Date.now() + wait);
         o.logger.warn({ seq: r.seq, attempts: r.attempts + 1, retryInMs: Math.round(wait), err: message }, 'reply not sent; it waits in the ledger');
         return 'later';
       }
       await o.ledger.markFailed(r.seq, message);
-      o.logger.error({ seq: r.seq, key: r.key, err: message }, 'reply refused by the provider; given up');
+      o.logger.error({ seq: r.seq, attempts: r.attempts + 1, err: message }, 'reply refused by the provider; given up');
       return 'failed';
     }
+    // Sent: from here on nothing may send it again, whatever fails.
+    lastByChat.set(r.chatId, Date.now());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await o.ledger.markSent(r.seq, id, Date.now());
+        break;
+      } catch (err) {
+        o.logger.error({ seq: r.seq, attempt, err }, 'reply sent but not recorded as sent; retrying the record');
+        if (stopping.signal.aborted) throw err;
+        await sleep(Math.min(5000, 200 * attempt));
+      }
+    }
+    o.logger.info({ seq: r.seq, chars: r.text.length, providerId: id }, 'reply sent');
+    try {
+      o.onSent?.(r, id);
+    } catch {
+      // a listener's problem, not the delivery's
+    }
+    return 'sent';
   };
 
   const loop = (async () => {
@@ -82,16 +101,14 @@ export function startOutbox(o: OutboxOptions): Outbox {
       kicked = false;
       let next = Infinity;
       try {
-        const pending = await o.ledger.pending(o.agent, 500);
-        if (pending.length === 0) for (const l of idle.splice(0)) l();
-        const seen = new Set<string>();
+        // Each chat's oldest reply (only it may go: a chat's order is never overtaken), however many chats wait.
+        const heads = await o.ledger.due(o.agent, Infinity);
+        if (heads.length === 0) for (const l of idle.splice(0)) l();
         const skipBackoff = retryNow;
         retryNow = false;
         let outage = false;
-        for (const r of pending) {
+        for (const r of heads) {
           if (stopping.signal.aborted) break;
-          if (seen.has(r.chatId)) continue; // only a chat's oldest reply may go
-          seen.add(r.chatId);
           const readyAt = Math.max(skipBackoff || outage ? 0 : r.notBefore, (lastByChat.get(r.chatId) ?? 0) + o.perChatMs);
           if (outage || readyAt > Date.now()) {
             next = Math.min(next, outage ? Date.now() + 1000 : readyAt);
@@ -127,7 +144,12 @@ export function startOutbox(o: OutboxOptions): Outbox {
     drained: async (timeoutMs) => {
       const done = new Promise<boolean>((r) => idle.push(() => r(true)));
       wake();
-      return Promise.race([done, sleep(timeoutMs, false)]);
+      const timer = new AbortController();
+      try {
+        return await Promise.race([done, sleep(timeoutMs, false, { signal: timer.signal })]);
+      } finally {
+        timer.abort();
+      }
     },
     async stop() {
       stopping.abort();

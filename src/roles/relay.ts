@@ -30,6 +30,8 @@ const CONFIRM_WINDOW_MS = 120_000;
 
 /** Masks a sender for logs: enough to tell two apart, not enough to dial. */
 export const maskSender = (s: string) => (s.length <= 4 ? '***' : `${s.slice(0, 3)}***${s.slice(-2)}`);
+/** A ledger key names the chat (`972…@c.us_3EB0…`): logged with the number masked. */
+const mask = (m: { key: string; chatId: string }) => m.key.split(m.chatId.replace(/@.*$/, '')).join(maskSender(m.chatId.replace(/@.*$/, '')));
 
 export function createRelayRole(ctx: RoleContext): Role {
   const answer = createAnswerRole(ctx, { acknowledge: [] });
@@ -61,7 +63,7 @@ export function createRelayRole(ctx: RoleContext): Role {
     outbox?.wake();
   };
   const finish = async (rec: InboundRecord, state: 'handled' | 'refused', replies: NewOutbound[] = []) => {
-    await store.ledger.finish(rec.key, state, replies);
+    await store.ledger.finish(name, rec.key, state, replies);
     outbox?.wake();
   };
   const language = (text: string): Language => languageOf(text, chCfg.language);
@@ -73,7 +75,7 @@ export function createRelayRole(ctx: RoleContext): Role {
     // The request id is chosen and recorded first: after a crash the same request is found, not sent again.
     const id = rec.escalatedAs ?? newMessageId(name);
     if (!rec.escalatedAs) {
-      await store.ledger.escalating(rec.key, id);
+      await store.ledger.escalating(name, rec.key, id);
       rec.escalatedAs = id;
     }
     if (!(await ctx.bridge.get(id))) {
@@ -211,7 +213,7 @@ export function createRelayRole(ctx: RoleContext): Role {
 
   const handleInbound = async (rec: InboundRecord) => {
     if (!isOwner(chCfg, rec.sender)) {
-      ctx.logger.warn({ key: rec.key.replace(rec.sender, maskSender(rec.sender)), sender: maskSender(rec.sender), chars: rec.text.length }, 'message from someone not on the owner list; not acted on');
+      ctx.logger.warn({ key: mask(rec), sender: maskSender(rec.sender), chars: rec.text.length }, 'message from someone not on the owner list; not acted on');
       const refusal = chCfg.type === 'terminal' ? undefined : chCfg.refusal;
       // At most one refusal a day per chat: a stranger cannot make the number send a burst.
       const day = new Date(clock.now()).toISOString().slice(0, 10);
@@ -223,8 +225,13 @@ export function createRelayRole(ctx: RoleContext): Role {
       await converse(rec, lang);
     } catch (err) {
       if (stopping.signal.aborted) return; // handled again after the restart
+      if (rec.escalatedAs) {
+        // The orchestrator has it and will answer: a failure notice now would contradict that.
+        ctx.logger.warn({ key: mask(rec), err }, 'the model failed after escalating; the answer still comes from the orchestrator');
+        return finish(rec, 'handled');
+      }
       ctx.stats.errors.handling = (ctx.stats.errors.handling ?? 0) + 1;
-      ctx.logger.error({ key: rec.key, err }, 'could not handle an owner message');
+      ctx.logger.error({ key: mask(rec), err }, 'could not handle an owner message');
       // The owner is never left in silence.
       const why = ctx.redact((err as Error).message ?? String(err)).slice(0, 200);
       await finish(rec, 'handled', reply(`failed:${rec.key}`, rec.chatId, PHRASES.failed[lang](why)));
@@ -242,13 +249,17 @@ export function createRelayRole(ctx: RoleContext): Role {
   };
 
   const receiveLoop = async (ch: Channel) => {
-    // What a crash left half done is finished first, in order.
-    for (const rec of await store.ledger.unfinished(name)) {
-      ctx.logger.info({ key: rec.key }, 'handling a message received before the restart');
-      dispatch(rec);
-    }
+    let recovered = false;
     while (!stopping.signal.aborted) {
       try {
+        // What a crash left half done is finished first, in order.
+        if (!recovered) {
+          for (const rec of await store.ledger.unfinished(name)) {
+            ctx.logger.info({ key: mask(rec) }, 'handling a message received before the restart');
+            dispatch(rec);
+          }
+          recovered = true;
+        }
         for await (const m of ch.receive(stopping.signal)) {
           const rec = await record(m);
           if (rec) dispatch(rec);
@@ -266,7 +277,7 @@ export function createRelayRole(ctx: RoleContext): Role {
     ctx.stats.lastActivity = Date.now();
     const fresh = await store.ledger.receive({ key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at });
     if (!fresh) {
-      ctx.logger.info({ key: m.key }, 'message delivered again by the provider; already recorded');
+      ctx.logger.info({ key: mask(m) }, 'message delivered again by the provider; already recorded');
       return undefined;
     }
     ctx.stats.processed.inbound = (ctx.stats.processed.inbound ?? 0) + 1;
@@ -352,7 +363,9 @@ export function createRelayRole(ctx: RoleContext): Role {
     async stop(graceMs) {
       clearInterval(healthTimer);
       // Messages in hand get the grace; what is not finished stays "received" and is handled after the restart.
-      await Promise.race([Promise.allSettled([...chains.values()]), sleep(graceMs)]);
+      const grace = new AbortController();
+      await Promise.race([Promise.allSettled([...chains.values()]), sleep(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]);
+      grace.abort();
       stopping.abort();
       await channel?.stop();
       await Promise.allSettled([receiving, watching]);

@@ -7,6 +7,7 @@
 export type InboundState = 'received' | 'handled' | 'refused';
 export type OutboundState = 'pending' | 'sent' | 'failed';
 
+/** Keys are per agent: two relays in one WhatsApp group each record the same message. */
 export interface InboundRecord {
   /** `${chatId}_${idMessage}` on WhatsApp, the update_id on Telegram. */
   key: string;
@@ -53,18 +54,18 @@ export interface LedgerStats {
 export interface Ledger {
   /** Records an inbound message; false when its key was recorded before (a redelivery). */
   receive(message: Omit<InboundRecord, 'state' | 'escalatedAs'>): Promise<boolean>;
-  getInbound(key: string): Promise<InboundRecord | undefined>;
+  getInbound(agent: string, key: string): Promise<InboundRecord | undefined>;
   /** Inbound messages recorded but not finished, oldest first: what a restart handles again. */
   unfinished(agent: string): Promise<InboundRecord[]>;
   /** Remembers the bridge id an inbound message is escalated as, before the request is appended. */
-  escalating(key: string, requestId: string): Promise<void>;
-  /** Queues replies; the ones whose key exists already are left as they are. Returns how many were new. */
+  escalating(agent: string, key: string, requestId: string): Promise<void>;
+  /** Queues replies; the ones whose key the agent used already are left as they are. Returns how many were new. */
   enqueue(replies: NewOutbound[]): Promise<number>;
   /** Finishes an inbound message and queues its replies, in one transaction. */
-  finish(key: string, state: Exclude<InboundState, 'received'>, replies?: NewOutbound[]): Promise<void>;
+  finish(agent: string, key: string, state: Exclude<InboundState, 'received'>, replies?: NewOutbound[]): Promise<void>;
   /** Pending replies of an agent, in order (due or not). */
   pending(agent: string, limit?: number): Promise<OutboundRecord[]>;
-  /** The first pending reply of each chat that may go now. */
+  /** The oldest pending reply of each chat (whatever the number of chats waiting), if it may go at `now`; `Infinity`: all of them. */
   due(agent: string, now: number): Promise<OutboundRecord[]>;
   markSent(seq: number, providerId: string, at: number): Promise<void>;
   /** A failed attempt that can succeed later: the reply (and its chat's later ones) waits until `notBefore`. */

@@ -35,23 +35,23 @@ export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger 
         .run(m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt);
       return res.changes > 0;
     },
-    async getInbound(key) {
-      const r = db.prepare('SELECT * FROM ledger_inbound WHERE key = ?').get(key) as InRow | undefined;
+    async getInbound(agent, key) {
+      const r = db.prepare('SELECT * FROM ledger_inbound WHERE agent = ? AND key = ?').get(agent, key) as InRow | undefined;
       return r && toIn(r);
     },
     async unfinished(agent) {
       return (db.prepare('SELECT * FROM ledger_inbound WHERE agent = ? AND state = \'received\' ORDER BY received_at, rowid').all(agent) as unknown as InRow[]).map(toIn);
     },
-    async escalating(key, requestId) {
-      db.prepare('UPDATE ledger_inbound SET escalated_as = ? WHERE key = ?').run(requestId, key);
+    async escalating(agent, key, requestId) {
+      db.prepare('UPDATE ledger_inbound SET escalated_as = ? WHERE agent = ? AND key = ?').run(requestId, agent, key);
     },
     async enqueue(replies) {
       return immediate(db, () => insertOut(replies));
     },
-    async finish(key, state, replies = []) {
+    async finish(agent, key, state, replies = []) {
       immediate(db, () => {
         insertOut(replies);
-        db.prepare('UPDATE ledger_inbound SET state = ? WHERE key = ?').run(state, key);
+        db.prepare('UPDATE ledger_inbound SET state = ? WHERE agent = ? AND key = ?').run(state, agent, key);
       });
     },
     async pending(agent, limit = 1000) {
@@ -65,7 +65,7 @@ export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger 
            JOIN (SELECT chat_id, MIN(seq) AS seq FROM ledger_outbound WHERE agent = ? AND state = 'pending' GROUP BY chat_id) h ON h.seq = o.seq
            WHERE o.not_before <= ? ORDER BY o.seq`,
         )
-        .all(agent, at) as unknown as OutRow[];
+        .all(agent, Number.isFinite(at) ? at : Number.MAX_SAFE_INTEGER) as unknown as OutRow[];
       return rows.map(toOut);
     },
     async markSent(seq, providerId, at) {

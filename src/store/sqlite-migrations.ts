@@ -56,20 +56,21 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
     version: 3,
     sql: `
       CREATE TABLE ledger_inbound (
-        key TEXT PRIMARY KEY,
         agent TEXT NOT NULL,
+        key TEXT NOT NULL,
         chat_id TEXT NOT NULL,
         sender TEXT NOT NULL,
         text TEXT NOT NULL,
         received_at INTEGER NOT NULL,
         state TEXT NOT NULL,
-        escalated_as TEXT
+        escalated_as TEXT,
+        PRIMARY KEY (agent, key)
       );
       CREATE INDEX ledger_inbound_open ON ledger_inbound (agent, state, received_at);
       CREATE TABLE ledger_outbound (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        key TEXT NOT NULL UNIQUE,
         agent TEXT NOT NULL,
+        key TEXT NOT NULL,
         chat_id TEXT NOT NULL,
         text TEXT NOT NULL,
         state TEXT NOT NULL,
@@ -79,7 +80,8 @@ const MIGRATIONS: Array<{ version: number; sql: string }> = [
         sent_at INTEGER,
         provider_id TEXT,
         delivery TEXT,
-        last_error TEXT
+        last_error TEXT,
+        UNIQUE (agent, key)
       );
       CREATE INDEX ledger_outbound_pending ON ledger_outbound (agent, state, chat_id, seq);
       CREATE INDEX ledger_outbound_provider ON ledger_outbound (provider_id);

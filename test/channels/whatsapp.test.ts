@@ -93,6 +93,32 @@ describe('WhatsApp channel', () => {
     await assert.rejects(ok.send('1@c.us', 'x'.repeat(20_001)), (e) => e instanceof ChannelError && /20000/.test(e.message));
   });
 
+  it('a 400 while the instance is starting is waited out, not a lost reply', async () => {
+    const { tempDir } = await import('../helpers/util.ts');
+    const { createSqliteStore } = await import('../../src/store/index.ts');
+    const { startOutbox } = await import('../../src/relay/outbox.ts');
+    const { dir, cleanup } = tempDir('agentnet-wa-');
+    const store = createSqliteStore({ path: `${dir}/store.db` });
+    const ch = channel();
+    fake.setState('starting');
+    fake.fail(400, 1, 'sendMessage');
+    await store.ledger.enqueue([{ key: 'r1', agent: 'kami', chatId: '972500000009@c.us', text: 'deployed' }]);
+    const outbox = startOutbox({ agent: 'kami', ledger: store.ledger, channel: ch, logger: silentLogger, perChatMs: 0, perInstanceMs: 0, maxBackoffMs: 200 });
+    try {
+      await waitFor(async () => (await store.ledger.outbound('kami'))[0]!.attempts >= 1, 'the first try');
+      const first = (await store.ledger.outbound('kami'))[0]!;
+      assert.equal(first.state, 'pending', first.lastError);
+      assert.match(first.lastError ?? '', /instance starting/);
+      fake.setState('authorized');
+      await waitFor(() => fake.sentTo('972500000009@c.us').length === 1, 'sent once the instance is up');
+      assert.equal((await store.ledger.outbound('kami'))[0]!.state, 'sent');
+    } finally {
+      await outbox.stop();
+      await store.close();
+      cleanup();
+    }
+  });
+
   it('the webhook endpoint answers 401 without the token (Bearer or raw accepted), 400 for junk', async () => {
     const port = await freePort();
     const token = 'whk-0123456789abcdef';

@@ -17,16 +17,18 @@ export function describeLedger(c: StoreCase): void {
     it('records an inbound message once: a redelivery is recognised', async () => {
       assert.equal(await l().receive(inbound('c_1')), true);
       assert.equal(await l().receive(inbound('c_1')), false);
-      assert.equal((await l().getInbound('c_1'))?.state, 'received');
+      assert.equal((await l().getInbound('kami', 'c_1'))?.state, 'received');
       assert.deepEqual((await l().unfinished('kami')).map((r) => r.key), ['c_1']);
       assert.deepEqual(await l().unfinished('other'), [], 'per agent');
+      assert.equal(await l().receive({ ...inbound('c_1'), agent: 'kami2' }), true, 'another relay in the same group records it too');
+      assert.equal(await l().enqueue([{ key: 'refusal:x', agent: 'kami', chatId: 'x', text: 'no' }, { key: 'refusal:x', agent: 'kami2', chatId: 'x', text: 'no' }]), 2);
     });
 
     it('finishes an inbound message and queues its replies in one step, each reply once', async () => {
       await l().receive(inbound('c_1'));
       await l().receive(inbound('c_2'));
-      await l().finish('c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello' }]);
-      await l().finish('c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello again' }]);
+      await l().finish('kami', 'c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello' }]);
+      await l().finish('kami', 'c_1', 'handled', [{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'hello again' }]);
       assert.deepEqual((await l().unfinished('kami')).map((r) => r.key), ['c_2']);
       const pending = await l().pending('kami');
       assert.deepEqual(pending.map((p) => [p.key, p.text, p.state]), [['answer:c_1', 'hello', 'pending']]);
@@ -35,8 +37,8 @@ export function describeLedger(c: StoreCase): void {
 
     it('remembers the escalation id before the request exists', async () => {
       await l().receive(inbound('c_1'));
-      await l().escalating('c_1', 'kami-1-abc');
-      assert.equal((await l().getInbound('c_1'))?.escalatedAs, 'kami-1-abc');
+      await l().escalating('kami', 'c_1', 'kami-1-abc');
+      assert.equal((await l().getInbound('kami', 'c_1'))?.escalatedAs, 'kami-1-abc');
     });
 
     it('gives each chat its oldest pending reply, holding a chat back while it waits to retry', async () => {
@@ -51,6 +53,7 @@ export function describeLedger(c: StoreCase): void {
       await l().retryLater(a1!.seq, 'HTTP 502', now + 60_000);
       assert.deepEqual((await l().due('kami', now)).map((r) => r.key), ['b1'], 'a2 never overtakes a1');
       assert.deepEqual((await l().due('kami', now + 61_000)).map((r) => r.key), ['a1', 'b1']);
+      assert.deepEqual((await l().due('kami', Infinity)).map((r) => r.key), ['a1', 'b1'], 'Infinity: every chat\'s oldest');
       await l().markSent(a1!.seq, 'PROV1', now);
       await l().delivery('PROV1', 'read');
       const sent = (await l().outbound('kami', { chatId: 'A' })).find((r) => r.key === 'a1')!;

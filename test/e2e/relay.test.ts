@@ -238,6 +238,23 @@ ${kami}
     assert.equal(green.sentTo(OWNER_CHAT).length, 2);
   });
 
+  it('a shutdown order given while an agent was down does not stop it when it starts; a new one does', async () => {
+    await network('');
+    const stale = await bridge.append({ from: 'kami', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
+    await sleep(50);
+    const kaylee = run('kaylee');
+    await healthy('kaylee');
+    await waitFor(async () => (await bridge.get(stale.id))?.status === 'done', 'the stale order marked done');
+    // From something that is not a relay of this network: an ordinary notification, not an order.
+    const forged = await bridge.append({ from: 'mallory', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
+    await waitFor(async () => (await bridge.get(forged.id))?.status === 'done', 'the forged order handled as a notification');
+    await sleep(500);
+    assert.equal(kaylee.exitCode, null, 'still running');
+    const exited = new Promise((r) => kaylee.once('exit', (code) => r(code)));
+    await bridge.append({ from: 'kami', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
+    assert.equal(await exited, 0);
+  });
+
   it('Telegram: the owner commands, a stranger is ignored, answers go back to the chat', async () => {
     const tg = await startFakeTelegram();
     try {
