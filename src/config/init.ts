@@ -32,12 +32,14 @@ agents:
     role: relay
     model: offline
     prompt: prompts/kami.md
-    channel: { type: terminal }
+    channel: { type: terminal }  # talk to it with: agentnet chat kami
     # channel:
     #   type: whatsapp
     #   idInstance: \${GREEN_API_ID_INSTANCE}
     #   apiToken: \${GREEN_API_TOKEN}
-    #   owners: ["972500000000"]
+    #   owners: ["972500000000"]   # only these numbers can command the network
+    #   language: he               # or en: the relay's own words
+    # channel: { type: telegram, token: \${TELEGRAM_BOT_TOKEN}, owners: [123456789] }
     tools: [bridge_send]
     health: { port: 7702 }
 

@@ -41,6 +41,7 @@ describe('Telegram channel', () => {
       assert.deepEqual(fake.sentTo('333').slice(before), ['one', 'two', 'three']);
       const tries = fake.calls.filter((c) => c.method === 'sendMessage' && c.body.chat_id !== undefined && String(c.body.chat_id) === '333');
       assert.ok(tries[1]!.at - tries[0]!.at >= 1000, `the second try came ${tries[1]!.at - tries[0]!.at} ms after the 429 that said 1 s`);
+      await waitFor(async () => (await store.ledger.outbound('kami', { chatId: '333' })).every((r) => r.state === 'sent'), 'all recorded as sent');
       const sent = await store.ledger.outbound('kami', { chatId: '333' });
       assert.deepEqual(sent.map((r) => [r.text, r.state]), [['one', 'sent'], ['two', 'sent'], ['three', 'sent']]);
       assert.equal(sent[0]!.attempts, 2);
