@@ -110,8 +110,8 @@ describe('WhatsApp channel', () => {
       assert.equal(first.state, 'pending', first.lastError);
       assert.match(first.lastError ?? '', /instance starting/);
       fake.setState('authorized');
-      await waitFor(() => fake.sentTo('972500000009@c.us').length === 1, 'sent once the instance is up');
-      assert.equal((await store.ledger.outbound('kami'))[0]!.state, 'sent');
+      await waitFor(async () => (await store.ledger.outbound('kami'))[0]!.state === 'sent', 'sent once the instance is up');
+      assert.deepEqual(fake.sentTo('972500000009@c.us'), ['deployed']);
     } finally {
       await outbox.stop();
       await store.close();
