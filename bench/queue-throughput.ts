@@ -1,5 +1,6 @@
 /**
- * Task queue throughput: enqueue/s, and claim+complete/s with 1 and 4 worker processes, on the
+ * Task queue throughput: enqueue/s, and claim+complete/s with 1 and 4 worker processes, one task
+ * at a time and in batches of 32 (claimBatch + completeBatch), on the
  * SQLite store — beside BullMQ (worker concurrency 8) on the machine's Redis and pg-boss on its
  * PostgreSQL, in the same run.
  *
@@ -19,7 +20,7 @@ const reachable = (port: number) =>
     s.once('error', () => resolve(false));
   });
 
-async function sqlite(count: number, workers: number): Promise<{ enqueue: number; process: number }> {
+async function sqlite(count: number, workers: number, batch = 1): Promise<{ enqueue: number; process: number }> {
   const { dir, cleanup } = scratch('queue');
   try {
     const path = join(dir, 'store.db');
@@ -28,7 +29,7 @@ async function sqlite(count: number, workers: number): Promise<{ enqueue: number
     for (let i = 0; i < count; i++) await store.queue.enqueue({ kind: 'bench', payload: { i } });
     const enqueue = count / ((now() - t0) / 1000);
     await store.close();
-    const results = await Promise.all(Array.from({ length: workers }, (_, w) => resultOf<{ start: number; end: number; done: number }>(spawnTs([WORKER, 'sqlite', path, `w${w}`]))));
+    const results = await Promise.all(Array.from({ length: workers }, (_, w) => resultOf<{ start: number; end: number; done: number }>(spawnTs([WORKER, 'sqlite', path, `w${w}`, String(batch)]))));
     const done = results.reduce((a, r) => a + r.done, 0);
     if (done !== count) throw new Error(`sqlite: ${done} of ${count} tasks processed`);
     const wall = Math.max(...results.map((r) => r.end)) - Math.min(...results.map((r) => r.start));
@@ -93,6 +94,10 @@ export async function queueThroughput(): Promise<void> {
   rows.push(['agentnet sqlite, 1 worker process', await sqlite(count, 1)]);
   console.error('sqlite, 4 workers...');
   rows.push(['agentnet sqlite, 4 worker processes', await sqlite(count, 4)]);
+  console.error('sqlite, 1 worker, claimBatch 32...');
+  rows.push(['agentnet sqlite, 1 worker, claimBatch + completeBatch of 32', await sqlite(count, 1, 32)]);
+  console.error('sqlite, 4 workers, claimBatch 32...');
+  rows.push(['agentnet sqlite, 4 workers, claimBatch + completeBatch of 32', await sqlite(count, 4, 32)]);
   console.error('bullmq...');
   rows.push(['BullMQ, 1 worker, concurrency 8', (await reachable(6379)) ? await bullmq(count) : 'skipped: Redis not reachable']);
   console.error('pg-boss...');

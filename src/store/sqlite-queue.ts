@@ -7,6 +7,7 @@ import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, T
 import { TASK_STATES } from './task-queue.ts';
 
 interface Row {
+  seq: number;
   id: string;
   kind: string;
   payload: string;
@@ -82,6 +83,21 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
     }
     return s;
   };
+  const batches = new Map<number, ReturnType<DatabaseSync['prepare']>>();
+  const batchStatement = (kinds: number) => {
+    let s = batches.get(kinds);
+    if (!s) {
+      const filter = kinds ? ` AND kind IN (${Array(kinds).fill('?').join(',')})` : '';
+      s = db.prepare(
+        `UPDATE tasks SET state = 'running', worker = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+         WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND run_at <= ?${filter}
+                      ORDER BY priority DESC, run_at, seq LIMIT ?)
+         RETURNING *`,
+      );
+      batches.set(kinds, s);
+    }
+    return s;
+  };
   const find = (id: string): Row => {
     const row = byId.get(id) as Row | undefined;
     if (!row) throw new AgentnetError('TASK_NOT_FOUND', `no task "${id}" (see: agentnet tasks ls)`);
@@ -125,6 +141,22 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
       return row ? toTask(row) : undefined;
     },
 
+    async claimBatch(opts) {
+      const max = Math.floor(opts.max);
+      if (!(max >= 1)) throw new AgentnetError('USAGE', `claimBatch needs max of at least 1, not ${opts.max}`);
+      const now = o.now();
+      const kinds = opts.kinds ?? [];
+      // The same transaction as one claim, for up to `max` tasks: the commit is paid once.
+      const rows = immediate(db, () => {
+        stmt.bury.run(now, now);
+        stmt.release.run(now, now);
+        return batchStatement(kinds.length).all(opts.worker, now + opts.leaseMs, now, now, ...(kinds as SQLInputValue[]), max) as unknown as Row[];
+      });
+      // RETURNING has no order: put them in claim order.
+      rows.sort((a, b) => b.priority - a.priority || a.run_at - b.run_at || a.seq - b.seq);
+      return rows.map(toTask);
+    },
+
     async heartbeat(id, worker, leaseMs) {
       const now = o.now();
       return Number(stmt.heartbeat.run(now + leaseMs, now, id, worker).changes) === 1;
@@ -135,6 +167,20 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
       if (row) return toTask(row);
       holding(find(id), worker); // says why: not found, or no longer this worker's
       throw new AgentnetError('TASK_LEASE_LOST', `task ${id} is no longer held by ${worker}`);
+    },
+
+    async completeBatch(worker, results) {
+      const at = o.now();
+      return immediate(db, () => {
+        const completed: Task[] = [];
+        const lost: string[] = [];
+        for (const r of results) {
+          const row = stmt.complete.get(JSON.stringify(r.result ?? null), at, r.id, worker) as Row | undefined;
+          if (row) completed.push(toTask(row));
+          else lost.push(r.id);
+        }
+        return { completed, lost };
+      });
     },
 
     async fail(id, worker, error, opts = {}) {

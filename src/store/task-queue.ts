@@ -56,10 +56,17 @@ export interface TaskQueue {
   enqueue(options: EnqueueOptions): Promise<Task>;
   /** The next runnable task (highest priority, oldest run-at), or a running one whose lease ran out; never one task to two workers. */
   claim(options: ClaimOptions): Promise<Task | undefined>;
+  /** Up to `max` tasks in one step, in claim order (what `claim` would give, one after another); [] when none is runnable. */
+  claimBatch(options: ClaimOptions & { max: number }): Promise<Task[]>;
   /** Extends the lease; false when the worker no longer holds it. */
   heartbeat(id: string, worker: string, leaseMs: number): Promise<boolean>;
   /** Done, with a result. Throws TASK_LEASE_LOST when the worker no longer holds the lease. */
   complete(id: string, worker: string, result?: unknown): Promise<Task>;
+  /**
+   * Completes several tasks in one step (what a batch-claiming worker does). A task the worker no
+   * longer holds is not an error here: it is listed in `lost`, and the others still complete.
+   */
+  completeBatch(worker: string, results: Array<{ id: string; result?: unknown }>): Promise<{ completed: Task[]; lost: string[] }>;
   /** Failed: queued again after exponential back-off with jitter, or dead after the last attempt (or when `retry: false`). */
   fail(id: string, worker: string, error: string, options?: { retry?: boolean }): Promise<Task>;
   /** Gives a claimed task back unfinished (the worker is stopping): queued again at once, the attempt not counted. */

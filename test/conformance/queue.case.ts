@@ -143,11 +143,30 @@ export function describeTaskQueue(c: StoreCase): void {
       assert.deepEqual([s.queued, s.running, s.done], [4, 1, 0]);
     });
 
-    it('never gives one task to two worker processes', async () => {
+    it('claims a batch in claim order and completes it in one step; a task lost meanwhile is reported, not thrown', async () => {
+      const low = await q().enqueue({ kind: 'job', payload: 'low' });
+      const high = await q().enqueue({ kind: 'job', payload: 'high', priority: 5 });
+      const other = await q().enqueue({ kind: 'other', payload: 'x' });
+      const third = await q().enqueue({ kind: 'job', payload: 'third' });
+      const batch = await q().claimBatch({ worker: 'w1', kinds: ['job'], leaseMs: 1000, max: 2 });
+      assert.deepEqual(batch.map((t) => t.id), [high.id, low.id], 'priority first, then oldest');
+      assert.ok(batch.every((t) => t.state === 'running' && t.worker === 'w1' && t.attempts === 1));
+      const rest = await q().claimBatch({ worker: 'w2', leaseMs: 1000, max: 10 });
+      assert.deepEqual(rest.map((t) => t.id).sort(), [other.id, third.id].sort(), 'nothing claimed twice');
+      assert.deepEqual(await q().claimBatch({ worker: 'w3', leaseMs: 1000, max: 10 }), []);
+      await q().cancel(low.id);
+      const r = await q().completeBatch('w1', [{ id: high.id, result: 'ok' }, { id: low.id, result: 'late' }]);
+      assert.deepEqual(r.completed.map((t) => [t.id, t.state, t.result]), [[high.id, 'done', 'ok']]);
+      assert.deepEqual(r.lost, [low.id]);
+      assert.equal((await q().get(low.id))!.state, 'cancelled');
+      await assert.rejects(q().claimBatch({ worker: 'w1', leaseMs: 1000, max: 0 }), (e) => isAgentnetError(e, 'USAGE'));
+    });
+
+    for (const batch of [0, 16]) it(`never gives one task to two worker processes${batch ? ` (claiming batches of ${batch})` : ''}`, async () => {
       const n = 300;
       for (let i = 0; i < n; i++) await q().enqueue({ kind: 'job', payload: i });
       const runs = await Promise.all(
-        Array.from({ length: 4 }, (_, w) => runNode([WORKER, JSON.stringify(h.spec), 'work', JSON.stringify({ worker: `w${w}`, leaseMs: 30_000 })])),
+        Array.from({ length: 4 }, (_, w) => runNode([WORKER, JSON.stringify(h.spec), 'work', JSON.stringify({ worker: `w${w}`, leaseMs: 30_000, ...(batch ? { batch } : {}) })])),
       );
       const claimed: string[] = [];
       for (const r of runs) {

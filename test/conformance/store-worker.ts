@@ -1,7 +1,7 @@
 /**
  * A separate process that uses a store, for the multi-process conformance cases.
  * argv: <spec JSON> <action> <options JSON>
- *   work      {worker, leaseMs, hangOn?}   claims and completes tasks until none is left; prints "done <id>"; hangs on a task whose payload.hang is true
+ *   work      {worker, leaseMs, batch?}    claims and completes tasks until none is left (with batch: claimBatch/completeBatch of that size); prints "claimed <id>", "done <id>"; hangs on a task whose payload.hang is true
  *   increment {by, times}                  compare-and-set increments of memory counters/n, retrying on conflict
  */
 import { openStore, type StoreSpec } from '../../src/store/index.ts';
@@ -11,9 +11,22 @@ const store = await openStore(JSON.parse(specJson!) as StoreSpec);
 const options = JSON.parse(optionsJson ?? '{}') as Record<string, unknown>;
 
 if (action === 'work') {
-  const { worker, leaseMs, idleExitMs } = options as { worker: string; leaseMs: number; idleExitMs?: number };
+  const { worker, leaseMs, idleExitMs, batch } = options as { worker: string; leaseMs: number; idleExitMs?: number; batch?: number };
   let idleSince = Date.now();
   for (;;) {
+    if (batch) {
+      const tasks = await store.queue.claimBatch({ worker, leaseMs, max: batch });
+      if (tasks.length === 0) {
+        if (Date.now() - idleSince > (idleExitMs ?? 300)) break;
+        await new Promise((r) => setTimeout(r, 5));
+        continue;
+      }
+      idleSince = Date.now();
+      for (const t of tasks) process.stdout.write(`claimed ${t.id}\n`);
+      const { completed } = await store.queue.completeBatch(worker, tasks.map((t) => ({ id: t.id, result: { by: worker } })));
+      for (const t of completed) process.stdout.write(`done ${t.id}\n`);
+      continue;
+    }
     const task = await store.queue.claim({ worker, leaseMs });
     if (!task) {
       if (Date.now() - idleSince > (idleExitMs ?? 300)) break;
