@@ -8,7 +8,7 @@ import { AgentnetError } from '../errors.ts';
 import { createAlerter } from '../schedule/alerts.ts';
 import { systemClock } from '../schedule/clock.ts';
 import { startScheduler, type Scheduler } from '../schedule/scheduler.ts';
-import { sendReport, startWorker, TASK_KIND_HANDLERS, type Worker } from '../tasks/index.ts';
+import { reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from '../tasks/index.ts';
 import { createAnswerRole } from './answer.ts';
 import type { Role, RoleContext } from './role.ts';
 
@@ -17,11 +17,22 @@ export function createAutonomousRole(ctx: RoleContext): Role {
   const clock = ctx.clock ?? systemClock;
   let worker: Worker | undefined;
   let scheduler: Scheduler | undefined;
+  let lostTimer: NodeJS.Timeout | undefined;
   return {
     ...answer,
 
     async start() {
       const store = ctx.store;
+      const report = async (f: TaskFinish) => {
+        const key = `${f.task.kind} ${f.outcome ? 'success' : f.final ? 'failure' : 'retried'}`;
+        ctx.stats.tasks[key] = (ctx.stats.tasks[key] ?? 0) + 1;
+        ctx.stats.lastActivity = Date.now();
+        try {
+          await sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
+        } catch (err) {
+          ctx.logger.error({ task: f.task.id, err }, 'could not send the task report');
+        }
+      };
       if (!store) throw new AgentnetError('STORE_OPEN_FAILED', `${ctx.agent.name} is autonomous but has no store open`);
       const alerter = createAlerter({ config: ctx.config, agent: ctx.agent.name, bridge: ctx.bridge, logger: ctx.logger });
       const w = ctx.agent.worker;
@@ -38,17 +49,16 @@ export function createAutonomousRole(ctx: RoleContext): Role {
           const kind = TASK_KIND_HANDLERS.get(task.kind)!;
           return kind.run({ task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
         },
-        finished: async (f) => {
-          const key = `${f.task.kind} ${f.outcome ? 'success' : f.final ? 'failure' : 'retried'}`;
-          ctx.stats.tasks[key] = (ctx.stats.tasks[key] ?? 0) + 1;
-          ctx.stats.lastActivity = Date.now();
-          try {
-            await sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
-          } catch (err) {
-            ctx.logger.error({ task: f.task.id, err }, 'could not send the task report');
-          }
-        },
+        finished: (f) => report(f),
       });
+      // Tasks whose worker died on their last attempt have nobody else to report them.
+      const lost = () =>
+        reportLostTasks({ agent: ctx.agent.name, queue: store.queue, memory: store.memory, logger: ctx.logger, report }).catch((err) =>
+          ctx.logger.warn({ err }, 'could not look for tasks lost with their worker'),
+        );
+      void lost();
+      lostTimer = setInterval(lost, 60_000);
+      lostTimer.unref();
       const started = worker;
       scheduler = startScheduler({
         agent: ctx.agent.name,
@@ -64,6 +74,7 @@ export function createAutonomousRole(ctx: RoleContext): Role {
     },
 
     async stop(graceMs) {
+      clearInterval(lostTimer);
       await scheduler?.stop();
       await worker?.stop(graceMs);
     },

@@ -4,7 +4,7 @@ import type { DatabaseSync, SQLInputValue } from 'node:sqlite';
 import { AgentnetError } from '../errors.ts';
 import { immediate } from './sqlite-db.ts';
 import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
-import { TASK_STATES } from './task-queue.ts';
+import { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
 
 interface Row {
   seq: number;
@@ -61,7 +61,7 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
   // Prepared once: compiling SQL per call would cost more than running it.
   const stmt = {
     bury: db.prepare(
-      `UPDATE tasks SET state = 'dead', worker = NULL, lease_until = NULL, updated_at = ?, last_error = coalesce(last_error, 'worker lost on the last attempt')
+      `UPDATE tasks SET state = 'dead', worker = NULL, lease_until = NULL, updated_at = ?, last_error = '${LOST_ON_LAST_ATTEMPT}' || coalesce(' (earlier: ' || last_error || ')', '')
        WHERE state = 'running' AND lease_until < ? AND attempts >= max_attempts`,
     ),
     release: db.prepare(`UPDATE tasks SET state = 'queued', worker = NULL, lease_until = NULL, run_at = ?, last_error = coalesce(last_error, 'lease expired') WHERE state = 'running' AND lease_until < ?`),

@@ -1,5 +1,8 @@
 /** The TaskQueue contract: work units for agents, claimed under a lease. Every backend implements exactly this. */
 
+/** The last error of a task dead-lettered because its worker vanished during its last attempt. */
+export const LOST_ON_LAST_ATTEMPT = 'worker lost on the last attempt';
+
 export const TASK_STATES = ['queued', 'running', 'done', 'dead', 'cancelled'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 

@@ -18,3 +18,4 @@ export { REVIEW_NAMESPACE } from './code-review.ts';
 export { recipientsOf, reportText, sendReport } from './report.ts';
 export { startWorker } from './worker.ts';
 export type { TaskFinish, Worker, WorkerOptions } from './worker.ts';
+export { REPORTED_NAMESPACE, reportLostTasks } from './lost.ts';

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { isAgentnetError } from '../../src/errors.ts';
+import { LOST_ON_LAST_ATTEMPT } from '../../src/store/index.ts';
 import type { Store, StoreSpec } from '../../src/store/index.ts';
 import { lines, runNode, spawnNode, waitFor } from '../helpers/util.ts';
 
@@ -80,6 +81,20 @@ export function describeTaskQueue(c: StoreCase): void {
       assert.equal(again.attempts, 2);
       await assert.rejects(q().complete(t.id, 'dead-worker'), (e) => isAgentnetError(e, 'TASK_LEASE_LOST'));
       assert.equal((await q().complete(t.id, 'w2')).state, 'done');
+    });
+
+    it('dead-letters a task whose worker was lost on its last attempt, saying so', async () => {
+      const t = await q().enqueue({ kind: 'a', maxAttempts: 2 });
+      await q().claim({ worker: 'w1', leaseMs: 60_000 });
+      await q().fail(t.id, 'w1', 'timeout talking to the API');
+      h.advance(120_000); // past the back-off
+      await q().claim({ worker: 'vanished', leaseMs: 1000 });
+      h.advance(1500);
+      assert.equal(await q().claim({ worker: 'w2', leaseMs: 1000 }), undefined);
+      const dead = (await q().get(t.id))!;
+      assert.equal(dead.state, 'dead');
+      assert.ok(dead.lastError?.startsWith(LOST_ON_LAST_ATTEMPT), dead.lastError);
+      assert.match(dead.lastError!, /timeout talking to the API/, 'the earlier error is kept');
     });
 
     it('a released task is queued again at once, its attempt not counted', async () => {
