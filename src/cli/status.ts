@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { collectStatus, formatStatusTable } from '../ops/status.ts';
+import { openStore, type Store } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 
 export const statusCommand: Command = {
@@ -6,7 +8,9 @@ export const statusCommand: Command = {
   summary: "every agent's health, pending bridge messages and paused state",
   usage: 'agentnet status [--json]',
   help: `Asks every configured agent's /health, counts pending bridge messages per addressee and
-reads PAUSE. Exits 0 when every agent answers, 1 when any is down.
+reads PAUSE. WATCH is what the last health check of a monitor task or the relay's watch
+recorded (up/down since when, by whom, how long ago). Exits 0 when every agent answers, 1
+when any is down.
 
 Options:
   --json              print JSON
@@ -14,11 +18,15 @@ ${CONFIG_HELP}`,
   options: { ...CONFIG_OPTION, json: { type: 'boolean' } },
   async run(values, _p, io) {
     const { bridge, loaded } = await openConfiguredBridge(values, io);
+    const s = loaded.config.store;
+    // Only an existing store: status never creates one.
+    const store: Store | undefined = s.path && existsSync(s.path) ? await openStore({ backend: s.backend, path: s.path }).catch(() => undefined) : undefined;
     try {
-      const status = await collectStatus(loaded.config, bridge);
+      const status = await collectStatus(loaded.config, bridge, store ? { memory: store.memory } : {});
       io.out(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatusTable(status));
       return status.agents.some((a) => a.state === 'down') ? 1 : 0;
     } finally {
+      await store?.close();
       await bridge.close();
     }
   },

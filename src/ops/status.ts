@@ -4,6 +4,7 @@ import type { Config } from '../config/index.ts';
 import { readPause, type PauseState } from '../agent/pause.ts';
 import type { HealthReport } from '../agent/health.ts';
 import { recipientOf } from '../roles/routing.ts';
+import type { Memory } from '../store/index.ts';
 
 export interface AgentStatus {
   agent: string;
@@ -14,6 +15,8 @@ export interface AgentStatus {
   health?: HealthReport;
   error?: string;
   pending: number;
+  /** What the last health watch (a monitor task, the relay's watch) recorded of this agent. */
+  watched?: { state: 'up' | 'down'; since: string; checkedAt: string; by: string; error?: string };
 }
 
 export interface NetworkStatus {
@@ -39,7 +42,7 @@ export async function probe(url: string, timeoutMs: number): Promise<{ health?: 
   }
 }
 
-export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number } = {}): Promise<NetworkStatus> {
+export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number; memory?: Memory } = {}): Promise<NetworkStatus> {
   const pendingBy = new Map<string, number>();
   let pending = 0;
   for (const m of await bridge.list({ status: 'pending' })) {
@@ -50,7 +53,8 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
   const agents = await Promise.all(
     Object.values(config.agents).map(async (a): Promise<AgentStatus> => {
       const url = healthUrl(a.health.host, a.health.port);
-      const { health, error } = await probe(url, options.timeoutMs ?? 1500);
+      const [{ health, error }, record] = await Promise.all([probe(url, options.timeoutMs ?? 1500), options.memory?.get('monitor', a.name).catch(() => undefined)]);
+      const w = record?.value as { state?: 'up' | 'down'; since?: string; checkedAt?: string; error?: string } | undefined;
       return {
         agent: a.name,
         role: a.role,
@@ -59,6 +63,9 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
         ...(health ? { health } : {}),
         ...(error ? { error } : {}),
         pending: pendingBy.get(a.name) ?? 0,
+        ...(w?.state && w.since && w.checkedAt
+          ? { watched: { state: w.state, since: w.since, checkedAt: w.checkedAt, by: record!.writtenBy, ...(w.error ? { error: w.error } : {}) } }
+          : {}),
       };
     }),
   );
@@ -75,7 +82,7 @@ const uptime = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math
 
 export function formatStatusTable(s: NetworkStatus): string {
   const head = `network ${s.network}: ${s.pause.paused ? `PAUSED${s.pause.reason ? ` (${s.pause.reason})` : ''} since ${s.pause.since ?? '?'}` : 'running'}, ${s.pending} pending bridge messages\n\n`;
-  const rows = [['AGENT', 'ROLE', 'STATE', 'UPTIME', 'LAST ACTIVITY', 'PROCESSED', 'PENDING', 'HEALTH']];
+  const rows = [['AGENT', 'ROLE', 'STATE', 'UPTIME', 'LAST ACTIVITY', 'PROCESSED', 'PENDING', 'WATCH', 'HEALTH']];
   for (const a of s.agents) {
     rows.push([
       a.agent,
@@ -85,6 +92,7 @@ export function formatStatusTable(s: NetworkStatus): string {
       age(a.health?.lastActivity),
       a.health ? String(a.health.messagesProcessed) : '-',
       String(a.pending),
+      a.watched ? `${a.watched.state} since ${age(a.watched.since)} (${a.watched.by}, ${age(a.watched.checkedAt)})` : '-',
       a.url,
     ]);
   }
@@ -94,6 +102,10 @@ export function formatStatusTable(s: NetworkStatus): string {
 
 /** A few short lines, for a chat reply. */
 export function formatStatusShort(s: NetworkStatus): string {
-  const lines = s.agents.map((a) => `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${a.state}${a.pending ? `, ${a.pending} pending` : ''}`);
+  const lines = s.agents.map(
+    (a) =>
+      `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${a.state}${a.pending ? `, ${a.pending} pending` : ''}` +
+      (a.watched?.state === 'down' ? `, down since ${age(a.watched.since)}` : ''),
+  );
   return [`${s.network}: ${s.pause.paused ? 'PAUSED' : 'running'}`, ...lines].join('\n');
 }

@@ -114,7 +114,7 @@ export function createRelayRole(ctx: RoleContext): Role {
 
   // ---- owner commands
   const statusText = async () => {
-    const s = await collectStatus(ctx.config, ctx.bridge);
+    const s = await collectStatus(ctx.config, ctx.bridge, { memory: store.memory });
     const q = await store.queue.stats();
     return `${formatStatusShort(s)}\ntasks: ${q.queued} queued, ${q.running} running, ${q.dead} dead`;
   };

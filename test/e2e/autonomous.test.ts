@@ -120,6 +120,11 @@ ${opts.extraAgents ?? ''}`,
       assert.match(green.sent[0]!.message, /kami \(relay\) is down: not running/);
       const down = (await store.memory.get('monitor', 'kami'))!.value as { state: string; since: string };
       assert.equal(down.state, 'down');
+      // status shows what the watch recorded.
+      const st = await agentnet(['status', '--json'], { cwd: dir });
+      const kamiStatus = (JSON.parse(st.stdout) as { agents: Array<{ agent: string; watched?: { state: string; by: string } }> }).agents.find((a) => a.agent === 'kami')!;
+      assert.deepEqual([kamiStatus.watched?.state, kamiStatus.watched?.by], ['down', 'kaylee']);
+      assert.match((await agentnet(['status'], { cwd: dir })).stdout, /down since \d+s ago \(kaylee, \d+s ago\)/);
 
       // Green API fails when kami is back: the alert waits on the bridge, and kami delivers it.
       green.fail(500, 1, 'sendMessage');
