@@ -63,8 +63,6 @@ export interface Ledger {
   enqueue(replies: NewOutbound[]): Promise<number>;
   /** Finishes an inbound message and queues its replies, in one transaction. */
   finish(agent: string, key: string, state: Exclude<InboundState, 'received'>, replies?: NewOutbound[]): Promise<void>;
-  /** Pending replies of an agent, in order (due or not). */
-  pending(agent: string, limit?: number): Promise<OutboundRecord[]>;
   /** The oldest pending reply of each chat (whatever the number of chats waiting), if it may go at `now`; `Infinity`: all of them. */
   due(agent: string, now: number): Promise<OutboundRecord[]>;
   markSent(seq: number, providerId: string, at: number): Promise<void>;

@@ -54,9 +54,6 @@ export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger 
         db.prepare('UPDATE ledger_inbound SET state = ? WHERE agent = ? AND key = ?').run(state, agent, key);
       });
     },
-    async pending(agent, limit = 1000) {
-      return (db.prepare('SELECT * FROM ledger_outbound WHERE agent = ? AND state = \'pending\' ORDER BY seq LIMIT ?').all(agent, limit) as unknown as OutRow[]).map(toOut);
-    },
     async due(agent, at) {
       // The oldest pending reply of each chat, if its wait is over: a chat's order is never overtaken.
       const rows = db

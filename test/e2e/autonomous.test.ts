@@ -13,7 +13,7 @@ import { pauseNetwork, resumeNetwork } from '../../src/agent/pause.ts';
 import { createJsonlBridge, type Bridge, type BridgeMessage } from '../../src/bridge/index.ts';
 import { createSqliteStore, type Store, type Task } from '../../src/store/index.ts';
 import { startFakeGreenApi } from '../fakes/fake-green-api.ts';
-import { agentnet, BIN, freePort, spawnNode, tempDir, waitFor } from '../helpers/util.ts';
+import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 describe('autonomous agent (real processes)', () => {
   let dir: string;
@@ -52,20 +52,8 @@ ${opts.extraAgents ?? ''}`,
     procs.push(p);
     return p;
   };
-  const healthy = (agent: string) =>
-    waitFor(async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${ports[agent]}/health`)).ok;
-      } catch {
-        return false;
-      }
-    }, `${agent} to be up`);
-  const stop = async (p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill(signal);
-    await exited;
-  };
+  const healthy = (agent: string) => waitHealthy(ports[agent]!, agent);
+  const stop = stopProcess;
   const script = (name: string, body: string) => {
     const file = join(dir, name);
     writeFileSync(file, `#!/bin/sh\n${body}\n`);

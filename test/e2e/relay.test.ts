@@ -17,7 +17,7 @@ import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts
 import { startFakeTelegram } from '../fakes/fake-telegram.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import type { AnthropicReply } from '../fakes/fake-anthropic.ts';
-import { agentnet, BIN, freePort, spawnNode, tempDir, waitFor } from '../helpers/util.ts';
+import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
 const OWNER_CHAT = `${OWNER}@c.us`;
@@ -71,20 +71,8 @@ ${kami}
     procs.push(p);
     return p;
   };
-  const healthy = (agent: string) =>
-    waitFor(async () => {
-      try {
-        return (await fetch(`http://127.0.0.1:${ports[agent]}/health`)).ok;
-      } catch {
-        return false;
-      }
-    }, `${agent} to be up`);
-  const kill = async (p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM') => {
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill(signal);
-    await exited;
-  };
+  const healthy = (agent: string) => waitHealthy(ports[agent]!, agent);
+  const kill = stopProcess;
 
   beforeEach(async () => {
     ({ dir, cleanup } = tempDir('agentnet-relay-'));

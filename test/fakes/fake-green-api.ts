@@ -9,6 +9,7 @@
  * Clocks: `now()` (default Date.now) stamps notifications and drives the 24 h retention;
  * every `at` field is real wall time (Date.now), so retry spacing can be measured.
  */
+import { postWebhook } from './webhook-post.ts';
 import { createServer, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
@@ -164,19 +165,7 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
         const head = queue[0];
         if (!head) break;
         const target = webhook;
-        let status = 0;
-        try {
-          const res = await fetch(target.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...(target.token ? { authorization: `Bearer ${target.token}` } : {}) },
-            body: JSON.stringify(head.body),
-            signal: AbortSignal.any([closing.signal, AbortSignal.timeout(180_000)]),
-          });
-          status = res.status;
-          await res.arrayBuffer().catch(() => undefined);
-        } catch {
-          status = 0;
-        }
+        const status = await postWebhook(target.url, target.token ? { authorization: `Bearer ${target.token}` } : {}, head.body, closing.signal, 180_000);
         if (closed) break;
         fake.webhookAttempts.push({ receiptId: head.receiptId, status, at: Date.now() });
         if (status === 200) queue = queue.filter((n) => n.receiptId !== head.receiptId);

@@ -6,6 +6,7 @@
  * poll, sendMessage), delivers updates to a webhook (FIFO, retried), records what was sent and lets a
  * test inject faults (429 with retry_after, any error status, 502 outages).
  */
+import { postWebhook } from './webhook-post.ts';
 import { createServer, type ServerResponse } from 'node:http';
 
 export interface TelegramSent {
@@ -149,19 +150,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         const head = queue[0];
         if (!head) break;
         const target = webhook;
-        let status = 0;
-        try {
-          const res = await fetch(target.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...(target.secret ? { 'x-telegram-bot-api-secret-token': target.secret } : {}) },
-            body: JSON.stringify(head),
-            signal: AbortSignal.any([closing.signal, AbortSignal.timeout(60_000)]),
-          });
-          status = res.status;
-          await res.arrayBuffer().catch(() => undefined);
-        } catch {
-          status = 0;
-        }
+        const status = await postWebhook(target.url, target.secret ? { 'x-telegram-bot-api-secret-token': target.secret } : {}, head, closing.signal, 60_000);
         if (closed) break;
         fake.webhookAttempts.push({ update_id: head.update_id, status, at: Date.now() });
         if (status === 200) queue = queue.filter((u) => u.update_id !== head.update_id);

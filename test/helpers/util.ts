@@ -107,3 +107,21 @@ agents:
   );
   return { file, ports };
 }
+
+/** Resolves once an agent's /health on `port` answers 200. */
+export const waitHealthy = (port: number, name: string) =>
+  waitFor(async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }, `${name} to be up`);
+
+/** Signals a child process and waits for it to exit (at once if it already has). */
+export async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill(signal);
+  await exited;
+}
