@@ -27,6 +27,7 @@ export const ERROR_CODES = [
   'MEMORY_CONFLICT',
   'TASK_FAILED',
   'CHANNEL_REQUEST_FAILED',
+  'DEPLOY_ENV_INVALID',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

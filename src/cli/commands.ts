@@ -8,6 +8,7 @@ import { bridgeStatsCommand } from './bridge-stats.ts';
 import { bridgeTailCommand } from './bridge-tail.ts';
 import type { Command } from './command.ts';
 import { configCheckCommand } from './config-check.ts';
+import { deploySystemdCommand } from './deploy.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
 import { logsCommand } from './logs.ts';
@@ -42,4 +43,5 @@ export const COMMANDS: Command[] = [
   memorySetCommand,
   memoryLsCommand,
   memoryRmCommand,
+  deploySystemdCommand,
 ];

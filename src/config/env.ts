@@ -42,3 +42,12 @@ export function substituteEnv(
   }
   return value;
 }
+
+/** Every `${VAR}` a parsed YAML tree refers to, with where (for deployment env files). */
+export function envReferences(value: unknown, path: (string | number)[] = [], out: Array<{ variable: string; path: (string | number)[] }> = []) {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(REF)) if (m[1]) out.push({ variable: m[1], path });
+  } else if (Array.isArray(value)) value.forEach((v, i) => envReferences(v, [...path, i], out));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) envReferences(v, [...path, k], out);
+  return out;
+}
