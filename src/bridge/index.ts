@@ -5,7 +5,7 @@ export type { MessageFilter } from './filter.ts';
 export { matchesFilter } from './filter.ts';
 export { createJsonlBridge } from './jsonl.ts';
 export type { JsonlBridgeOptions } from './jsonl.ts';
-export { acquireFileLock, tryAcquireFileLock } from './lock.ts';
+export { acquireFileLock, inspectFileLock, tryAcquireFileLock } from './lock.ts';
 export type { FileLock, FileLockOptions } from './lock.ts';
 export { BRIDGE_BACKENDS, openBridge } from './registry.ts';
 export type { BridgeSpec } from './registry.ts';

@@ -144,6 +144,20 @@ function breakStale(path: string, seen: LockBody | undefined, staleMs: number, l
   }
 }
 
+/** Who holds the lock at `path`, and whether it is stale (for `agentnet doctor`); undefined when free. */
+export function inspectFileLock(path: string, staleMs = 30_000): { holder: string; stale?: string } | undefined {
+  const body = readBody(path);
+  let exists = true;
+  try {
+    statSync(path);
+  } catch {
+    exists = false;
+  }
+  if (!exists) return undefined;
+  const stale = staleReason(path, staleMs);
+  return { holder: body ? `pid ${body.pid} on ${body.host} (${body.purpose})` : 'unknown', ...(stale ? { stale: stale.reason } : {}) };
+}
+
 /** Takes the lock immediately or returns undefined; breaks a stale lock on the way. */
 export function tryAcquireFileLock(path: string, options: FileLockOptions = {}): FileLock | undefined {
   const staleMs = options.staleMs ?? 30_000;

@@ -24,7 +24,7 @@ export interface WhatsAppChannelOptions {
 }
 
 /** What each instance state means for the owner, and what to do about it. */
-const STATE_HINTS: Record<string, string> = {
+export const STATE_HINTS: Record<string, string> = {
   notAuthorized: 'the WhatsApp account is not linked: scan the QR code in the Green API console',
   blocked: 'WhatsApp blocked this number; nothing can be sent or received until it is unblocked',
   yellowCard: 'WhatsApp suspended sending for suspected spam (yellow card); sending resumes when it lifts',

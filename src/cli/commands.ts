@@ -9,6 +9,7 @@ import { bridgeTailCommand } from './bridge-tail.ts';
 import type { Command } from './command.ts';
 import { configCheckCommand } from './config-check.ts';
 import { deploySystemdCommand } from './deploy.ts';
+import { doctorCommand } from './doctor.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
 import { logsCommand } from './logs.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   runCommand,
   chatCommand,
   statusCommand,
+  doctorCommand,
   pauseCommand,
   resumeCommand,
   logsCommand,

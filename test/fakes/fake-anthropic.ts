@@ -9,7 +9,24 @@ export interface AnthropicReply {
 
 let n = 0;
 
-export function startFakeAnthropic(): Promise<ScriptedServer<AnthropicReply>> {
+/** Models the fake knows (GET /v1/models/{id}) and, when given, the only API keys it accepts there. */
+export interface FakeAnthropicOptions {
+  models?: string[];
+  keys?: string[];
+}
+
+export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<ScriptedServer<AnthropicReply>> {
+  const models = options.models ?? ['claude-sonnet-4-5'];
+  const lookup = (path: string, headers: Record<string, string | string[] | undefined>): [number, unknown] | undefined => {
+    const m = /^\/v1\/models\/([^/]+)$/.exec(path);
+    if (!m) return undefined;
+    // The SDK sends the key as x-api-key or (newer versions) as a bearer token.
+    const key = headers['x-api-key'] ?? String(headers.authorization ?? '').replace(/^Bearer /, '');
+    if (options.keys && !options.keys.includes(String(key))) return [401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }];
+    const id = decodeURIComponent(m[1]!);
+    if (!models.includes(id)) return [404, { type: 'error', error: { type: 'not_found_error', message: `model: ${id}` } }];
+    return [200, { type: 'model', id, display_name: id, created_at: '2025-09-29T00:00:00Z' }];
+  };
   return startScriptedServer<AnthropicReply>('/v1/messages', (r, body) => ({
     id: `msg_fake_${++n}`,
     type: 'message',
@@ -22,7 +39,7 @@ export function startFakeAnthropic(): Promise<ScriptedServer<AnthropicReply>> {
     stop_reason: r.toolUses?.length ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: r.usage ?? { input_tokens: 25, output_tokens: 10 },
-  }));
+  }), lookup);
 }
 
 export const anthropicError = (status: number, type: string, headers?: Record<string, string>): Step<AnthropicReply> => ({

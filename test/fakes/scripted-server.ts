@@ -15,7 +15,10 @@ export interface ScriptedServer<Reply> {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer<Reply>(route: string, render: (reply: Reply, body: any) => unknown): Promise<ScriptedServer<Reply>> {
+/** Answers GET requests other than the scripted route (e.g. a models lookup): [status, body], or undefined for 404. */
+export type GetHandler = (path: string, headers: IncomingMessage['headers']) => [number, unknown] | undefined;
+
+export async function startScriptedServer<Reply>(route: string, render: (reply: Reply, body: any) => unknown, get?: GetHandler): Promise<ScriptedServer<Reply>> {
   const queue: Step<Reply>[] = [];
   const requests: ScriptedServer<Reply>['requests'] = [];
   const respond = async (step: Step<Reply> | undefined, body: any, res: ServerResponse) => {
@@ -33,6 +36,8 @@ export async function startScriptedServer<Reply>(route: string, render: (reply: 
     let text = '';
     req.setEncoding('utf8').on('data', (d: string) => (text += d));
     req.on('end', () => {
+      const answer = req.method === 'GET' ? get?.(req.url?.split('?')[0] ?? '', req.headers) : undefined;
+      if (answer) return void res.writeHead(answer[0], { 'content-type': 'application/json' }).end(JSON.stringify(answer[1]));
       if (req.method !== 'POST' || req.url?.split('?')[0] !== route) {
         return void res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `fake: no route ${req.method} ${req.url}` } }));
       }
