@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'TASK_FAILED',
   'CHANNEL_REQUEST_FAILED',
   'DEPLOY_ENV_INVALID',
+  'DASHBOARD_PORT_IN_USE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

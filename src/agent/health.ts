@@ -19,6 +19,17 @@ export interface HealthReport {
   pid: number;
   /** Why the agent is degraded, when it is. */
   problems?: string[];
+  /** The model's use today (UTC), against the budget when one is set. */
+  usage?: ModelUsage;
+}
+
+export interface ModelUsage {
+  model: string;
+  tokensToday: number;
+  /** null when no price is known for the model. */
+  costTodayUsd: number | null;
+  tokensPerDay?: number;
+  costPerDayUsd?: number;
 }
 
 export interface HealthServer {

@@ -19,7 +19,7 @@ import type { Model } from '../models/model.ts';
 import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
-import { startHealthServer, type HealthReport } from './health.ts';
+import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';
 import { grantedTools, needsStore } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { PauseWatch } from './pause.ts';
@@ -87,9 +87,11 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     paused: stats.paused,
     pid: process.pid,
     ...(problems.size ? { problems: [...problems] } : {}),
+    ...(modelUsage ? { usage: modelUsage() } : {}),
     ...roleHealth(),
   });
   let roleHealth: () => Record<string, unknown> = () => ({});
+  let modelUsage: (() => ModelUsage) | undefined;
   // The health port first: a second copy of this agent fails here, before it touches anything.
   const health = await startHealthServer({ host: agent.health.host, port: agent.health.port, report, stats });
   const cleanup: Array<() => unknown> = [() => health.close()];
@@ -116,23 +118,26 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
     });
     let model = baseModel;
-    if (agent.budget) {
-      const price = priceOf(agent.model.name, agent.model.price);
-      if (agent.budget.costPerDayUsd !== undefined && !price) {
-        logger.warn({ model: baseModel.id }, 'no price known for this model: the cost budget is not enforced (set model.price)');
-      }
-      const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget, price);
-      budgetSpent = () => budget.exhausted() !== undefined;
-      model = withBudget(baseModel, budget, (reason) => {
-        if (!budget.takeNotice()) return;
-        logger.warn({ reason }, 'model budget spent; not calling the model until 00:00 UTC');
-        // Tell the owner once a day, through the relay.
-        const relay = firstWithRole(config, 'relay');
-        void bridge
-          .append({ from: name, ...(relay ? { to: relay } : {}), type: 'notification', content: `${name} stopped using its model for today: ${reason}. It resets at 00:00 UTC.` })
-          .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
-      });
+    // Usage is counted every day (the dashboard shows it); only a configured budget stops the model.
+    const price = priceOf(agent.model.name, agent.model.price);
+    if (agent.budget?.costPerDayUsd !== undefined && !price) {
+      logger.warn({ model: baseModel.id }, 'no price known for this model: the cost budget is not enforced (set model.price)');
     }
+    const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget ?? {}, price);
+    if (agent.budget) budgetSpent = () => budget.exhausted() !== undefined;
+    modelUsage = () => {
+      const u = budget.usage;
+      return { model: baseModel.id, tokensToday: u.inputTokens + u.outputTokens, costTodayUsd: price ? u.costUsd : null, ...agent.budget };
+    };
+    model = withBudget(baseModel, budget, (reason) => {
+      if (!budget.takeNotice()) return;
+      logger.warn({ reason }, 'model budget spent; not calling the model until 00:00 UTC');
+      // Tell the owner once a day, through the relay.
+      const relay = firstWithRole(config, 'relay');
+      void bridge
+        .append({ from: name, ...(relay ? { to: relay } : {}), type: 'notification', content: `${name} stopped using its model for today: ${reason}. It resets at 00:00 UTC.` })
+        .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
+    });
     let store: Store | undefined;
     if (needsStore(agent) || agent.role === 'autonomous' || agent.role === 'relay') {
       store = await openStore({ backend: config.store.backend, path: config.store.path });

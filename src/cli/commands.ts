@@ -10,6 +10,7 @@ import type { Command } from './command.ts';
 import { configCheckCommand } from './config-check.ts';
 import { deploySystemdCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
+import { dashboardCommand } from './dashboard.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
 import { logsCommand } from './logs.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   chatCommand,
   statusCommand,
   doctorCommand,
+  dashboardCommand,
   pauseCommand,
   resumeCommand,
   logsCommand,

@@ -7,7 +7,12 @@ import { CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../co
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { healthUrl } from '../ops/status.ts';
 import { Supervisor } from '../ops/supervisor.ts';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+import { CONFIG_HELP, CONFIG_OPTION, cliLogger, type CliIo, type Command } from './command.ts';
+import { existsSync } from 'node:fs';
+import { openBridge } from '../bridge/index.ts';
+import { startDashboard } from '../dashboard/index.ts';
+import { openStore } from '../store/index.ts';
+import type { Config } from '../config/index.ts';
 
 async function waitHealthy(url: string, ms: number): Promise<boolean> {
   const deadline = Date.now() + ms;
@@ -22,6 +27,22 @@ async function waitHealthy(url: string, ms: number): Promise<boolean> {
   return false;
 }
 
+/** The dashboard, in this process; a port in use costs a warning, not the network. */
+async function serveDashboard(config: Config, io: CliIo): Promise<{ url: string; close(): Promise<void> } | undefined> {
+  const b = config.bridge;
+  const logger = cliLogger(io);
+  const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: false, pollIntervalMs: b.pollIntervalMs }, logger);
+  const s = config.store;
+  try {
+    const d = await startDashboard({ config, bridge, openStore: async () => (existsSync(s.path) ? openStore({ backend: s.backend, path: s.path }) : undefined), logger });
+    return { url: d.url, close: async () => (await d.close(), await bridge.close()) };
+  } catch (err) {
+    await bridge.close();
+    io.err(`agentnet up: no dashboard: ${(err as Error).message}\n`);
+    return undefined;
+  }
+}
+
 export const upCommand: Command = {
   name: 'up',
   summary: 'start every agent of this host and keep them running',
@@ -29,7 +50,8 @@ export const upCommand: Command = {
   help: `Starts each agent configured for this machine (agents without "host", or with this
 hostname) as its own process and restarts one that dies: after 10 s (the seed's RestartSec),
 doubling on repeated crashes, back to 10 s after a healthy minute. Prints where each agent's
-health endpoint and log are. Ctrl-C or SIGTERM stops them all gracefully.
+health endpoint and log are, and serves the dashboard (dashboard.port, 7700) unless the
+config says dashboard.enabled: false. Ctrl-C or SIGTERM stops them all gracefully.
 With no agentnet.yaml here it first writes the seed's network (as agentnet init does).
 
 Options:
@@ -70,6 +92,8 @@ ${CONFIG_HELP}`,
         io.out(`  ${name.padEnd(12)} ${a.role.padEnd(13)} ${ok ? 'up  ' : 'DOWN'} ${url}  log ${relative(io.cwd, agentLogFile(config, name))}\n`);
       }),
     );
+    const dashboard = config.dashboard.enabled ? await serveDashboard(config, io) : undefined;
+    if (dashboard) io.out(`dashboard: ${dashboard.url}\n`);
     const chat = agents.filter((n) => config.agents[n]!.role === 'relay' && channelOf(config.agents[n]!).type === 'terminal');
     io.out(`agentnet status for a table; agentnet logs -f to follow;${chat.map((n) => ` agentnet chat ${n} to talk to ${n};`).join('')} Ctrl-C to stop\n`);
     await new Promise<void>((resolve) => {
@@ -77,6 +101,7 @@ ${CONFIG_HELP}`,
       else io.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     io.out('stopping agents...\n');
+    await dashboard?.close();
     await supervisor.stop();
     io.out('stopped\n');
   },

@@ -20,6 +20,9 @@ bridge:
 store:
   backend: sqlite              # task queue and shared memory
 
+dashboard:                     # the live web page agentnet up serves (agentnet dashboard alone)
+  port: 7700                   # on 127.0.0.1; another host: needs a token (printed if unset)
+
 agents:
   claude:                      # the orchestrator: your Claude Code, the brain
     role: orchestrator

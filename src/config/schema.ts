@@ -225,6 +225,16 @@ const store = z.strictObject({
   path: z.string().min(1).optional(),
 });
 
+/** The live dashboard (`agentnet dashboard`, and `agentnet up`). */
+const dashboard = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: port.default(7700),
+  /** Required from browsers whenever host is not loopback; generated and printed when unset. */
+  token: z.string().min(16, 'a token of at least 16 characters').optional(),
+  /** `up` serves it unless false. */
+  enabled: z.boolean().default(true),
+});
+
 export const configSchema = z
   .strictObject({
     network: name,
@@ -232,6 +242,7 @@ export const configSchema = z
     stateDir: z.string().min(1).default('.agentnet'),
     bridge: bridge.default({ backend: 'jsonl', fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
     store: store.default({ backend: 'sqlite' }),
+    dashboard: dashboard.default({ host: '127.0.0.1', port: 7700, enabled: true }),
     agents: z.record(name, agent).refine((a) => Object.keys(a).length > 0, 'at least one agent'),
   })
   .superRefine((cfg, ctx) => {

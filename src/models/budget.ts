@@ -84,6 +84,7 @@ export class Budget {
   }
 
   record(inputTokens: number, outputTokens: number): void {
+    if (inputTokens === 0 && outputTokens === 0) return; // the offline model: nothing to write
     this.#rollover();
     this.#usage.inputTokens += inputTokens;
     this.#usage.outputTokens += outputTokens;

@@ -1,0 +1,167 @@
+/**
+ * The dashboard's HTML, rendered on the server: one fragment per live region, swapped in by
+ * htmx's SSE extension when it changes. Everything from outside (message text, names, errors)
+ * goes through `esc`, so a hostile WhatsApp message cannot inject markup.
+ */
+import type { BridgeMessage } from '../bridge/index.ts';
+import type { AgentStatus } from '../ops/status.ts';
+import type { Task } from '../store/index.ts';
+import type { DashboardState } from './state.ts';
+
+export const FRAGMENTS = ['header', 'agents', 'activity', 'charts', 'tasks'] as const;
+export type Fragment = (typeof FRAGMENTS)[number];
+
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export const esc = (v: unknown) => String(v ?? '').replace(/[&<>"']/g, (c) => ESC[c]!);
+
+const ago = (iso: string | null | undefined, now: number) => {
+  if (!iso) return '—';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  return s < 90 ? `${s}s ago` : s < 5400 ? `${Math.round(s / 60)}m ago` : s < 172800 ? `${Math.round(s / 3600)}h ago` : `${Math.round(s / 86400)}d ago`;
+};
+const duration = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : s < 172800 ? `${(s / 3600).toFixed(1)}h` : `${(s / 86400).toFixed(1)}d`);
+const clip = (text: string, max = 280) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+const time = (iso: string) => iso.slice(11, 19);
+
+const TYPE_COLORS: Record<string, string> = { request: '#2563eb', response: '#16a34a', notification: '#d97706' };
+
+function header(s: DashboardState): string {
+  const p = s.status.pause;
+  const q = s.queue;
+  const pill = p.paused ? `<span class="pill paused" data-testid="network-state">paused</span>` : `<span class="pill ok" data-testid="network-state">running</span>`;
+  const button = p.paused
+    ? `<button hx-post="api/resume" hx-swap="none" data-testid="resume">Resume</button>`
+    : `<button hx-post="api/pause" hx-swap="none" data-testid="pause" hx-confirm="Pause the whole network? Agents finish what is in hand and take nothing new.">Pause network</button>`;
+  return `<div class="bar"><h1>${esc(s.status.network)} ${pill}</h1>${button}</div>
+<p class="meta">${p.paused ? `paused${p.reason ? ` (${esc(p.reason)})` : ''}${p.by ? ` by ${esc(p.by)}` : ''} ${esc(ago(p.since, Date.parse(s.at)))} · ` : ''}<span data-testid="pending">${s.status.pending}</span> pending bridge message${s.status.pending === 1 ? '' : 's'}${q ? ` · queue: ${q.queued} queued, ${q.running} running, ${q.dead} dead` : ''} · updated ${esc(time(s.at))}</p>`;
+}
+
+function usage(a: AgentStatus): string {
+  const u = a.health?.usage;
+  if (!u) return '—';
+  if (u.model === 'offline') return 'offline model';
+  const cost = u.costTodayUsd === null ? '' : ` · $${u.costTodayUsd.toFixed(2)}${u.costPerDayUsd ? ` of $${u.costPerDayUsd.toFixed(2)}` : ''}`;
+  return `${u.tokensToday.toLocaleString('en')}${u.tokensPerDay ? ` of ${u.tokensPerDay.toLocaleString('en')}` : ''} tokens${cost}`;
+}
+
+function agents(s: DashboardState): string {
+  const now = Date.parse(s.at);
+  return s.status.agents
+    .map(
+      (a) => `<article class="agent ${a.state}" data-agent="${esc(a.agent)}">
+  <header><b>${esc(a.agent)}</b> <span class="role">${esc(a.role)}</span> <span class="pill ${a.state}" data-testid="state">${a.state}</span></header>
+  <dl>
+    <dt>uptime</dt><dd>${a.health ? duration(a.health.uptime) : esc(a.error ?? '—')}</dd>
+    <dt>last activity</dt><dd>${esc(ago(a.health?.lastActivity, now))}</dd>
+    <dt>processed</dt><dd data-testid="processed">${a.health?.messagesProcessed ?? '—'}</dd>
+    <dt>pending</dt><dd>${a.pending}</dd>
+    <dt>model today</dt><dd>${esc(usage(a))}</dd>
+    ${a.health?.problems?.length ? `<dt>problems</dt><dd>${esc(a.health.problems.join(', '))}</dd>` : ''}
+    ${a.watched ? `<dt>watch</dt><dd>${esc(`${a.watched.state} since ${ago(a.watched.since, now)} (${a.watched.by})`)}</dd>` : ''}
+  </dl>
+</article>`,
+    )
+    .join('\n');
+}
+
+function message(m: BridgeMessage, now: number): string {
+  const alert = m.type === 'notification' && (m.metadata?.alert !== undefined || m.metadata?.priority === 'high');
+  return `<div class="msg ${esc(m.type)}${alert ? ' alert' : ''}">
+  <div class="who"><span class="t">${esc(time(m.ts))}</span> ${esc(m.from)} → ${esc(m.to ?? '—')} <span class="type">${esc(m.type)}</span> <span class="pill ${esc(m.status)}">${esc(m.status)}</span> <span class="ago">${esc(ago(m.ts, now))}</span></div>
+  <div class="text">${esc(clip(m.content))}</div>
+</div>`;
+}
+
+function activity(s: DashboardState): string {
+  if (s.threads.length === 0) return '<p class="empty">No bridge messages yet. Send one: <code>agentnet bridge send --to claude hello</code></p>';
+  const now = Date.parse(s.at);
+  return s.threads.map((t) => `<div class="thread">${message(t.request, now)}${t.responses.map((r) => `<div class="reply">${message(r, now)}</div>`).join('')}</div>`).join('\n');
+}
+
+/** One small stacked bar chart per agent: messages it sent per minute, by type. */
+function charts(s: DashboardState): string {
+  const senders = Object.keys(s.counts).sort();
+  if (senders.length === 0) return `<p class="empty">No messages in the last ${s.minutes} minutes.</p>`;
+  const W = 300;
+  const H = 60;
+  const bw = W / s.minutes;
+  const legend = Object.entries(TYPE_COLORS).map(([t, c]) => `<span><i style="background:${c}"></i>${t}</span>`).join(' ');
+  return (
+    `<p class="legend">${legend} · last ${s.minutes} minutes, per minute</p>` +
+    senders
+      .map((agent) => {
+        const byType = s.counts[agent]!;
+        const totals = new Array<number>(s.minutes).fill(0);
+        for (const series of Object.values(byType)) series.forEach((n, i) => (totals[i]! += n));
+        const max = Math.max(1, ...totals);
+        const sum = totals.reduce((a, b) => a + b, 0);
+        const bars: string[] = [];
+        for (let i = 0; i < s.minutes; i++) {
+          let y = H;
+          for (const [type, series] of Object.entries(byType)) {
+            const h = (series[i]! / max) * (H - 4);
+            if (h <= 0) continue;
+            y -= h;
+            bars.push(`<rect x="${(i * bw + 0.5).toFixed(1)}" y="${y.toFixed(1)}" width="${(bw - 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${TYPE_COLORS[type] ?? '#64748b'}"><title>${esc(type)}: ${series[i]}</title></rect>`);
+          }
+        }
+        const byTypeText = Object.entries(byType).map(([t, series]) => `${series.reduce((a, b) => a + b, 0)} ${t}`).join(', ');
+        return `<figure class="chart" data-agent="${esc(agent)}"><figcaption><b>${esc(agent)}</b> <span data-testid="count">${sum}</span> sent (${esc(byTypeText)})</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(agent)} messages per minute">${bars.join('')}<line x1="0" y1="${H - 0.5}" x2="${W}" y2="${H - 0.5}" stroke="#cbd5e1"/></svg></figure>`;
+      })
+      .join('\n')
+  );
+}
+
+function taskRow(t: Task, now: number, withRetry = false): string {
+  const retry = withRetry && t.state === 'dead' ? ` <button hx-post="api/tasks/${encodeURIComponent(t.id)}/retry" hx-swap="none" data-testid="retry">Retry</button>` : '';
+  return `<li class="task ${t.state}" data-task="${esc(t.id)}"><span class="pill ${t.state}">${t.state}</span> <b>${esc(t.kind)}</b> <span class="ago">${esc(ago(t.updatedAt, now))}</span> attempt ${t.attempts}/${t.maxAttempts}${t.lastError && t.state !== 'done' ? `<div class="err">${esc(clip(t.lastError, 200))}</div>` : ''}${retry}</li>`;
+}
+
+function tasks(s: DashboardState): string {
+  if (!s.queue) return '<p class="empty">No store yet: it is created when an agent that needs it starts.</p>';
+  const now = Date.parse(s.at);
+  const dead = s.dead.length ? `<h3>Dead-lettered</h3><ul>${s.dead.map((t) => taskRow(t, now, true)).join('')}</ul>` : '';
+  const recent = s.tasks.length ? `<h3>Recent</h3><ul>${s.tasks.map((t) => taskRow(t, now)).join('')}</ul>` : '<p class="empty">No tasks yet.</p>';
+  return dead + recent;
+}
+
+export function renderFragments(s: DashboardState): Record<Fragment, string> {
+  return { header: header(s), agents: agents(s), activity: activity(s), charts: charts(s), tasks: tasks(s) };
+}
+
+const CSS = `
+*{box-sizing:border-box}body{margin:0;font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f8fafc;color:#0f172a}
+main{max-width:1100px;margin:0 auto;padding:12px}h1{font-size:1.3rem;margin:0}h2{font-size:1.05rem;margin:18px 0 8px}h3{font-size:.95rem;margin:10px 0 4px}
+.bar{display:flex;justify-content:space-between;align-items:center;gap:8px;flex-wrap:wrap}.meta{color:#475569;margin:4px 0 0;font-size:.9rem}
+button{font:inherit;padding:8px 14px;border-radius:8px;border:1px solid #1e293b;background:#1e293b;color:#fff;cursor:pointer}button[data-testid=resume]{background:#16a34a;border-color:#16a34a}
+.pill{display:inline-block;padding:0 8px;border-radius:999px;font-size:.8rem;background:#e2e8f0;color:#334155;vertical-align:middle}
+.pill.ok,.pill.done,.pill.running{background:#dcfce7;color:#166534}.pill.paused,.pill.pending,.pill.queued{background:#fef3c7;color:#92400e}.pill.degraded{background:#ffedd5;color:#9a3412}.pill.down,.pill.dead,.pill.failed{background:#fee2e2;color:#991b1b}
+#agents{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:10px}
+.agent{background:#fff;border:1px solid #e2e8f0;border-left:4px solid #16a34a;border-radius:10px;padding:10px}.agent.down{border-left-color:#dc2626}.agent.paused,.agent.degraded{border-left-color:#d97706}
+.agent .role{color:#64748b;font-size:.85rem}dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;margin:8px 0 0;font-size:.88rem}dt{color:#64748b}dd{margin:0}
+.cols{display:grid;grid-template-columns:1fr;gap:0 16px}@media(min-width:820px){.cols{grid-template-columns:3fr 2fr}}
+.thread{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px;margin-bottom:8px}.reply{margin:6px 0 0 14px;border-left:2px solid #cbd5e1;padding-left:8px}
+.msg .who{font-size:.82rem;color:#475569}.msg .t{font-variant-numeric:tabular-nums}.msg .type{color:#64748b}.msg .ago{color:#94a3b8}.msg .text{white-space:pre-wrap;word-break:break-word}.msg.alert .text{color:#b45309;font-weight:600}
+.chart{margin:0 0 10px;background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px}.chart svg{width:100%;height:60px}.legend{font-size:.8rem;color:#475569}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 8px}
+ul{list-style:none;padding:0;margin:0}.task{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px;margin-bottom:6px;font-size:.9rem}.task .err{color:#991b1b;font-size:.82rem;word-break:break-word}.task button{margin-top:6px;padding:4px 10px}
+.empty{color:#64748b}code{background:#e2e8f0;padding:0 4px;border-radius:4px}
+`;
+
+/** The whole page: the regions rendered now, then kept live over /events. */
+export function renderPage(s: DashboardState): string {
+  const f = renderFragments(s);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(s.status.network)} · agentnet</title><style>${CSS}</style>
+<script src="assets/htmx.min.js"></script><script src="assets/sse.min.js"></script>
+</head><body hx-ext="sse" sse-connect="events">
+<main>
+<section id="header" sse-swap="header">${f.header}</section>
+<h2>Agents</h2><section id="agents" sse-swap="agents">${f.agents}</section>
+<div class="cols">
+<div><h2>Activity</h2><section id="activity" sse-swap="activity">${f.activity}</section></div>
+<div><h2>Messages</h2><section id="charts" sse-swap="charts">${f.charts}</section>
+<h2>Tasks</h2><section id="tasks" sse-swap="tasks">${f.tasks}</section></div>
+</div>
+</main></body></html>`;
+}

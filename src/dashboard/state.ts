@@ -1,0 +1,72 @@
+/** What the dashboard shows, gathered from the agents' /health, the bridge and the store. */
+import type { Bridge, BridgeMessage } from '../bridge/index.ts';
+import type { Config } from '../config/index.ts';
+import { collectStatus, type NetworkStatus } from '../ops/status.ts';
+import type { Store, Task, TaskState } from '../store/index.ts';
+
+export interface Thread {
+  request: BridgeMessage;
+  /** Responses to it, oldest first. */
+  responses: BridgeMessage[];
+}
+
+export interface DashboardState {
+  at: string;
+  status: NetworkStatus;
+  /** The latest conversations: requests and notifications, with their responses. */
+  threads: Thread[];
+  /** Per agent (sender), per message type: counts per minute, oldest minute first. */
+  counts: Record<string, Record<string, number[]>>;
+  /** The minutes `counts` covers. */
+  minutes: number;
+  queue?: Record<TaskState, number>;
+  /** Recent task runs, newest first, and every dead-lettered task. */
+  tasks: Task[];
+  dead: Task[];
+}
+
+export const CHART_MINUTES = 30;
+const THREADS = 25;
+
+export async function collectDashboard(config: Config, bridge: Bridge, store: Store | undefined, now = Date.now()): Promise<DashboardState> {
+  const since = new Date(now - CHART_MINUTES * 60_000);
+  const [status, recent, window, queue, tasks, dead] = await Promise.all([
+    collectStatus(config, bridge, { timeoutMs: 1000, ...(store ? { memory: store.memory } : {}) }),
+    bridge.list({ limit: 200 }),
+    bridge.list({ since }),
+    store?.queue.stats(),
+    store ? store.queue.list({ limit: 12 }) : Promise.resolve([]),
+    store ? store.queue.list({ state: 'dead', limit: 20 }) : Promise.resolve([]),
+  ]);
+
+  const counts: DashboardState['counts'] = {};
+  for (const m of window) {
+    const minute = Math.floor((Date.parse(m.ts) - since.getTime()) / 60_000);
+    if (minute < 0 || minute >= CHART_MINUTES) continue;
+    const byType = (counts[m.from] ??= {});
+    (byType[m.type] ??= new Array<number>(CHART_MINUTES).fill(0))[minute]!++;
+  }
+
+  // Responses hang under the request they answer; a response whose request is older stands alone.
+  const byId = new Map<string, Thread>();
+  const threads: Thread[] = [];
+  for (const m of recent) {
+    const parent = m.replyTo ? byId.get(m.replyTo) : undefined;
+    if (parent) parent.responses.push(m);
+    else {
+      const t = { request: m, responses: [] };
+      byId.set(m.id, t);
+      threads.push(t);
+    }
+  }
+  return {
+    at: new Date(now).toISOString(),
+    status,
+    threads: threads.slice(-THREADS).reverse(),
+    counts,
+    minutes: CHART_MINUTES,
+    ...(queue ? { queue } : {}),
+    tasks: [...tasks].reverse(),
+    dead: [...dead].reverse(),
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The dashboard end to end: `agentnet up` serves it, headless Chromium (Debian's, driven by
+ * playwright-core) watches the seed's three agents and their traffic live, retries a dead task
+ * and pauses the network. A screenshot is saved to test-artifacts/dashboard.png.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { agentnet, BIN, freePort, lines, ROOT, spawnNode, stopProcess, tempDir, waitFor } from '../helpers/util.ts';
+import type { ChildProcess } from 'node:child_process';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+async function network(dir: string, dashboard: string): Promise<{ file: string; ports: Record<string, number> }> {
+  const ports = { claude: await freePort(), kami: await freePort(), kaylee: await freePort(), dashboard: await freePort() };
+  const file = join(dir, 'agentnet.yaml');
+  writeFileSync(
+    file,
+    `network: seed
+bridge: { pollIntervalMs: 100 }
+dashboard: { port: ${ports.dashboard}${dashboard} }
+agents:
+  claude: { role: orchestrator, health: { port: ${ports.claude} } }
+  kami: { role: relay, health: { port: ${ports.kami} } }
+  kaylee: { role: autonomous, worker: { pollMs: 100 }, health: { port: ${ports.kaylee} } }
+`,
+  );
+  return { file, ports };
+}
+
+describe('the dashboard in a browser', () => {
+  const t = tempDir();
+  let up: ChildProcess;
+  let browser: Browser;
+  let page: Page;
+  let url = '';
+  let file = '';
+  let ports: Record<string, number> = {};
+
+  before(async () => {
+    ({ file, ports } = await network(t.dir, ''));
+    up = spawnNode([BIN, 'up', '-c', file], { cwd: t.dir });
+    const out = lines(up);
+    await waitFor(() => out.some((l) => l.startsWith('dashboard: ')), 'the dashboard URL in the banner', 30_000);
+    url = out.find((l) => l.startsWith('dashboard: '))!.slice('dashboard: '.length);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on('dialog', (d) => void d.accept());
+  });
+  after(async () => {
+    await browser?.close();
+    if (up) await stopProcess(up);
+    t.cleanup();
+  });
+
+  it('the banner prints a loopback URL with no token', () => {
+    assert.equal(url, `http://127.0.0.1:${ports.dashboard}/`);
+  });
+
+  it('shows the three agents of the running network', async () => {
+    await page.goto(url);
+    for (const [agent, role] of [['claude', 'orchestrator'], ['kami', 'relay'], ['kaylee', 'autonomous']]) {
+      const card = page.locator(`article.agent[data-agent="${agent}"]`);
+      await card.locator('[data-testid=state]', { hasText: 'ok' }).waitFor();
+      assert.match(await card.innerText(), new RegExp(`${agent}\\s+${role}`));
+    }
+    assert.equal(await page.locator('[data-testid=network-state]').innerText(), 'running');
+  });
+
+  it('updates live when a message goes through the bridge, with the answer under its request', async () => {
+    // A mark on this page's window: still there afterwards means no reload happened.
+    const before = await page.evaluate<number>('window.loadedAt ??= Date.now()');
+    const sent = await agentnet(['bridge', 'send', '--to', 'claude', '-c', file, 'deploy the <b>site</b> please'], { cwd: t.dir });
+    assert.equal(sent.code, 0, sent.stderr);
+    const thread = page.locator('.thread', { hasText: 'deploy the <b>site</b> please' });
+    await thread.waitFor();
+    // The offline model answers; the response appears nested under the request.
+    await thread.locator('.reply .msg.response', { hasText: 'claude received' }).waitFor();
+    // Shown as text, not markup, and without a reload of the page.
+    assert.equal(await page.locator('.thread b', { hasText: 'site' }).count(), 0);
+    assert.equal(await page.evaluate<number>('window.loadedAt'), before);
+    await page.locator('figure.chart[data-agent="claude"] [data-testid=count]', { hasText: '1' }).waitFor();
+    await page.locator('article.agent[data-agent="claude"] [data-testid=processed]', { hasText: '1' }).waitFor();
+  });
+
+  it('retries a dead-lettered task from the page', async () => {
+    const added = await agentnet(['tasks', 'add', 'deploy', '--payload', '{"deployment":"nope"}', '--json', '-c', file], { cwd: t.dir });
+    assert.equal(added.code, 0, added.stderr);
+    const id = (JSON.parse(added.stdout) as { id: string }).id;
+    const retry = page.locator(`#tasks li[data-task="${id}"] [data-testid=retry]`);
+    await retry.waitFor();
+    const failures = async () => {
+      const r = await agentnet(['bridge', 'ls', '--from', 'kaylee', '--json', '-c', file], { cwd: t.dir });
+      return r.stdout.split('\n').filter((l) => l.includes(id) && l.includes('deploy failed')).length;
+    };
+    assert.equal(await failures(), 1);
+    await retry.click();
+    // The task ran again: a second failure report for it.
+    await waitFor(async () => (await failures()) === 2, 'the retried task to run again');
+  });
+
+  it('pauses and resumes the network from the page', async () => {
+    await page.locator('[data-testid=pause]').click();
+    await page.locator('[data-testid=network-state]', { hasText: 'paused' }).waitFor();
+    assert.ok(existsSync(join(t.dir, '.agentnet', 'PAUSE')), 'the PAUSE file');
+    assert.match(readFileSync(join(t.dir, '.agentnet', 'PAUSE'), 'utf8'), /dashboard/);
+    for (const agent of ['claude', 'kami', 'kaylee']) {
+      await page.locator(`article.agent[data-agent="${agent}"] [data-testid=state]`, { hasText: 'paused' }).waitFor();
+      const health = (await (await fetch(`http://127.0.0.1:${ports[agent]}/health`)).json()) as { status: string };
+      assert.equal(health.status, 'paused');
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    await page.locator('[data-testid=resume]').click();
+    await page.locator('[data-testid=network-state]', { hasText: 'running' }).waitFor();
+    assert.ok(!existsSync(join(t.dir, '.agentnet', 'PAUSE')));
+    await page.locator('article.agent[data-agent="kaylee"] [data-testid=state]', { hasText: 'ok' }).waitFor();
+  });
+
+  it('is readable on a phone', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    try {
+      await phone.goto(url);
+      await phone.locator('article.agent').first().waitFor();
+      // No sideways scrolling: the page fits the phone's width.
+      assert.ok(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'));
+      await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-phone.png') });
+    } finally {
+      await phone.close();
+    }
+  });
+});
+
+describe('the dashboard off loopback', () => {
+  const t = tempDir();
+  let dash: ChildProcess;
+  let url = '';
+  let file = '';
+  let port = 0;
+
+  before(async () => {
+    ({ file } = await network(t.dir, ', host: 0.0.0.0'));
+    const out = lines((dash = spawnNode([BIN, 'dashboard', '-c', file], { cwd: t.dir })));
+    await waitFor(() => out.some((l) => l.startsWith('dashboard of network')), 'the dashboard URL', 30_000);
+    url = out.find((l) => l.startsWith('dashboard of network'))!.replace(/^.*?: /, '');
+    port = Number(new URL(url).port);
+  });
+  after(async () => {
+    if (dash) await stopProcess(dash);
+    t.cleanup();
+  });
+
+  it('prints a URL with a generated token, and refuses requests without it', async () => {
+    const token = new URL(url).searchParams.get('token');
+    assert.ok(token && token.length >= 16, url);
+    const base = `http://127.0.0.1:${port}`;
+    assert.equal((await fetch(`${base}/`)).status, 401);
+    assert.equal((await fetch(`${base}/events`)).status, 401);
+    assert.equal((await fetch(`${base}/?token=wrong-token-of-some-length`)).status, 401);
+    assert.equal((await fetch(`${base}/api/state`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    // The token in the address becomes an HttpOnly, SameSite=Strict cookie.
+    const first = await fetch(url, { redirect: 'manual' });
+    assert.equal(first.status, 303);
+    const cookie = first.headers.get('set-cookie')!;
+    assert.match(cookie, /HttpOnly; SameSite=Strict/);
+    const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
+    assert.match(await page.text(), /<section id="agents"/);
+  });
+
+  it('takes a control only with the token and the HX-Request header', async () => {
+    const token = new URL(url).searchParams.get('token')!;
+    const base = `http://127.0.0.1:${port}`;
+    const pauseFile = join(t.dir, '.agentnet', 'PAUSE');
+    assert.equal((await fetch(`${base}/api/pause`, { method: 'POST', headers: { 'hx-request': 'true' } })).status, 401);
+    // What a form on another site could send: the cookie, but no custom header.
+    assert.equal((await fetch(`${base}/api/pause`, { method: 'POST', headers: { cookie: `agentnet_dashboard=${token}` } })).status, 403);
+    assert.ok(!existsSync(pauseFile));
+    assert.equal((await fetch(`${base}/api/pause`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'hx-request': 'true' } })).status, 204);
+    assert.ok(existsSync(pauseFile));
+  });
+});
+
+describe('the dashboard on loopback', () => {
+  it('answers only to loopback host names (no DNS rebinding)', async () => {
+    const t = tempDir();
+    const { file } = await network(t.dir, '');
+    const p = spawnNode([BIN, 'dashboard', '-c', file, '--port', String(await freePort())], { cwd: t.dir });
+    try {
+      const o2 = lines(p);
+      await waitFor(() => o2.some((l) => l.startsWith('dashboard of network')), 'the dashboard URL', 30_000);
+      const u = new URL(o2.find((l) => l.startsWith('dashboard of network'))!.replace(/^.*?: /, ''));
+      assert.equal(u.hostname, '127.0.0.1');
+      assert.equal(u.search, '', 'no token on loopback');
+      const http = await import('node:http');
+      const status = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port: Number(u.port), path: '/', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject);
+        });
+      assert.equal(await status('attacker.example:80'), 421);
+      assert.equal(await status(`localhost:${u.port}`), 200);
+      assert.equal(await status(`127.0.0.1:${u.port}`), 200);
+    } finally {
+      await stopProcess(p);
+      t.cleanup();
+    }
+  });
+});
