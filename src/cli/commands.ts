@@ -11,6 +11,7 @@ import { configCheckCommand } from './config-check.ts';
 import { deploySystemdCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
 import { dashboardCommand } from './dashboard.ts';
+import { mcpCommand } from './mcp.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
 import { logsCommand } from './logs.ts';
@@ -26,6 +27,7 @@ export const COMMANDS: Command[] = [
   upCommand,
   runCommand,
   chatCommand,
+  mcpCommand,
   statusCommand,
   doctorCommand,
   dashboardCommand,

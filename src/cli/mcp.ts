@@ -1,0 +1,45 @@
+/** `agentnet mcp`: the stdio MCP server Claude Code (or any MCP client) starts. */
+import { hostname } from 'node:os';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { AgentnetError } from '../errors.ts';
+import { createMcpServer } from '../orchestrator/index.ts';
+import { firstWithRole } from '../roles/routing.ts';
+import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
+import { openStore } from '../store/index.ts';
+import { version } from './main.ts';
+
+export const mcpCommand: Command = {
+  name: 'mcp',
+  summary: 'the MCP server (stdio) that lets Claude Code act as the orchestrator',
+  usage: 'agentnet mcp [--as AGENT] [-c FILE]',
+  help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
+Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:
+bridge_inbox, bridge_claim, bridge_reply, bridge_send, task_enqueue, task_status,
+memory_get, memory_set, memory_list, network_status. agentnet claude install registers it.
+
+Options:
+  --as AGENT          the orchestrator agent it speaks for (default: the config's orchestrator)
+${CONFIG_HELP}`,
+  options: { ...CONFIG_OPTION, as: { type: 'string' } },
+  async run(values, _p, io) {
+    const { bridge, loaded } = await openConfiguredBridge(values, io);
+    const { config } = loaded;
+    const agent = (values.as as string | undefined) ?? firstWithRole(config, 'orchestrator');
+    if (!agent || !config.agents[agent]) {
+      await bridge.close();
+      throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${config.file}` : `no orchestrator agent in ${config.file}; name one with --as AGENT`);
+    }
+    const store = await openStore({ backend: config.store.backend, path: config.store.path });
+    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version() });
+    const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));
+    await server.connect(new StdioServerTransport());
+    // The client closing our stdin is the end of the session.
+    process.stdin.once('end', () => void server.close());
+    io.err(`agentnet mcp: serving network ${config.network} as ${agent} on stdio\n`);
+    // Until the client goes away (stdin ends) or a signal.
+    await Promise.race([closed, new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })))]);
+    await server.close().catch(() => {});
+    await store.close();
+    await bridge.close();
+  },
+};

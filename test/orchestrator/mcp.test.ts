@@ -1,0 +1,170 @@
+/** `agentnet mcp` driven by the official SDK's MCP client over real stdio (a spawned process). */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { agentnet, BIN, freePort, tempDir } from '../helpers/util.ts';
+
+type Result = { content: Array<{ type: string; text: string }>; structuredContent?: any; isError?: boolean };
+
+async function connect(config: string, name: string): Promise<Client> {
+  const client = new Client({ name, version: '1.0.0' });
+  await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '-c', config], stderr: 'pipe' }));
+  return client;
+}
+
+describe('agentnet mcp', () => {
+  const t = tempDir();
+  const config = join(t.dir, 'agentnet.yaml');
+  let a: Client;
+  let b: Client;
+  const call = async (c: Client, name: string, args: Record<string, unknown> = {}) => (await c.callTool({ name, arguments: args })) as Result;
+  const send = async (...args: string[]) => {
+    const r = await agentnet(['bridge', 'send', '-c', config, '--json', ...args], { cwd: t.dir });
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as { id: string };
+  };
+
+  before(async () => {
+    writeFileSync(
+      config,
+      `network: mcp\nagents:\n  claude: { role: orchestrator, health: { port: ${await freePort()} } }\n  kami: { role: relay, health: { port: ${await freePort()} } }\n  kaylee: { role: autonomous, health: { port: ${await freePort()} } }\n`,
+    );
+    [a, b] = await Promise.all([connect(config, 'session-a'), connect(config, 'session-b')]);
+  });
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    t.cleanup();
+  });
+
+  it('lists every tool, each with a description and an input schema', async () => {
+    const { tools } = await a.listTools();
+    assert.deepEqual(
+      tools.map((x) => x.name).sort(),
+      ['bridge_claim', 'bridge_inbox', 'bridge_reply', 'bridge_send', 'memory_get', 'memory_list', 'memory_set', 'network_status', 'task_enqueue', 'task_status'],
+    );
+    for (const tool of tools) {
+      assert.ok(tool.description && tool.description.length > 30, tool.name);
+      assert.equal(tool.inputSchema.type, 'object');
+    }
+  });
+
+  it('shows pending requests, high priority first, then oldest, with the owner\'s chat', async () => {
+    assert.match((await call(a, 'bridge_inbox')).content[0]!.text, /no pending requests for claude/);
+    const low = await send('--to', 'claude', '--from', 'kaylee', '--priority', 'low', 'rotate the logs');
+    const normal = await send('--to', 'claude', '--from', 'kami', '--sender', '972500000000@c.us', '--context', 'owner is travelling', 'deploy the site');
+    const high = await send('--to', 'claude', '--from', 'kami', '--priority', 'high', 'the API is down');
+    await send('--to', 'kaylee', 'not for claude');
+    const r = await call(a, 'bridge_inbox');
+    assert.equal(r.isError, undefined);
+    assert.deepEqual(
+      r.structuredContent.requests.map((m: { id: string }) => m.id),
+      [high.id, normal.id, low.id],
+    );
+    assert.match(r.content[0]!.text, /3 pending requests for claude/);
+    assert.match(r.content[0]!.text, /from: kami \(owner's chat 972500000000@c\.us\)/);
+    assert.match(r.content[0]!.text, /context: owner is travelling/);
+  });
+
+  it('lets one session claim a request and refuses it to the other; a reply reaches the asker and closes the request', async () => {
+    const req = await send('--to', 'claude', '--from', 'kami', '--sender', '972500000001@c.us', 'what is the disk usage?');
+    const claimed = await call(a, 'bridge_claim', { id: req.id });
+    assert.equal(claimed.isError, undefined, claimed.content[0]!.text);
+    assert.match(claimed.content[0]!.text, /claimed .* until/);
+
+    const refused = await call(b, 'bridge_claim', { id: req.id });
+    assert.equal(refused.isError, true);
+    assert.match(refused.content[0]!.text, /is claimed by mcp:[^ ]+ until .*; leave it to them/);
+    const refusedReply = await call(b, 'bridge_reply', { id: req.id, content: 'b answers' });
+    assert.equal(refusedReply.isError, true);
+    assert.match((await call(b, 'bridge_inbox')).content[0]!.text, /claimed: by mcp:/);
+
+    const reply = await call(a, 'bridge_reply', { id: req.id, content: 'disk is 41% full' });
+    assert.equal(reply.isError, undefined, reply.content[0]!.text);
+    const response = reply.structuredContent.response;
+    assert.equal(response.replyTo, req.id);
+    assert.equal(response.to, 'kami');
+    assert.equal(response.from, 'claude');
+    assert.equal(response.metadata.whatsapp_sender, '972500000001@c.us');
+
+    const ls = await agentnet(['bridge', 'ls', '-c', config, '--json'], { cwd: t.dir });
+    const messages = ls.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; status: string; replyTo?: string; content: string });
+    assert.equal(messages.find((m) => m.id === req.id)!.status, 'done');
+    assert.equal(messages.filter((m) => m.replyTo === req.id).length, 1, 'exactly one answer');
+
+    const again = await call(b, 'bridge_reply', { id: req.id, content: 'late' });
+    assert.equal(again.isError, true);
+    assert.match(again.content[0]!.text, /already done/);
+  });
+
+  it('sends requests and notifications to agents, and refuses unknown ones', async () => {
+    const r = await call(a, 'bridge_send', { to: 'kami', content: 'tell the owner: deploy finished', priority: 'high' });
+    assert.equal(r.isError, undefined);
+    assert.equal(r.structuredContent.message.type, 'notification');
+    assert.equal(r.structuredContent.message.metadata.priority, 'high');
+    const bad = await call(a, 'bridge_send', { to: 'nobody', content: 'x' });
+    assert.equal(bad.isError, true);
+    assert.match(bad.content[0]!.text, /no agent "nobody" in the network; agents: claude, kami, kaylee/);
+  });
+
+  it('enqueues tasks and follows them', async () => {
+    const r = await call(a, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, key: 'sum-1' });
+    assert.equal(r.isError, undefined, r.content[0]!.text);
+    const id = r.structuredContent.task.id as string;
+    const again = await call(b, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, key: 'sum-1' });
+    assert.equal(again.structuredContent.task.id, id, 'the key makes it idempotent');
+    const status = await call(a, 'task_status', { id });
+    assert.match(status.content[0]!.text, new RegExp(`task ${id}: queued`));
+    const all = await call(a, 'task_status', {});
+    assert.match(all.content[0]!.text, /^1 queued, 0 running/);
+    const shown = await agentnet(['tasks', 'show', id, '-c', config], { cwd: t.dir });
+    assert.match(shown.stdout, /"prompt": "summarise the logs"/);
+    const unknown = await call(a, 'task_enqueue', { kind: 'rm-rf' });
+    assert.equal(unknown.isError, true);
+    const missing = await call(a, 'task_status', { id: 'task-nope' });
+    assert.equal(missing.isError, true);
+    assert.match(missing.content[0]!.text, /no task "task-nope"/);
+  });
+
+  it('reads and writes the shared memory, with compare-and-set', async () => {
+    const set = await call(a, 'memory_set', { namespace: 'notes', key: 'deploy', value: { last: 'v1.2' } });
+    assert.match(set.content[0]!.text, /version 1/);
+    const got = await call(b, 'memory_get', { namespace: 'notes', key: 'deploy' });
+    assert.deepEqual(JSON.parse(got.content[0]!.text.split('\n').slice(1).join('\n')).value, { last: 'v1.2' });
+    const conflict = await call(b, 'memory_set', { namespace: 'notes', key: 'deploy', value: 'x', if_version: 0 });
+    assert.equal(conflict.isError, true);
+    assert.match(conflict.content[0]!.text, /version 1, not 0/);
+    const list = await call(a, 'memory_list', { namespace: 'notes' });
+    assert.match(list.content[0]!.text, /deploy = \{"last":"v1\.2"\} \(v1\)/);
+    const cli = await agentnet(['memory', 'get', 'notes', 'deploy', '-c', config, '--json'], { cwd: t.dir });
+    assert.match(cli.stdout, /"v1\.2"/);
+    const absent = await call(a, 'memory_get', { namespace: 'notes', key: 'nothing' });
+    assert.match(absent.content[0]!.text, /notes\/nothing is not set/);
+  });
+
+  it('reports the network status', async () => {
+    const r = await call(a, 'network_status');
+    assert.match(r.content[0]!.text, /network mcp: running/);
+    assert.match(r.content[0]!.text, /claude \(orchestrator\): down \(not running\)/);
+    assert.match(r.content[0]!.text, /tasks: 1 queued/);
+  });
+
+  it('answers bad input with a tool error, and keeps serving', async () => {
+    for (const [name, args] of [
+      ['bridge_claim', {}],
+      ['bridge_claim', { id: 'msg-does-not-exist' }],
+      ['bridge_reply', { id: '', content: 'x' }],
+      ['bridge_send', { to: 'kami', type: 'response', content: 'x' }],
+      ['memory_set', { namespace: 'bad space', key: 'k', value: 1 }],
+      ['bridge_inbox', { limit: 'ten' }],
+    ] as const) {
+      const r = await call(a, name, args);
+      assert.equal(r.isError, true, `${name} ${JSON.stringify(args)}`);
+      assert.ok(r.content[0]!.text.length > 10);
+    }
+    const fine = await call(a, 'bridge_inbox');
+    assert.equal(fine.isError, undefined);
+  });
+});
