@@ -4,7 +4,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const source = new URL('../src/cli/run.ts', import.meta.url);
-const sourcePath = fileURLToPath(source);
+const sourcePath = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
 const useSource = existsSync(sourcePath) && !sourcePath.split(/[\\/]/).includes('node_modules');
-await import(useSource ? source.href : new URL('../dist/cli/run.js', import.meta.url).href);
+const entry = (path) => new URL(useSource ? `../src/${path}.ts` : `../dist/${path}.js`, import.meta.url).href;
+
+if (process.argv[2] === 'claude' && process.argv[3] === 'session-start') {
+  // Claude Code's SessionStart hook: every session waits for it, so it loads one small module only.
+  const { runSessionStart } = await import(entry('orchestrator/session-start'));
+  process.exitCode = runSessionStart(process.argv.slice(4), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+} else {
+  await import(entry('cli/run'));
+}

@@ -12,6 +12,7 @@ import { deploySystemdCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { mcpCommand } from './mcp.ts';
+import { claudeInstallCommand, claudeSessionStartCommand, claudeUninstallCommand } from './claude.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
 import { logsCommand } from './logs.ts';
@@ -28,6 +29,9 @@ export const COMMANDS: Command[] = [
   runCommand,
   chatCommand,
   mcpCommand,
+  claudeInstallCommand,
+  claudeUninstallCommand,
+  claudeSessionStartCommand,
   statusCommand,
   doctorCommand,
   dashboardCommand,

@@ -1,0 +1,102 @@
+/** `agentnet claude install | uninstall | session-start`: Claude Code as the orchestrator. */
+import { resolve } from 'node:path';
+import { findConfigFile, loadConfig } from '../config/index.ts';
+import { AgentnetError } from '../errors.ts';
+import { installClaude, uninstallClaude } from '../orchestrator/claude-settings.ts';
+import { runSessionStart } from '../orchestrator/session-start.ts';
+import { AGENTNET_BIN } from '../ops/supervisor.ts';
+import { firstWithRole } from '../roles/routing.ts';
+import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+
+/** One word for a POSIX shell. */
+const sh = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+export const claudeInstallCommand: Command = {
+  name: 'claude install',
+  summary: "register agentnet in a project's Claude Code settings (MCP server + SessionStart hook)",
+  usage: 'agentnet claude install [--project DIR] [--shared] [--as AGENT] [--force] [-c FILE]',
+  help: `Merges into the project's Claude Code configuration, keeping everything already there:
+  .mcp.json                    mcpServers.agentnet: this agentnet's MCP server (agentnet mcp)
+  .claude/settings.local.json  a SessionStart hook (startup, resume, clear, compact) running
+                               agentnet claude session-start, which puts the pending requests
+                               into each new session's context; and "agentnet" in
+                               enabledMcpjsonServers so the server starts without a prompt
+The paths are this machine's, so the hook goes to settings.local.json (not committed);
+--shared writes .claude/settings.json instead. Running it again updates what it wrote.
+agentnet claude uninstall removes exactly this.
+
+Options:
+  --project DIR       the project (default: the current directory)
+  --shared            hook into .claude/settings.json instead of settings.local.json
+  --as AGENT          the orchestrator agent the session speaks for (default: the config's)
+  --force             replace an "agentnet" MCP server entry agentnet did not write
+${CONFIG_HELP}`,
+  options: { ...CONFIG_OPTION, project: { type: 'string' }, shared: { type: 'boolean' }, as: { type: 'string' }, force: { type: 'boolean' } },
+  async run(values, _p, io) {
+    const file = findConfigFile(values.config as string | undefined, io.env, io.cwd);
+    const { config } = loadConfig(file, { env: io.env, agents: [] });
+    const first = firstWithRole(config, 'orchestrator');
+    const agent = (values.as as string | undefined) ?? first;
+    if (!agent || !config.agents[agent]) throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${file}` : `no orchestrator agent in ${file}; name one with --as AGENT`);
+    const projectDir = resolve(io.cwd, (values.project as string | undefined) ?? '.');
+    const hook = [
+      process.execPath,
+      AGENTNET_BIN,
+      'claude',
+      'session-start',
+      '--bridge',
+      config.bridge.path,
+      '--as',
+      agent,
+      ...(agent === first ? ['--default'] : []),
+      '--store',
+      config.store.path,
+      '--network',
+      config.network,
+    ];
+    const changes = installClaude(
+      {
+        projectDir,
+        shared: values.shared === true,
+        server: { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', file, ...(values.as ? ['--as', agent] : [])] },
+        hookCommand: hook.map(sh).join(' '),
+      },
+      values.force === true,
+    );
+    io.out(changes.length ? changes.map((c) => `${c}\n`).join('') : 'already installed; nothing changed\n');
+    io.out(`A new Claude Code session in ${projectDir} now starts with ${agent}'s pending requests and has the agentnet tools (bridge_inbox, bridge_claim, bridge_reply, ...).\n`);
+  },
+};
+
+export const claudeUninstallCommand: Command = {
+  name: 'claude uninstall',
+  summary: 'remove what agentnet claude install added',
+  usage: 'agentnet claude uninstall [--project DIR]',
+  help: `Removes the agentnet MCP server from .mcp.json, and the SessionStart hook and the
+enabledMcpjsonServers entry from .claude/settings.local.json and .claude/settings.json;
+everything else in those files stays. A file left empty is removed.
+
+Options:
+  --project DIR       the project (default: the current directory)`,
+  options: { project: { type: 'string' } },
+  async run(values, _p, io) {
+    const changes = uninstallClaude(resolve(io.cwd, (values.project as string | undefined) ?? '.'));
+    io.out(changes.length ? changes.map((c) => `${c}\n`).join('') : 'agentnet was not installed there; nothing changed\n');
+  },
+};
+
+export const claudeSessionStartCommand: Command = {
+  name: 'claude session-start',
+  summary: "Claude Code's SessionStart hook: print the pending requests (fast, never fails)",
+  usage: 'agentnet claude session-start --bridge FILE --as AGENT [--default] [--store FILE] [--network NAME]',
+  help: `What the hook that agentnet claude install writes runs. Prints the pending requests for
+AGENT, most urgent first, or that there are none; Claude Code adds the text to the session's
+context. Reads the bridge file directly (no config), and exits 0 whatever happens.`,
+  positionals: true,
+  options: { bridge: { type: 'string' }, as: { type: 'string' }, default: { type: 'boolean' }, store: { type: 'string' }, network: { type: 'string' } },
+  async run(values, _p, io) {
+    // bin/agentnet.js takes this command before the CLI loads; this is the same code, for main().
+    const argv = Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : []));
+    return runSessionStart(argv, io.out, io.err);
+  },
+};

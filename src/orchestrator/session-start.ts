@@ -1,0 +1,122 @@
+/**
+ * `agentnet claude session-start`: Claude Code's SessionStart hook. It prints the pending
+ * requests for the orchestrator, which Claude Code adds to the new session's context ("reads
+ * the file at session start"). It must be fast (it delays every session start) and must never
+ * block a session: it imports nothing but node:, reads the bridge file directly (the paths
+ * were resolved by `agentnet claude install`), and on any trouble prints a one-line note and
+ * exits 0.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+
+export interface SessionStartOptions {
+  bridge: string;
+  agent: string;
+  /** Requests without `to` go to this agent too (it is the config's first orchestrator). */
+  defaultRecipient: boolean;
+  store?: string;
+  network?: string;
+  /** Most requests to show in full. */
+  limit?: number;
+}
+
+interface Record {
+  id: string;
+  ts: string;
+  from: string;
+  type: string;
+  to?: string;
+  status: string;
+  content: string;
+  metadata?: { priority?: string; whatsapp_sender?: string; chat?: string; channel?: string; context?: string };
+}
+
+const RANK: { [p: string]: number } = { high: 0, normal: 1, low: 2 };
+const MAX_CONTENT = 2000;
+
+function readPending(o: SessionStartOptions): Array<Record & { sent: string }> {
+  if (!existsSync(o.bridge)) return [];
+  const latest = new Map<string, Record & { sent: string }>();
+  for (const line of readFileSync(o.bridge, 'utf8').split('\n')) {
+    if (!line) continue;
+    let r: Record;
+    try {
+      r = JSON.parse(line) as Record;
+    } catch {
+      continue; // a malformed line: the agents skip it too
+    }
+    if (typeof r?.id !== 'string') continue;
+    const first = latest.get(r.id);
+    latest.set(r.id, { ...r, sent: first?.sent ?? r.ts });
+  }
+  return [...latest.values()]
+    .filter((m) => m.type === 'request' && m.status === 'pending' && (m.to === o.agent || (!m.to && o.defaultRecipient)))
+    .sort((a, b) => (RANK[a.metadata?.priority ?? 'normal'] ?? 1) - (RANK[b.metadata?.priority ?? 'normal'] ?? 1) || Date.parse(a.sent) - Date.parse(b.sent));
+}
+
+/** Claims held in the store (bridge-claims namespace), read-only. */
+function readClaims(path: string | undefined): Map<string, { holder: string; until: string }> {
+  const claims = new Map<string, { holder: string; until: string }>();
+  if (!path || !existsSync(path)) return claims;
+  const db = new DatabaseSync(path, { readOnly: true, timeout: 200 });
+  try {
+    const rows = db.prepare("SELECT key, value FROM memory WHERE namespace = 'bridge-claims' AND (expires_at IS NULL OR expires_at > ?)").all(Date.now()) as Array<{ key: string; value: string }>;
+    for (const r of rows) claims.set(r.key, JSON.parse(r.value) as { holder: string; until: string });
+  } finally {
+    db.close();
+  }
+  return claims;
+}
+
+export function sessionStartText(o: SessionStartOptions): string {
+  const pending = readPending(o);
+  const where = o.network ? ` (agentnet network ${o.network})` : ' (agentnet)';
+  if (pending.length === 0) return `${o.agent}${where}: no pending requests.\n`;
+  let claims = new Map<string, { holder: string; until: string }>();
+  try {
+    claims = readClaims(o.store);
+  } catch {
+    /* the claims are a nicety: without them the list is still right */
+  }
+  const limit = o.limit ?? 10;
+  const lines = [
+    `${o.agent}${where}: ${pending.length} pending request${pending.length === 1 ? '' : 's'} for you, most urgent first.`,
+    'Answer each with the agentnet MCP tools: bridge_claim (so no one else answers it), do the work, then bridge_reply; the answer reaches whoever asked (the owner\'s chat, for a relayed message). bridge_inbox shows the current list.',
+    '',
+  ];
+  for (const m of pending.slice(0, limit)) {
+    const meta = m.metadata ?? {};
+    const chat = meta.whatsapp_sender ?? meta.chat;
+    const claim = claims.get(m.id);
+    lines.push(
+      `- id ${m.id} · ${meta.priority ?? 'normal'} priority · from ${m.from}${chat ? ` (owner's chat ${chat})` : ''} · sent ${m.sent}${claim ? ` · claimed by ${claim.holder} until ${claim.until}` : ''}`,
+      ...(meta.context ? [`  context: ${meta.context.slice(0, MAX_CONTENT)}`] : []),
+      `  ${(m.content.length > MAX_CONTENT ? `${m.content.slice(0, MAX_CONTENT)}… (cut; bridge_inbox has it all)` : m.content).replace(/\n/g, '\n  ')}`,
+    );
+  }
+  if (pending.length > limit) lines.push(`- and ${pending.length - limit} more (bridge_inbox lists them)`);
+  return lines.join('\n') + '\n';
+}
+
+/** The hook's whole run: argv in, text out, exit 0 always. */
+export function runSessionStart(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const opt = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const bridge = opt('bridge');
+  const agent = opt('as');
+  if (!bridge || !agent) {
+    err('agentnet claude session-start: needs --bridge FILE and --as AGENT (agentnet claude install writes them); nothing to show\n');
+    return 0;
+  }
+  try {
+    const store = opt('store');
+    const network = opt('network');
+    out(sessionStartText({ bridge, agent, defaultRecipient: argv.includes('--default'), ...(store ? { store } : {}), ...(network ? { network } : {}) }));
+  } catch (e) {
+    // Fail open: a session must start even when the network is unreachable.
+    out(`${agent} (agentnet): could not read the bridge (${(e as Error).message}); bridge_inbox may still work.\n`);
+  }
+  return 0;
+}
