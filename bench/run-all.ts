@@ -5,6 +5,7 @@ import { scanCost } from './scan-cost.ts';
 import { agentStartup } from './agent-startup.ts';
 import { queueThroughput } from './queue-throughput.ts';
 import { relayLatency } from './relay-latency.ts';
+import { sessionStart } from './session-start.ts';
 
 console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
 await deliveryLatency();
@@ -13,3 +14,4 @@ await appendThroughput();
 await agentStartup();
 await queueThroughput();
 await relayLatency();
+await sessionStart();

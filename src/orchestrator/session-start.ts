@@ -7,7 +7,6 @@
  * exits 0.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 
 export interface SessionStartOptions {
   bridge: string;
@@ -58,6 +57,8 @@ function readPending(o: SessionStartOptions): Array<Record & { sent: string }> {
 function readClaims(path: string | undefined): Map<string, { holder: string; until: string }> {
   const claims = new Map<string, { holder: string; until: string }>();
   if (!path || !existsSync(path)) return claims;
+  // Loaded only when there is something to show: node:sqlite costs the hook ~20 ms to load.
+  const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
   const db = new DatabaseSync(path, { readOnly: true, timeout: 200 });
   try {
     const rows = db.prepare("SELECT key, value FROM memory WHERE namespace = 'bridge-claims' AND (expires_at IS NULL OR expires_at > ?)").all(Date.now()) as Array<{ key: string; value: string }>;
