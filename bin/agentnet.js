@@ -8,7 +8,8 @@ const sourcePath = fileURLToPath(new URL('../src/cli/run.ts', import.meta.url));
 const useSource = existsSync(sourcePath) && !sourcePath.split(/[\\/]/).includes('node_modules');
 const entry = (path) => new URL(useSource ? `../src/${path}.ts` : `../dist/${path}.js`, import.meta.url).href;
 
-if (process.argv[2] === 'claude' && process.argv[3] === 'session-start') {
+const help = process.argv.includes('--help') || process.argv.includes('-h');
+if (process.argv[2] === 'claude' && process.argv[3] === 'session-start' && !help) {
   // Claude Code's SessionStart hook: every session waits for it, so it loads one small module only.
   const { runSessionStart } = await import(entry('orchestrator/session-start'));
   process.exitCode = runSessionStart(process.argv.slice(4), (s) => process.stdout.write(s), (s) => process.stderr.write(s));

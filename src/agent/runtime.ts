@@ -20,7 +20,7 @@ import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
 import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';
-import { grantedTools, needsStore } from './tools/index.ts';
+import { grantedTools } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { PauseWatch } from './pause.ts';
 import type { Clock } from '../schedule/clock.ts';
@@ -138,12 +138,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         .append({ from: name, ...(relay ? { to: relay } : {}), type: 'notification', content: `${name} stopped using its model for today: ${reason}. It resets at 00:00 UTC.` })
         .catch((err: Error) => logger.error({ err }, 'could not send the budget notice'));
     });
-    let store: Store | undefined;
-    if (needsStore(agent) || agent.role === 'autonomous' || agent.role === 'relay') {
-      store = await openStore({ backend: config.store.backend, path: config.store.path });
-      const opened = store;
-      cleanup.push(() => opened.close());
-    }
+    // Every role uses the store: the relay's ledger, the autonomous agent's queue, the
+    // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
+    const store: Store = await openStore({ backend: config.store.backend, path: config.store.path });
+    cleanup.push(() => store.close());
     const tools = grantedTools(agent, config, bridge, logger, store);
     const redact = createRedactor(options.secrets ?? []);
     const role = createRole({
@@ -173,14 +171,15 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     let shutdownWith: (reason: string) => void = () => {};
     const shutdown = new Promise<string>((resolve) => (shutdownWith = resolve));
 
-    const handleOnce = async (msg: BridgeMessage) => {
+    /** 'leave': the role left the message pending for someone else (a session that claimed it). */
+    const handleOnce = async (msg: BridgeMessage): Promise<'leave' | undefined> => {
       // One message never holds the agent longer than this, however the retries add up.
       const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(options.messageTimeoutMs ?? 600_000)]);
       for (let attempt = 1; ; attempt++) {
         try {
-          await role.handle(msg, signal);
+          const outcome = await role.handle(msg, signal);
           problems.delete('handling');
-          return;
+          return outcome === 'leave' ? 'leave' : undefined;
         } catch (err) {
           if (stopping.signal.aborted) throw err;
           if (isAgentnetError(err) && err.code.startsWith('BRIDGE_')) throw err; // the bridge itself: see below
@@ -193,7 +192,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
             // Never leave the sender waiting in silence.
             const why = isAgentnetError(err, 'BUDGET_EXHAUSTED') ? err.message : `could not handle this (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}): ${(err as Error).message}`;
             await bridge.append({ from: name, type: 'response', content: redact(`${name}: ${why}`), ...replyFields(msg), metadata: { ...replyFields(msg).metadata, failed: true } });
-            return;
+            return undefined;
           }
           await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
           await pause.untilResumed(stopping.signal); // a retry is new work: not while paused
@@ -226,7 +225,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
         stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
         logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
-        await handleOnce(msg);
+        if ((await handleOnce(msg)) === 'leave') return processed.add(msg.id);
         await bridge.markDone(msg);
         processed.add(msg.id);
         stats.processed[msg.type] = (stats.processed[msg.type] ?? 0) + 1;

@@ -3,6 +3,7 @@
  * the agent is answered by its model and the answer goes back over the bridge as a response;
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
+import { claimRequest, releaseClaim } from '../orchestrator/claims.ts';
 import { replyFields, type BridgeMessage } from '../bridge/index.ts';
 import { runToolLoop } from '../models/tool-loop.ts';
 import type { Role, RoleContext } from './role.ts';
@@ -32,6 +33,16 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
       if (msg.type !== 'request') {
         ctx.logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'acknowledged');
         return;
+      }
+      // The orchestrator shares its requests with Claude Code sessions (agentnet mcp): whoever
+      // claims a request first answers it, the other leaves it alone.
+      const holder = `agent:${ctx.agent.name}`;
+      if (ctx.agent.role === 'orchestrator' && ctx.store) {
+        const claim = await claimRequest(ctx.store.memory, msg.id, holder);
+        if (!claim.ok) {
+          ctx.logger.info({ id: msg.id, claimedBy: claim.claim.holder, until: claim.claim.until }, 'claimed by a session: leaving it to them');
+          return 'leave';
+        }
       }
       let result;
       let toolsRun = 0;
@@ -68,6 +79,7 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         ...(msg.metadata?.priority ? { metadata: { ...replyFields(msg).metadata, priority: msg.metadata.priority } } : {}),
       });
       ctx.logger.info({ id: msg.id, from: msg.from, reply: sent.id, model: ctx.model.id, steps: result.steps }, 'answered');
+      if (ctx.agent.role === 'orchestrator' && ctx.store) await releaseClaim(ctx.store.memory, msg.id, holder);
     },
   };
 }

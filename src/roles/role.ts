@@ -35,8 +35,11 @@ export interface RoleContext {
 export interface Role {
   /** Whether this role handles the message now; one it does not stays pending for whoever will. */
   accepts(message: BridgeMessage): boolean;
-  /** Handles one message; the runtime marks it done after this resolves. */
-  handle(message: BridgeMessage, signal: AbortSignal): Promise<void>;
+  /**
+   * Handles one message; the runtime marks it done after this resolves, unless it resolves
+   * 'leave': someone else (a Claude Code session that claimed the request) answers it.
+   */
+  handle(message: BridgeMessage, signal: AbortSignal): Promise<void | 'leave'>;
   /** Background work of the role (schedules, a task worker), started once the agent is up. */
   start?(): Promise<void>;
   /** Stops the background work: running work gets `graceMs` to finish, then is released. */

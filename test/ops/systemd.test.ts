@@ -110,8 +110,9 @@ describe('agentnet deploy systemd', () => {
         systemdUnits(parseConfig(NETWORK, file, { agents: [], env: { GREEN_API_ID_INSTANCE: '1' } }).config, {
           user: false,
           agents: ['kami'],
-          node: process.execPath,
-          bin: AGENTNET_BIN,
+          // Installed paths (this checkout may itself live under /tmp).
+          node: '/usr/bin/node',
+          bin: '/usr/lib/node_modules/agentnet/bin/agentnet.js',
           envDir: '/etc/agentnet',
           serviceUser: 'agentnet',
           env: {},

@@ -1,7 +1,7 @@
 /** `agentnet mcp` driven by the official SDK's MCP client over real stdio (a spawned process). */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -166,5 +166,49 @@ describe('agentnet mcp', () => {
     }
     const fine = await call(a, 'bridge_inbox');
     assert.equal(fine.isError, undefined);
+  });
+});
+
+describe('a Claude Code session and the running orchestrator agent', () => {
+  it('never both answer a request: the one that claims it first does', async () => {
+    const t = tempDir();
+    const config = join(t.dir, 'agentnet.yaml');
+    const port = await freePort();
+    writeFileSync(config, `network: both\nbridge: { pollIntervalMs: 100 }\nagents:\n  claude: { role: orchestrator, health: { port: ${port} } }\n  kami: { role: relay, health: { port: ${await freePort()} } }\n`);
+    const { spawnNode, stopProcess, waitHealthy, waitFor } = await import('../helpers/util.ts');
+    // Paused, the agent takes nothing: the session gets to claim the first request.
+    await agentnet(['pause', '-c', config], { cwd: t.dir });
+    const agent = spawnNode([BIN, 'run', 'claude', '-c', config, '--quiet'], { cwd: t.dir });
+    const session = await connect(config, 'session');
+    try {
+      await waitHealthy(port, 'claude');
+      const send = async (text: string) => JSON.parse((await agentnet(['bridge', 'send', '--to', 'claude', '--from', 'kami', '-c', config, '--json', text], { cwd: t.dir })).stdout) as { id: string };
+      const mine = await send('for the session');
+      const claimed = (await session.callTool({ name: 'bridge_claim', arguments: { id: mine.id } })) as Result;
+      assert.equal(claimed.isError, undefined, claimed.content[0]!.text);
+      await agentnet(['resume', '-c', config], { cwd: t.dir });
+      // The agent answers what nobody claimed...
+      const theirs = await send('for the agent');
+      const responses = async (id: string) => {
+        const r = await agentnet(['bridge', 'ls', '--type', 'response', '-c', config, '--json'], { cwd: t.dir });
+        return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { replyTo: string; from: string; content: string }).filter((m) => m.replyTo === id);
+      };
+      await waitFor(async () => (await responses(theirs.id)).length === 1, 'the agent to answer the unclaimed request');
+      // ...and left the claimed one alone: the session's claim holds, and its answer is the only one.
+      const log = () => readFileSync(join(t.dir, '.agentnet', 'logs', 'claude.log'), 'utf8');
+      await waitFor(() => log().includes('claimed by a session'), 'the agent to see the claim');
+      assert.deepEqual(await responses(mine.id), []);
+      const busy = (await session.callTool({ name: 'bridge_claim', arguments: { id: theirs.id } })) as Result;
+      assert.equal(busy.isError, true, 'the agent already answered it');
+      const reply = (await session.callTool({ name: 'bridge_reply', arguments: { id: mine.id, content: 'done by the session' } })) as Result;
+      assert.equal(reply.isError, undefined, reply.content[0]!.text);
+      const answers = await responses(mine.id);
+      assert.equal(answers.length, 1);
+      assert.equal(answers[0]!.content, 'done by the session');
+    } finally {
+      await session.close();
+      await stopProcess(agent);
+      t.cleanup();
+    }
   });
 });
