@@ -1,7 +1,7 @@
 /** The SQLite schema, versioned in code: each migration runs once, in order, in a transaction. */
 import type { DatabaseSync } from 'node:sqlite';
 
-const MIGRATIONS: Array<{ version: number; sql: string }> = [
+export const MIGRATIONS: Array<{ version: number; sql: string }> = [
   {
     version: 1,
     sql: `

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import type { Check } from '../../src/ops/doctor.ts';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/store/sqlite-migrations.ts';
 import { startFakeAnthropic } from '../fakes/fake-anthropic.ts';
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/fake-telegram.ts';
@@ -77,14 +78,11 @@ agents:
     assert.match(find(report, 'config').fix!, /agentnet init/);
   });
 
-  it('names a wrong token, a wrong model, a dead agent, a stale lock and pending migrations, each with its fix', async () => {
-    // The bridge lock of a writer that died on this host, and a store two migrations behind.
+  it('names a wrong token, a wrong model, a dead agent and a stale lock, each with its fix', async () => {
+    // The bridge lock of a writer that died on this host.
     mkdirSync(join(t.dir, '.agentnet', 'bridge'), { recursive: true });
     writeFileSync(join(t.dir, '.agentnet', 'bridge', 'messages.jsonl'), '');
     writeFileSync(join(t.dir, '.agentnet', 'bridge', 'messages.jsonl.lock'), JSON.stringify({ pid: 999_999_999, host: (await import('node:os')).hostname(), nonce: 'x', purpose: 'append', at: new Date().toISOString() }));
-    const db = new DatabaseSync(join(t.dir, '.agentnet', 'store.db'));
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL); INSERT INTO schema_migrations VALUES (1, 0);');
-    db.close();
     // claude runs; kami, tg and kaylee do not.
     const claude = spawnNode([BIN, 'run', 'claude', '-c', config, '--quiet'], { env: env() });
     try {
@@ -101,9 +99,8 @@ agents:
       assert.match(lock.detail, /stale: holder pid 999999999 on this host is dead/);
       assert.match(lock.fix!, /rm .*messages\.jsonl\.lock/);
 
-      const store = find(report, 'store');
-      assert.equal(store.status, 'fail');
-      assert.match(store.detail, /schema version 1, \d+ migrations pending/);
+      // claude created the store at start.
+      assert.match(find(report, 'store').detail, /schema version \d+ \(current\)/);
 
       assert.equal(find(report, 'model claude (anthropic:claude-sonnet-4-5)').status, 'ok', JSON.stringify(find(report, 'model claude (anthropic:claude-sonnet-4-5)')));
       const model = find(report, 'model kaylee (anthropic:claude-nonexistent-9)');
@@ -180,5 +177,21 @@ agents:
     } finally {
       remote.close();
     }
+  });
+
+  it('names a store whose migrations are pending', async () => {
+    const dir = join(t.dir, 'old');
+    mkdirSync(join(dir, '.agentnet'), { recursive: true });
+    const file = join(dir, 'agentnet.yaml');
+    writeFileSync(file, `network: old\nagents:\n  claude: { role: orchestrator, health: { port: ${await freePort()} } }\n`);
+    // A store as the first release left it: migration 1 only.
+    const db = new DatabaseSync(join(dir, '.agentnet', 'store.db'));
+    db.exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL); ${MIGRATIONS[0]!.sql}; INSERT INTO schema_migrations VALUES (1, 0);`);
+    db.close();
+    const r = await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir });
+    const store = find(JSON.parse(r.stdout) as Report, 'store');
+    assert.equal(store.status, 'fail');
+    assert.match(store.detail, new RegExp(`schema version 1, ${SCHEMA_VERSION - 1} migrations pending`));
+    assert.match(store.fix!, /migrations are applied when the store opens/);
   });
 });
