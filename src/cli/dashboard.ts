@@ -1,8 +1,6 @@
 /** `agentnet dashboard`: the live web page, on its own (agentnet up serves it too). */
-import { existsSync } from 'node:fs';
 import { startDashboard } from '../dashboard/index.ts';
 import { AgentnetError } from '../errors.ts';
-import { openStore } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, cliLogger, openConfiguredBridge, type Command } from './command.ts';
 
 export const dashboardCommand: Command = {
@@ -27,12 +25,9 @@ ${CONFIG_HELP}`,
     const { config } = loaded;
     const port = values.port === undefined ? undefined : Number(values.port);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new AgentnetError('USAGE', `--port "${values.port}": expected a port number`);
-    const s = config.store;
     const dashboard = await startDashboard({
       config,
       bridge,
-      // Never create the store from here: wait for an agent to.
-      openStore: async () => (existsSync(s.path) ? openStore({ backend: s.backend, path: s.path }) : undefined),
       ...(values.host ? { host: values.host as string } : {}),
       ...(port !== undefined ? { port } : {}),
       logger: cliLogger(io),

@@ -3,15 +3,13 @@ import { hostname } from 'node:os';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentLogFile } from '../agent/runtime.ts';
-import { CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
+import { agentsOfThisHost, CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { healthUrl } from '../ops/status.ts';
 import { Supervisor } from '../ops/supervisor.ts';
 import { CONFIG_HELP, CONFIG_OPTION, cliLogger, type CliIo, type Command } from './command.ts';
-import { existsSync } from 'node:fs';
 import { openBridge } from '../bridge/index.ts';
 import { startDashboard } from '../dashboard/index.ts';
-import { openStore } from '../store/index.ts';
 import type { Config } from '../config/index.ts';
 
 async function waitHealthy(url: string, ms: number): Promise<boolean> {
@@ -32,9 +30,8 @@ async function serveDashboard(config: Config, io: CliIo): Promise<{ url: string;
   const b = config.bridge;
   const logger = cliLogger(io);
   const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: false, pollIntervalMs: b.pollIntervalMs }, logger);
-  const s = config.store;
   try {
-    const d = await startDashboard({ config, bridge, openStore: async () => (existsSync(s.path) ? openStore({ backend: s.backend, path: s.path }) : undefined), logger });
+    const d = await startDashboard({ config, bridge, logger });
     return { url: d.url, close: async () => (await d.close(), await bridge.close()) };
   } catch (err) {
     await bridge.close();
@@ -73,7 +70,7 @@ ${CONFIG_HELP}`,
     if (!Number.isFinite(restartSec) || restartSec < 0) throw new AgentnetError('USAGE', '--restart-sec: expected a number of seconds');
     const here = hostname();
     const probe = loadConfig(file, { env: io.env, agents: [] }).config;
-    const mine = Object.values(probe.agents).filter((a) => a.host === undefined || a.host === here).map((a) => a.name);
+    const mine = agentsOfThisHost(probe);
     const unknown = positionals.filter((p) => !probe.agents[p]);
     if (unknown.length) throw new AgentnetError('AGENT_UNKNOWN', `no agent ${unknown.join(', ')} in ${file}`);
     const agents = positionals.length ? positionals : mine;

@@ -1,7 +1,7 @@
 export { configSchema, ROLES, TASK_KINDS, TOOL_NAMES } from './schema.ts';
 export type { AgentConfig, BridgeConfig, ChannelConfig, ConfigInput, ModelConfig, ParsedConfig } from './schema.ts';
 export { envReferences } from './env.ts';
-export { CONFIG_FILE_NAME, findConfigFile, loadConfig, parseConfig } from './load.ts';
+export { agentsOfThisHost, CONFIG_FILE_NAME, findConfigFile, loadConfig, parseConfig } from './load.ts';
 export type { Config, LoadedConfig, LoadOptions, ResolvedAgent } from './load.ts';
 export { ConfigError } from './errors.ts';
 export type { ConfigProblem } from './errors.ts';

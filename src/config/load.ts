@@ -1,5 +1,6 @@
 /** Finds, reads, substitutes and validates agentnet.yaml into a frozen, fully resolved Config. */
 import { existsSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { AgentnetError } from '../errors.ts';
@@ -39,6 +40,11 @@ export interface LoadOptions {
    * Default: all agents.
    */
   agents?: string[];
+}
+
+/** The agents this machine runs: those without `host`, or with this hostname. */
+export function agentsOfThisHost(config: Pick<Config, 'agents'>, here = hostname()): string[] {
+  return Object.values(config.agents).filter((a) => a.host === undefined || a.host === here).map((a) => a.name);
 }
 
 /** `--config`, else $AGENTNET_CONFIG, else ./agentnet.yaml. */

@@ -10,7 +10,7 @@
  * name, so a DNS-rebinding page cannot reach it either.
  */
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
@@ -19,16 +19,15 @@ import type { Bridge } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Store } from '../store/index.ts';
+import { openStore, type Store } from '../store/index.ts';
 import { FRAGMENTS, renderFragments, renderPage, type Fragment } from './render.ts';
 import { collectDashboard, type DashboardState } from './state.ts';
 
 export interface DashboardOptions {
   config: Config;
   bridge: Bridge;
-  /** Opened on demand when absent: the store may not exist until an agent creates it. */
+  /** When absent, the configured store is opened once it exists: the dashboard never creates it (an agent does). */
   store?: Store;
-  openStore?: () => Promise<Store | undefined>;
   host?: string;
   port?: number;
   token?: string;
@@ -81,6 +80,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = o.token ?? o.config.dashboard.token ?? (tokenRequired ? randomBytes(18).toString('base64url') : undefined);
   const refreshMs = o.refreshMs ?? 1000;
   let store = o.store;
+  const s = o.config.store;
+  const openExisting = async () => (existsSync(s.path) ? openStore({ backend: s.backend, path: s.path }) : undefined);
 
   let latest: { state: DashboardState; fragments: Record<Fragment, string> } | undefined;
   const clients = new Set<{ res: ServerResponse; sent: Partial<Record<Fragment, string>> }>();
@@ -88,7 +89,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let refreshing: Promise<void> | undefined;
 
   const gather = async () => {
-    store ??= await o.openStore?.().catch(() => undefined);
+    store ??= await openExisting().catch(() => undefined);
     const state = await collectDashboard(o.config, o.bridge, store);
     latest = { state, fragments: renderFragments(state) };
     for (const c of clients) push(c);
@@ -182,7 +183,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         resumeNetwork(o.config.stateDir);
         done = 'resumed';
       } else if (retry) {
-        store ??= await o.openStore?.();
+        store ??= await openExisting();
         if (!store) return void res.writeHead(409, { ...headers, 'content-type': 'text/plain' }).end('no store yet\n');
         try {
           await store.queue.retry(decodeURIComponent(retry[1]!));

@@ -30,17 +30,18 @@ const THREADS = 25;
 
 export async function collectDashboard(config: Config, bridge: Bridge, store: Store | undefined, now = Date.now()): Promise<DashboardState> {
   const since = new Date(now - CHART_MINUTES * 60_000);
-  const [status, recent, window, queue, tasks, dead] = await Promise.all([
+  // One read of the bridge serves both the timeline and the chart.
+  const [status, all, queue, tasks, dead] = await Promise.all([
     collectStatus(config, bridge, { timeoutMs: 1000, ...(store ? { memory: store.memory } : {}) }),
-    bridge.list({ limit: 200 }),
-    bridge.list({ since }),
+    bridge.list({}),
     store?.queue.stats(),
     store ? store.queue.list({ limit: 12 }) : Promise.resolve([]),
     store ? store.queue.list({ state: 'dead', limit: 20 }) : Promise.resolve([]),
   ]);
 
+  const recent = all.slice(-200);
   const counts: DashboardState['counts'] = {};
-  for (const m of window) {
+  for (const m of all) {
     const minute = Math.floor((Date.parse(m.ts) - since.getTime()) / 60_000);
     if (minute < 0 || minute >= CHART_MINUTES) continue;
     const byType = (counts[m.from] ??= {});

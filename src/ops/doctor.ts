@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { inspectFileLock, openBridge } from '../bridge/index.ts';
 import { GreenApiClient } from '../channels/green-api.ts';
 import { STATE_HINTS } from '../channels/whatsapp.ts';
-import { loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
+import { agentsOfThisHost, loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
 import { createMemoryLogger } from '../log/logger.ts';
 import { SCHEMA_VERSION } from '../store/sqlite-migrations.ts';
 import { healthUrl } from './status.ts';
@@ -60,7 +60,7 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
   }
   try {
     const all = loadConfig(o.configFile, { env: o.env, agents: [] }).config;
-    const names = Object.values(all.agents).filter((a) => a.host === undefined || a.host === here).map((a) => a.name);
+    const names = agentsOfThisHost(all, here);
     // This host's agents need their ${VAR}s set here.
     config = loadConfig(o.configFile, { env: o.env, agents: names }).config;
     mine = names.map((n) => config.agents[n]!);

@@ -2,8 +2,7 @@
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { recipientOf } from '../roles/routing.ts';
-
-const RANK: Record<string, number> = { high: 0, normal: 1, low: 2 };
+import { PRIORITY_RANK as RANK } from './session-start.ts';
 
 export const priorityOf = (m: BridgeMessage) => (m.metadata?.priority as string | undefined) ?? 'normal';
 

@@ -30,7 +30,8 @@ interface Record {
   metadata?: { priority?: string; whatsapp_sender?: string; chat?: string; channel?: string; context?: string };
 }
 
-const RANK: { [p: string]: number } = { high: 0, normal: 1, low: 2 };
+/** Sort order of priorities (inbox.ts uses it too). */
+export const PRIORITY_RANK: { [p: string]: number } = { high: 0, normal: 1, low: 2 };
 const MAX_CONTENT = 2000;
 
 function readPending(o: SessionStartOptions): Array<Record & { sent: string }> {
@@ -50,7 +51,7 @@ function readPending(o: SessionStartOptions): Array<Record & { sent: string }> {
   }
   return [...latest.values()]
     .filter((m) => m.type === 'request' && m.status === 'pending' && (m.to === o.agent || (!m.to && o.defaultRecipient)))
-    .sort((a, b) => (RANK[a.metadata?.priority ?? 'normal'] ?? 1) - (RANK[b.metadata?.priority ?? 'normal'] ?? 1) || Date.parse(a.sent) - Date.parse(b.sent));
+    .sort((a, b) => (PRIORITY_RANK[a.metadata?.priority ?? 'normal'] ?? 1) - (PRIORITY_RANK[b.metadata?.priority ?? 'normal'] ?? 1) || Date.parse(a.sent) - Date.parse(b.sent));
 }
 
 /** Claims held in the store (bridge-claims namespace), read-only. */
