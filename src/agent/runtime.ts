@@ -19,6 +19,7 @@ import type { Model } from '../models/model.ts';
 import { createModel } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from '../ops/status.ts';
 import { createRole, recipientOf } from '../roles/index.ts';
+import type { Revisit } from '../roles/role.ts';
 import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';
 import { grantedTools } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -112,22 +113,26 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       logger.warn({ prompt: agent.prompt }, 'prompt file not found; using the default prompt for the role');
     }
     const orchestrator = firstWithRole(config, 'orchestrator');
+    // Usage is counted every day (the dashboard shows it); only a configured budget stops the model.
+    const price = priceOf(agent.model.name, agent.model.price);
+    const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget ?? {}, price);
     const baseModel = options.model ?? await createModel(agent.model, {
       agent: name,
       ...(orchestrator && orchestrator !== name ? { orchestrator } : {}),
       networkStatus: async () => formatStatusShort(await collectStatus(config, bridge)),
+      network: config,
+      logger,
+      costLeftUsd: () => budget.costLeftUsd(),
     });
     let model = baseModel;
-    // Usage is counted every day (the dashboard shows it); only a configured budget stops the model.
-    const price = priceOf(agent.model.name, agent.model.price);
-    if (agent.budget?.costPerDayUsd !== undefined && !price) {
+    // Claude Code reports what each run cost; other providers are priced from the model's name.
+    if (agent.budget?.costPerDayUsd !== undefined && !price && agent.model.provider !== 'claude-code') {
       logger.warn({ model: baseModel.id }, 'no price known for this model: the cost budget is not enforced (set model.price)');
     }
-    const budget = new Budget(join(config.stateDir, 'agents', name, 'usage.json'), agent.budget ?? {}, price);
     if (agent.budget) budgetSpent = () => budget.exhausted() !== undefined;
     modelUsage = () => {
       const u = budget.usage;
-      return { model: baseModel.id, tokensToday: u.inputTokens + u.outputTokens, costTodayUsd: price ? u.costUsd : null, ...agent.budget };
+      return { model: baseModel.id, tokensToday: u.inputTokens + u.outputTokens, costTodayUsd: price || u.costReported ? u.costUsd : null, ...agent.budget };
     };
     model = withBudget(baseModel, budget, (reason) => {
       if (!budget.takeNotice()) return;
@@ -171,15 +176,15 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     let shutdownWith: (reason: string) => void = () => {};
     const shutdown = new Promise<string>((resolve) => (shutdownWith = resolve));
 
-    /** 'leave': the role left the message pending for someone else (a session that claimed it). */
-    const handleOnce = async (msg: BridgeMessage): Promise<'leave' | undefined> => {
+    /** A revisit: the role left the message pending for someone else (a session that claimed it) for now. */
+    const handleOnce = async (msg: BridgeMessage): Promise<Revisit | undefined> => {
       // One message never holds the agent longer than this, however the retries add up.
       const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(options.messageTimeoutMs ?? 600_000)]);
       for (let attempt = 1; ; attempt++) {
         try {
           const outcome = await role.handle(msg, signal);
           problems.delete('handling');
-          return outcome === 'leave' ? 'leave' : undefined;
+          return outcome ?? undefined;
         } catch (err) {
           if (stopping.signal.aborted) throw err;
           if (isAgentnetError(err) && err.code.startsWith('BRIDGE_')) throw err; // the bridge itself: see below
@@ -204,7 +209,28 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const isShutdownOrder = (msg: BridgeMessage) =>
       msg.type === 'notification' && msg.metadata?.control === 'shutdown' && config.agents[msg.from]?.role === 'relay';
 
-    const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, async (msg) => {
+    // Messages are handled one at a time: those the subscription delivers and those offered again.
+    let queue: Promise<void> = Promise.resolve();
+    const revisits = new Set<NodeJS.Timeout>();
+    const offer = (msg: BridgeMessage): Promise<void> => {
+      const run = queue.then(() => take(msg));
+      queue = run.catch(() => {});
+      return run;
+    };
+    /** Offers a message left to someone else again, if nobody answered it meanwhile. */
+    const revisit = (id: string, at: number) => {
+      const timer = setTimeout(() => {
+        revisits.delete(timer);
+        if (stopping.signal.aborted) return;
+        void bridge
+          .get(id)
+          .then((fresh) => (fresh?.status === 'pending' && !stopping.signal.aborted ? offer(fresh) : undefined))
+          .catch((err: unknown) => logger.warn({ id, err }, 'could not look at a message again'));
+      }, Math.max(0, at - Date.now()));
+      timer.unref();
+      revisits.add(timer);
+    };
+    const take = async (msg: BridgeMessage): Promise<void> => {
       if (recipientOf(msg, config) !== name || processed.has(msg.id)) return;
       if (isShutdownOrder(msg)) {
         await bridge.markDone(msg);
@@ -225,7 +251,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
         stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
         logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
-        if ((await handleOnce(msg)) === 'leave') return processed.add(msg.id);
+        const outcome = await handleOnce(msg);
+        if (outcome) return revisit(msg.id, outcome.revisitAt);
         await bridge.markDone(msg);
         processed.add(msg.id);
         stats.processed[msg.type] = (stats.processed[msg.type] ?? 0) + 1;
@@ -243,7 +270,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       } finally {
         inFlight = undefined;
       }
-    });
+    };
+    const sub = bridge.subscribe({ consumer: name, from: 'start', filter: { status: 'pending' } }, offer);
     await sub.ready;
     if (role.start) {
       await role.start();
@@ -261,6 +289,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         stopped ??= (async () => {
           logger.info({}, 'stopping');
           await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
+          for (const t of revisits) clearTimeout(t);
           // Running tasks get the same grace; what is not finished by then goes back to the queue.
           const background = role.stop?.(options.graceMs ?? 10_000);
           const current = inFlight?.then(() => true, () => true);

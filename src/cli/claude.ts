@@ -14,7 +14,7 @@ const sh = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replac
 export const claudeInstallCommand: Command = {
   name: 'claude install',
   summary: "register agentnet in a project's Claude Code settings (MCP server + SessionStart hook)",
-  usage: 'agentnet claude install [--project DIR] [--shared] [--as AGENT] [--force] [-c FILE]',
+  usage: 'agentnet claude install [--project DIR] [--shared] [--as AGENT] [--push] [--force] [-c FILE]',
   help: `Merges into the project's Claude Code configuration, keeping everything already there:
   .mcp.json                    mcpServers.agentnet: this agentnet's MCP server (agentnet mcp)
   .claude/settings.local.json  a SessionStart hook (startup, resume, clear, compact) running
@@ -29,9 +29,11 @@ Options:
   --project DIR       the project (default: the current directory)
   --shared            hook into .claude/settings.json instead of settings.local.json
   --as AGENT          the orchestrator agent the session speaks for (default: the config's)
+  --push              the MCP server also announces new requests to a running session
+                      (Claude Code channels, research preview; see agentnet mcp --help)
   --force             replace an "agentnet" MCP server entry agentnet did not write
 ${CONFIG_HELP}`,
-  options: { ...CONFIG_OPTION, project: { type: 'string' }, shared: { type: 'boolean' }, as: { type: 'string' }, force: { type: 'boolean' } },
+  options: { ...CONFIG_OPTION, project: { type: 'string' }, shared: { type: 'boolean' }, as: { type: 'string' }, push: { type: 'boolean' }, force: { type: 'boolean' } },
   async run(values, _p, io) {
     const file = findConfigFile(values.config as string | undefined, io.env, io.cwd);
     const { config } = loadConfig(file, { env: io.env, agents: [] });
@@ -58,13 +60,14 @@ ${CONFIG_HELP}`,
       {
         projectDir,
         shared: values.shared === true,
-        server: { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', file, ...(values.as ? ['--as', agent] : [])] },
+        server: { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', file, ...(values.as ? ['--as', agent] : []), ...(values.push ? ['--push'] : [])] },
         hookCommand: hook.map(sh).join(' '),
       },
       values.force === true,
     );
     io.out(changes.length ? changes.map((c) => `${c}\n`).join('') : 'already installed; nothing changed\n');
     io.out(`A new Claude Code session in ${projectDir} now starts with ${agent}'s pending requests and has the agentnet tools (bridge_inbox, bridge_claim, bridge_reply, ...).\n`);
+    if (values.push) io.out('New requests are pushed into a running session where Claude Code has channels: start it with claude --dangerously-load-development-channels server:agentnet\n');
   },
 };
 

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { AgentnetError } from '../errors.ts';
-import { createMcpServer } from '../orchestrator/index.ts';
+import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../roles/routing.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
@@ -11,7 +11,7 @@ import { version } from './main.ts';
 export const mcpCommand: Command = {
   name: 'mcp',
   summary: 'the MCP server (stdio) that lets Claude Code act as the orchestrator',
-  usage: 'agentnet mcp [--as AGENT] [-c FILE]',
+  usage: 'agentnet mcp [--as AGENT] [--push] [-c FILE]',
   help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
 Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:
 bridge_inbox, bridge_claim, bridge_reply, bridge_send, task_enqueue, task_status,
@@ -19,8 +19,12 @@ memory_get, memory_set, memory_list, network_status. agentnet claude install reg
 
 Options:
   --as AGENT          the orchestrator agent it speaks for (default: the config's orchestrator)
+  --push              also announce each new request to the running session as a Claude Code
+                      channel event (research preview: start claude with
+                      --dangerously-load-development-channels server:agentnet); clients
+                      without channels ignore it
 ${CONFIG_HELP}`,
-  options: { ...CONFIG_OPTION, as: { type: 'string' } },
+  options: { ...CONFIG_OPTION, as: { type: 'string' }, push: { type: 'boolean' } },
   async run(values, _p, io) {
     const { bridge, loaded } = await openConfiguredBridge(values, io);
     const { config } = loaded;
@@ -30,14 +34,18 @@ ${CONFIG_HELP}`,
       throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${config.file}` : `no orchestrator agent in ${config.file}; name one with --as AGENT`);
     }
     const store = await openStore({ backend: config.store.backend, path: config.store.path });
-    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version() });
+    const push = values.push === true;
+    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));
     await server.connect(new StdioServerTransport());
+    const pushing = push ? pushRequests(server, { bridge, config, agent }, (err) => io.err(`agentnet mcp: could not announce a request: ${(err as Error).message}\n`)) : undefined;
+    await pushing?.ready;
     // The client closing our stdin is the end of the session.
     process.stdin.once('end', () => void server.close());
     io.err(`agentnet mcp: serving network ${config.network} as ${agent} on stdio\n`);
     // Until the client goes away (stdin ends) or a signal.
     await Promise.race([closed, new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })))]);
+    await pushing?.close();
     await server.close().catch(() => {});
     await store.close();
     await bridge.close();

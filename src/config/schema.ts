@@ -34,6 +34,16 @@ const modelObject = z.strictObject({
   maxRetries: z.number().int().min(0).optional(),
   /** USD per million tokens, for the cost budget (known models have defaults). */
   price: z.strictObject({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() }).optional(),
+  /** claude-code: the claude executable (default: claude on PATH). */
+  command: z.string().min(1).optional(),
+  /** claude-code: agentic turns per request at most (default 10). */
+  maxTurns: positiveInt.max(200).optional(),
+  /** claude-code: Claude Code's own tools it may use unasked, e.g. ["Read", "Bash(git log:*)"] (default none). */
+  allowedTools: z.array(z.string().min(1)).optional(),
+  /** claude-code: the directory it works in, relative to the config file (default: the config's directory). */
+  cwd: z.string().min(1).optional(),
+  /** claude-code: a chat's conversation continues in one Claude Code session until idle this long (default 12). */
+  sessionIdleHours: z.number().positive().optional(),
 });
 
 /** `model: offline`, `model: anthropic:claude-sonnet-4-5`, or the object form. */
@@ -261,6 +271,9 @@ export const configSchema = z
       const ch = a.channel;
       if (ch && ch.type !== 'terminal' && ch.receive === 'webhook' && !ch.webhook) {
         ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'channel', 'webhook'], message: `receive: webhook needs webhook: { host, port, ${ch.type === 'whatsapp' ? 'token' : 'secret'} } (where the provider posts to)` });
+      }
+      if (a.model.provider === 'claude-code' && a.role !== 'orchestrator') {
+        ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'model'], message: `claude-code answers the orchestrator's requests with a headless Claude Code; ${agentName} is the ${a.role}: use offline, anthropic:<model> or openai:<model>` });
       }
       if (ch && a.role !== 'relay') {
         ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'channel'], message: `only a relay has a chat channel; ${agentName} is the ${a.role}` });

@@ -34,6 +34,8 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** Set once a provider reported a cost itself (claude-code): the cost budget then holds without a price. */
+  costReported?: boolean;
   /** Set once the owner was told the budget is spent, so a restart does not tell again. */
   noticeSent?: boolean;
 }
@@ -64,6 +66,13 @@ export class Budget {
     this.#usage = usage?.day === today() ? usage : { day: today(), inputTokens: 0, outputTokens: 0, costUsd: 0 };
   }
 
+  /** Dollars left today under `costPerDayUsd`, when there is such a limit. */
+  costLeftUsd(): number | undefined {
+    if (this.#limits.costPerDayUsd === undefined) return undefined;
+    this.#rollover();
+    return Math.max(0, this.#limits.costPerDayUsd - this.#usage.costUsd);
+  }
+
   get usage(): Usage {
     this.#rollover();
     return { ...this.#usage };
@@ -77,18 +86,22 @@ export class Budget {
     if (this.#limits.tokensPerDay !== undefined && tokens >= this.#limits.tokensPerDay) {
       return `used ${tokens} of ${this.#limits.tokensPerDay} tokens today`;
     }
-    if (this.#limits.costPerDayUsd !== undefined && this.#price && u.costUsd >= this.#limits.costPerDayUsd) {
+    if (this.#limits.costPerDayUsd !== undefined && (this.#price || u.costReported) && u.costUsd >= this.#limits.costPerDayUsd) {
       return `spent about $${u.costUsd.toFixed(2)} of $${this.#limits.costPerDayUsd.toFixed(2)} today`;
     }
     return undefined;
   }
 
-  record(inputTokens: number, outputTokens: number): void {
-    if (inputTokens === 0 && outputTokens === 0) return; // the offline model: nothing to write
+  /** `costUsd`: what the provider says the call cost (claude-code); otherwise it is priced here. */
+  record(inputTokens: number, outputTokens: number, costUsd?: number): void {
+    if (inputTokens === 0 && outputTokens === 0 && !costUsd) return; // the offline model: nothing to write
     this.#rollover();
     this.#usage.inputTokens += inputTokens;
     this.#usage.outputTokens += outputTokens;
-    if (this.#price) this.#usage.costUsd += (inputTokens * this.#price.inputPerMTok + outputTokens * this.#price.outputPerMTok) / 1e6;
+    if (costUsd !== undefined) {
+      this.#usage.costUsd += costUsd;
+      this.#usage.costReported = true;
+    } else if (this.#price) this.#usage.costUsd += (inputTokens * this.#price.inputPerMTok + outputTokens * this.#price.outputPerMTok) / 1e6;
     this.#save();
   }
 
@@ -123,8 +136,16 @@ export function withBudget(model: Model, budget: Budget, onExhausted: (reason: s
         onExhausted(reason);
         throw new AgentnetError('BUDGET_EXHAUSTED', `the model budget for today is spent (${reason}); it resets at 00:00 UTC`);
       }
-      const res = await model.complete(request);
-      budget.record(res.usage.inputTokens, res.usage.outputTokens);
+      let res;
+      try {
+        res = await model.complete(request);
+      } catch (err) {
+        // A failed run may still have cost something (claude-code reports it): count it.
+        const u = (err as { usage?: { inputTokens: number; outputTokens: number; costUsd?: number } })?.usage;
+        if (u) budget.record(u.inputTokens, u.outputTokens, u.costUsd);
+        throw err;
+      }
+      budget.record(res.usage.inputTokens, res.usage.outputTokens, res.usage.costUsd);
       return res;
     },
   };

@@ -23,12 +23,14 @@ export interface ModelRequest {
   messages: ChatMessage[];
   tools?: ToolSpec[];
   signal?: AbortSignal;
+  /** The conversation (an owner's chat) this call belongs to, for providers that keep a session per conversation (claude-code). */
+  conversation?: string;
 }
 
 export interface ModelResponse {
   text: string;
   toolCalls: ToolCall[];
-  usage: { inputTokens: number; outputTokens: number };
+  usage: { inputTokens: number; outputTokens: number; /** What the provider says the call cost, when it says (claude-code). */ costUsd?: number };
 }
 
 export interface Model {

@@ -1,5 +1,6 @@
 /** Maps a config's model provider to its factory; providers with SDKs load lazily. */
-import type { ModelConfig } from '../config/index.ts';
+import type { Config, ModelConfig } from '../config/index.ts';
+import type { Logger } from '../log/logger.ts';
 import { AgentnetError } from '../errors.ts';
 import type { Model } from './model.ts';
 import { createOfflineModel } from './offline.ts';
@@ -9,6 +10,11 @@ export interface ModelDeps {
   /** Where the offline model escalates work (absent on the orchestrator itself). */
   orchestrator?: string;
   networkStatus: () => Promise<string>;
+  /** The whole network (claude-code attaches its MCP server and reads the agent's grants). */
+  network?: Config;
+  logger?: Logger;
+  /** Dollars left today under the agent's cost budget, if it has one. */
+  costLeftUsd?: () => number | undefined;
 }
 
 export async function createModel(config: ModelConfig, deps: ModelDeps): Promise<Model> {
@@ -20,6 +26,16 @@ export async function createModel(config: ModelConfig, deps: ModelDeps): Promise
       return (await import('./anthropic.ts')).createAnthropicModel(config);
     case 'openai':
       return (await import('./openai.ts')).createOpenAIModel(config);
+    case 'claude-code': {
+      if (!deps.network) throw new AgentnetError('MODEL_UNAVAILABLE', `agent ${deps.agent}: claude-code needs the network's config`);
+      const { createClaudeCodeModel } = await import('./claude-code.ts');
+      return createClaudeCodeModel(config, {
+        agent: deps.agent,
+        network: deps.network,
+        ...(deps.logger ? { logger: deps.logger } : {}),
+        ...(deps.costLeftUsd ? { costLeftUsd: deps.costLeftUsd } : {}),
+      });
+    }
     default:
       throw new AgentnetError(
         'MODEL_UNAVAILABLE',

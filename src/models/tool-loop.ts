@@ -14,6 +14,8 @@ export interface ToolLoopOptions {
   /** Model calls at most (default 8). */
   maxSteps?: number;
   signal?: AbortSignal;
+  /** Passed to the model: the conversation the call belongs to. */
+  conversation?: string;
   context?: Parameters<Tool['run']>[1];
   onCall?: (response: ModelResponse) => void;
   onTool?: (info: { name: string; ok: boolean; result: string }) => void;
@@ -35,7 +37,7 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
   let toolCalls = 0;
   let last = '';
   for (let step = 1; step <= maxSteps; step++) {
-    const res = await o.model.complete({ system: o.system, messages, tools: o.tools.map((t) => t.spec), ...(o.signal ? { signal: o.signal } : {}) });
+    const res = await o.model.complete({ system: o.system, messages, tools: o.tools.map((t) => t.spec), ...(o.signal ? { signal: o.signal } : {}), ...(o.conversation ? { conversation: o.conversation } : {}) });
     o.onCall?.(res);
     last = res.text;
     if (res.toolCalls.length === 0) return { text: res.text, steps: step, toolCalls, stoppedByLimit: false };

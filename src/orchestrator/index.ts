@@ -1,5 +1,6 @@
 export { CLAIMS_NAMESPACE, DEFAULT_LEASE_MS, claimOf, claimRequest, releaseClaim } from './claims.ts';
 export type { Claim, ClaimResult } from './claims.ts';
 export { describeRequest, pendingRequests, priorityOf } from './inbox.ts';
-export { createMcpServer } from './mcp-server.ts';
+export { CHANNEL_NOTIFICATION, createMcpServer, pushRequests } from './mcp-server.ts';
+export { headlessMcpTools, MCP_TOOL_NAMES, mcpToolId } from './mcp-tools.ts';
 export type { McpOptions } from './mcp-server.ts';

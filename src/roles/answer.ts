@@ -20,6 +20,12 @@ export function untrusted(msg: BridgeMessage): string {
   );
 }
 
+/** The conversation a request belongs to: the owner's chat for a relayed one, else the asking agent. */
+export function conversationOf(msg: BridgeMessage): string {
+  const chat = msg.metadata?.whatsapp_sender ?? msg.metadata?.chat;
+  return chat !== undefined ? `${String(msg.metadata?.channel ?? 'chat')}:${String(chat)}` : `agent:${msg.from}`;
+}
+
 export interface AnswerRoleOptions {
   /** Message types this role acknowledges without answering. */
   acknowledge: Array<BridgeMessage['type']>;
@@ -41,7 +47,8 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         const claim = await claimRequest(ctx.store.memory, msg.id, holder);
         if (!claim.ok) {
           ctx.logger.info({ id: msg.id, claimedBy: claim.claim.holder, until: claim.claim.until }, 'claimed by a session: leaving it to them');
-          return 'leave';
+          // A session that closes without answering lets its claim lapse: look again then.
+          return { revisitAt: Date.parse(claim.claim.until) + 1000 };
         }
       }
       let result;
@@ -53,6 +60,8 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
           messages: [{ role: 'user', content: untrusted(msg) }],
           tools: ctx.tools,
           signal,
+          // Claude Code (model: claude-code) continues one session per chat.
+          conversation: conversationOf(msg),
           context: { message: msg },
           onCall: (r) => {
             ctx.stats.modelCalls.ok++;

@@ -32,14 +32,20 @@ export interface RoleContext {
   problems?: Set<string>;
 }
 
+export interface Revisit {
+  /** Epoch milliseconds. */
+  revisitAt: number;
+}
+
 export interface Role {
   /** Whether this role handles the message now; one it does not stays pending for whoever will. */
   accepts(message: BridgeMessage): boolean;
   /**
    * Handles one message; the runtime marks it done after this resolves, unless it resolves
-   * 'leave': someone else (a Claude Code session that claimed the request) answers it.
+   * `{ revisitAt }`: someone else (a Claude Code session that claimed the request) has it for
+   * now; the runtime offers it again at that time if it is still pending (a claim that lapsed).
    */
-  handle(message: BridgeMessage, signal: AbortSignal): Promise<void | 'leave'>;
+  handle(message: BridgeMessage, signal: AbortSignal): Promise<void | Revisit>;
   /** Background work of the role (schedules, a task worker), started once the agent is up. */
   start?(): Promise<void>;
   /** Stops the background work: running work gets `graceMs` to finish, then is released. */
