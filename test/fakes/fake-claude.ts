@@ -148,7 +148,11 @@ if (/\bhang\b/.test(content)) {
   await client.connect(new StdioClientTransport({ command: server.command, args: server.args, stderr: 'ignore' }));
   const textOf = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0]!.text;
   const status = await useTool('mcp__agentnet__network_status', {}, async () => textOf(await client.callTool({ name: 'network_status', arguments: {} })));
-  const stored = await useTool('mcp__agentnet__memory_set', { key: 'headless', value: 'was here' }, async () => textOf(await client.callTool({ name: 'memory_set', arguments: { key: 'headless', value: 'was here' } })));
+  const stored = await useTool('mcp__agentnet__memory_set', { namespace: 'notes', key: 'headless', value: 'was here' }, async () => {
+    const r = (await client.callTool({ name: 'memory_set', arguments: { namespace: 'notes', key: 'headless', value: 'was here' } })) as { isError?: boolean };
+    if (r.isError) throw new Error(`memory_set failed: ${textOf(r)}`);
+    return textOf(r);
+  });
   // A disallowed tool is not in the model's context at all: it never tries it.
   const replyVisible = !disallowed.includes('mcp__agentnet__bridge_reply');
   await client.close();

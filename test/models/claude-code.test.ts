@@ -3,7 +3,7 @@
  * output: the production runner spawns it, reads its events and judges the outcome.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/index.ts';
@@ -11,15 +11,8 @@ import { isAgentnetError } from '../../src/errors.ts';
 import { createClaudeCodeModel } from '../../src/models/claude-code.ts';
 import type { Model, ModelRequest } from '../../src/models/model.ts';
 import { retryable } from '../../src/models/retry.ts';
-import { freePort, ROOT, tempDir } from '../helpers/util.ts';
-
-/** A `claude` on disk that runs the fake. */
-export function fakeClaude(dir: string): { command: string; log: string; state: string } {
-  const command = join(dir, 'claude');
-  writeFileSync(command, `#!/bin/sh\nexec '${process.execPath}' '${join(ROOT, 'test/fakes/fake-claude.ts')}' "$@"\n`);
-  chmodSync(command, 0o755);
-  return { command, log: join(dir, 'claude-calls.jsonl'), state: dir };
-}
+import { fakeClaude } from '../fakes/claude-bin.ts';
+import { freePort, tempDir } from '../helpers/util.ts';
 
 const alive = (pid: number) => {
   try {
@@ -88,6 +81,21 @@ agents:
     const disallowed = argv.slice(argv.indexOf('--disallowedTools') + 1);
     for (const hidden of ['bridge_inbox', 'bridge_claim', 'bridge_reply', 'bridge_send', 'memory_get']) assert.ok(disallowed.includes(`mcp__agentnet__${hidden}`), hidden);
     assert.ok(!argv.includes('--resume'), 'no conversation: no session to resume');
+  });
+
+  it("passes what is left of the agent's daily cost budget as --max-budget-usd, and the budget holds on Claude Code's reported cost", async () => {
+    const { Budget, withBudget } = await import('../../src/models/budget.ts');
+    // No price for claude-code: the cost Claude Code reports is what counts.
+    const budget = new Budget(join(t.dir, 'usage.json'), { costPerDayUsd: 0.02 }, undefined);
+    const m = withBudget(createClaudeCodeModel(config.agents.claude!.model, { agent: 'claude', network: config, env, costLeftUsd: () => budget.costLeftUsd() }), budget, () => {});
+    await ask(m, 'first');
+    assert.equal(lastCall().argv[lastCall().argv.indexOf('--max-budget-usd') + 1], '0.0200');
+    await ask(m, 'second');
+    assert.equal(lastCall().argv[lastCall().argv.indexOf('--max-budget-usd') + 1], '0.0075');
+    const runs = calls().length;
+    const err = await failure(ask(m, 'third'));
+    assert.equal(err.code, 'BUDGET_EXHAUSTED');
+    assert.equal(calls().length, runs, 'claude was not started once the budget was spent');
   });
 
   it('continues one Claude Code session per conversation, across a restart of the agent', async () => {
