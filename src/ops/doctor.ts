@@ -3,7 +3,7 @@
  * exactly what to fix. Read-only: it never creates the bridge or the store, nor migrates.
  */
 import { accessSync, constants, existsSync, statfsSync, unlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { inspectFileLock, openBridge } from '../bridge/index.ts';
@@ -152,8 +152,21 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
     const name = `model ${a.name} (${a.model.provider}${a.model.name ? `:${a.model.name}` : ''})`;
     if (a.model.provider === 'offline') add({ check: name, status: 'ok', detail: 'the offline model needs nothing' });
     else if (a.model.provider === 'claude-code') {
-      const found = (o.env.PATH ?? '').split(delimiter).some((d) => d && existsSync(join(d, 'claude')));
-      add(found ? { check: name, status: 'ok', detail: 'claude is on PATH' } : { check: name, status: 'fail', detail: 'no claude executable on PATH', fix: 'install Claude Code (npm install -g @anthropic-ai/claude-code) for the agents\' user, or set PATH in its environment file' });
+      const cmd = a.model.command ?? 'claude';
+      const runnable = (p: string) => {
+        try {
+          accessSync(p, constants.X_OK);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      const found = cmd.includes('/') ? runnable(resolve(dirname(config.file), cmd)) : (o.env.PATH ?? '').split(delimiter).some((d) => d && runnable(join(d, cmd)));
+      add(
+        found
+          ? { check: name, status: 'ok', detail: `${cmd} ${cmd.includes('/') ? 'is executable' : 'is on PATH'}` }
+          : { check: name, status: 'fail', detail: cmd.includes('/') ? `${cmd} is not an executable file` : `no ${cmd} executable on PATH`, fix: "install Claude Code (npm install -g @anthropic-ai/claude-code) for the agents' user, or set model.command to its path" },
+      );
     } else if (o.offline) add({ check: name, status: 'skip', detail: '--offline' });
     else add(await checkModel(name, a, o.env, timeoutMs));
   }

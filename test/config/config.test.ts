@@ -183,6 +183,24 @@ agents:
     assert.doesNotThrow(() => parseConfig(text, 'a.yaml', { env: { GID: '1', ANTHROPIC_API_KEY: 'k' }, agents: ['kaylee'] }));
   });
 
+  it('accepts claude-code for the orchestrator only, with its options', () => {
+    const { config } = parseConfig(
+      `network: home
+agents:
+  claude:
+    role: orchestrator
+    health: { port: 7701 }
+    model: { provider: claude-code, maxTurns: 20, allowedTools: [Read, "Bash(git log:*)"], cwd: ../repo, sessionIdleHours: 4 }
+`,
+      '/srv/net/agentnet.yaml',
+    );
+    assert.deepEqual(config.agents.claude!.model, { provider: 'claude-code', maxTurns: 20, allowedTools: ['Read', 'Bash(git log:*)'], cwd: '../repo', sessionIdleHours: 4 });
+    const err = problemsOf(() =>
+      parseConfig(`network: home\nagents:\n  kaylee: { role: autonomous, health: { port: 7703 }, model: claude-code }\n`, 'agentnet.yaml'),
+    );
+    assert.match(err.problems.find((p) => p.path === 'agents.kaylee.model')!.message, /claude-code answers the orchestrator's requests.*use offline, anthropic:<model> or openai:<model>/);
+  });
+
   it('checks channels: a webhook needs its endpoint, only a relay has a channel, owners and defaults', () => {
     const err = problemsOf(() =>
       parseConfig(

@@ -179,6 +179,22 @@ agents:
     }
   });
 
+  it('checks that the claude executable of a claude-code orchestrator is there', async () => {
+    const dir = join(t.dir, 'cc');
+    mkdirSync(dir);
+    const file = join(dir, 'agentnet.yaml');
+    const write = (command: string) => writeFileSync(file, `network: cc\nagents:\n  claude: { role: orchestrator, model: { provider: claude-code, command: ${command} }, health: { port: ${1} } }\n`);
+    write('./bin/claude');
+    const missing = find(JSON.parse((await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir })).stdout) as Report, 'model claude (claude-code)');
+    assert.equal(missing.status, 'fail');
+    assert.match(missing.detail, /\.\/bin\/claude is not an executable file/);
+    assert.match(missing.fix!, /npm install -g @anthropic-ai\/claude-code.*model\.command/);
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'claude'), '#!/bin/sh\n', { mode: 0o755 });
+    const found = find(JSON.parse((await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir })).stdout) as Report, 'model claude (claude-code)');
+    assert.equal(found.status, 'ok', found.detail);
+  });
+
   it('names a store whose migrations are pending', async () => {
     const dir = join(t.dir, 'old');
     mkdirSync(join(dir, '.agentnet'), { recursive: true });

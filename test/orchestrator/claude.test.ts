@@ -50,6 +50,17 @@ describe('agentnet claude', () => {
     assert.ok(!existsSync(join(project, '.claude', 'settings.local.json')));
   });
 
+  it('install --push registers the server with --push (channel events), and running it again without drops it', async () => {
+    const project = join(t.dir, 'pushed');
+    mkdirSync(project);
+    const r = await agentnet(['claude', 'install', '--push', '--project', project, '-c', config], { cwd: t.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--dangerously-load-development-channels server:agentnet/);
+    assert.deepEqual(readJson(join(project, '.mcp.json')).mcpServers.agentnet.args.slice(1), ['mcp', '--config', config, '--push']);
+    await agentnet(['claude', 'install', '--project', project, '-c', config], { cwd: t.dir });
+    assert.deepEqual(readJson(join(project, '.mcp.json')).mcpServers.agentnet.args.slice(1), ['mcp', '--config', config]);
+  });
+
   it('merges with existing settings, hooks and MCP servers, and uninstall restores them exactly', async () => {
     const project = join(t.dir, 'busy');
     mkdirSync(join(project, '.claude'), { recursive: true });

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { z } from 'zod';
 import { agentnet, BIN, freePort, tempDir } from '../helpers/util.ts';
 
 type Result = { content: Array<{ type: string; text: string }>; structuredContent?: any; isError?: boolean };
@@ -208,6 +209,48 @@ describe('a Claude Code session and the running orchestrator agent', () => {
     } finally {
       await session.close();
       await stopProcess(agent);
+      t.cleanup();
+    }
+  });
+});
+
+describe('agentnet mcp --push (Claude Code channels)', () => {
+  it('announces each new request to the session as a channel event; without --push, nothing is pushed', async () => {
+    const { waitFor } = await import('../helpers/util.ts');
+    const t = tempDir();
+    const config = join(t.dir, 'agentnet.yaml');
+    writeFileSync(config, `network: push\nagents:\n  claude: { role: orchestrator, health: { port: ${await freePort()} } }\n  kami: { role: relay, health: { port: ${await freePort()} } }\n`);
+    const channel = z.object({ method: z.literal('notifications/claude/channel'), params: z.object({ content: z.string(), meta: z.record(z.string(), z.string()) }) });
+    const open = async (push: boolean) => {
+      const client = new Client({ name: push ? 'pushed' : 'plain', version: '1.0.0' });
+      const events: Array<z.infer<typeof channel>['params']> = [];
+      client.setNotificationHandler(channel, (n) => void events.push(n.params));
+      await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'mcp', '-c', config, ...(push ? ['--push'] : [])], stderr: 'pipe' }));
+      return { client, events };
+    };
+    const pushed = await open(true);
+    const plain = await open(false);
+    try {
+      assert.deepEqual(pushed.client.getServerCapabilities()?.experimental, { 'claude/channel': {} });
+      assert.match(pushed.client.getInstructions() ?? '', /<channel source="agentnet"/);
+      assert.equal(plain.client.getServerCapabilities()?.experimental, undefined, 'off by default');
+      const send = async (...args: string[]) => JSON.parse((await agentnet(['bridge', 'send', '-c', config, '--json', ...args], { cwd: t.dir })).stdout) as { id: string };
+      const req = await send('--to', 'claude', '--from', 'kami', '--sender', '972500000000@c.us', '--priority', 'high', 'the site is down');
+      await send('--to', 'kami', '--from', 'claude', 'not a request for claude');
+      await waitFor(() => pushed.events.length === 1, 'the channel event');
+      const [event] = pushed.events;
+      assert.deepEqual(event!.meta, { request_id: req.id, from: 'kami', priority: 'high', chat: '972500000000@c.us' });
+      assert.match(event!.content, /content: the site is down/);
+      // The event is only a hint: the request waits in the inbox for bridge_claim as any other.
+      const inbox = (await pushed.client.callTool({ name: 'bridge_inbox', arguments: {} })) as Result;
+      assert.equal(inbox.structuredContent.requests[0].id, req.id);
+      // A later request is pushed too; the server without --push stays silent and keeps working.
+      await send('--to', 'claude', '--from', 'kami', 'second');
+      await waitFor(() => pushed.events.length === 2, 'the second event');
+      assert.equal(plain.events.length, 0);
+      assert.equal(((await plain.client.callTool({ name: 'bridge_inbox', arguments: {} })) as Result).structuredContent.total, 2);
+    } finally {
+      await Promise.all([pushed.client.close(), plain.client.close()]);
       t.cleanup();
     }
   });
