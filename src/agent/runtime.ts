@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openBridge, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import { createRedactor } from '../log/redact.ts';
 import { retryable } from '../models/retry.ts';
-import { renderPrompt, type Config } from '../config/index.ts';
+import { bridgeSpec, renderPrompt, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { Budget, priceOf, withBudget } from '../models/budget.ts';
 import { firstWithRole } from '../roles/routing.ts';
@@ -103,8 +103,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     cleanup.push(() => pause.close());
     stats.paused = pause.state.paused;
-    const b = config.bridge;
-    const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: b.watch, pollIntervalMs: b.pollIntervalMs }, logger);
+    const bridge = await openBridge(bridgeSpec(config), logger);
     cleanup.push(() => bridge.close());
     let prompt: string;
     if (existsSync(agent.prompt)) prompt = readFileSync(agent.prompt, 'utf8');
@@ -145,7 +144,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     // Every role uses the store: the relay's ledger, the autonomous agent's queue, the
     // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
-    const store: Store = await openStore({ backend: config.store.backend, path: config.store.path });
+    const store: Store = await openStore(storeSpec(config));
     cleanup.push(() => store.close());
     const tools = grantedTools(agent, config, bridge, logger, store);
     const redact = createRedactor(options.secrets ?? []);

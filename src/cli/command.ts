@@ -1,6 +1,6 @@
 /** The shape of a CLI command: one file per command, parsed with node:util parseArgs. */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { loadConfig, findConfigFile, type LoadedConfig } from '../config/index.ts';
+import { bridgeSpec, loadConfig, findConfigFile, storeSpec, type LoadedConfig } from '../config/index.ts';
 import { openBridge, type Bridge } from '../bridge/index.ts';
 import { createCliLogger, type Logger } from '../log/logger.ts';
 
@@ -43,18 +43,14 @@ export function readConfig(values: Values, io: CliIo): LoadedConfig {
 
 export async function openConfiguredBridge(values: Values, io: CliIo): Promise<{ bridge: Bridge; loaded: LoadedConfig }> {
   const loaded = readConfig(values, io);
-  const b = loaded.config.bridge;
-  const bridge = await openBridge(
-    { backend: b.backend, path: b.path, fsync: b.fsync, watch: b.watch, pollIntervalMs: b.pollIntervalMs },
-    cliLogger(io),
-  );
+  const bridge = await openBridge(bridgeSpec(loaded.config), cliLogger(io));
   return { bridge, loaded };
 }
 
 export async function openConfiguredStore(values: Values, io: CliIo): Promise<import('../store/index.ts').Store> {
   const { openStore } = await import('../store/index.ts');
   const { config } = readConfig(values, io);
-  return openStore({ backend: config.store.backend, path: config.store.path });
+  return openStore(storeSpec(config));
 }
 
 /** Opens the configured store for `fn` and always closes it. */

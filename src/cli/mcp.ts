@@ -1,6 +1,7 @@
 /** `agentnet mcp`: the stdio MCP server Claude Code (or any MCP client) starts. */
 import { hostname } from 'node:os';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { storeSpec } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../roles/routing.ts';
@@ -33,7 +34,7 @@ ${CONFIG_HELP}`,
       await bridge.close();
       throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${config.file}` : `no orchestrator agent in ${config.file}; name one with --as AGENT`);
     }
-    const store = await openStore({ backend: config.store.backend, path: config.store.path });
+    const store = await openStore(storeSpec(config));
     const push = values.push === true;
     const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));

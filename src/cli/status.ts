@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { storeIsLocalFile, storeSpec } from '../config/index.ts';
 import { collectStatus, formatStatusTable } from '../ops/status.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
@@ -20,7 +21,7 @@ ${CONFIG_HELP}`,
     const { bridge, loaded } = await openConfiguredBridge(values, io);
     const s = loaded.config.store;
     // Only an existing store: status never creates one.
-    const store: Store | undefined = s.path && existsSync(s.path) ? await openStore({ backend: s.backend, path: s.path }).catch(() => undefined) : undefined;
+    const store: Store | undefined = !storeIsLocalFile(loaded.config) || existsSync(s.path) ? await openStore(storeSpec(loaded.config)).catch(() => undefined) : undefined;
     try {
       const status = await collectStatus(loaded.config, bridge, store ? { memory: store.memory } : {});
       io.out(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatusTable(status));

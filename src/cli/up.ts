@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentLogFile } from '../agent/runtime.ts';
-import { agentsOfThisHost, CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
+import { agentsOfThisHost, bridgeSpec, CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { healthUrl } from '../ops/status.ts';
 import { Supervisor } from '../ops/supervisor.ts';
@@ -29,7 +29,7 @@ async function waitHealthy(url: string, ms: number): Promise<boolean> {
 async function serveDashboard(config: Config, io: CliIo): Promise<{ url: string; close(): Promise<void> } | undefined> {
   const b = config.bridge;
   const logger = cliLogger(io);
-  const bridge = await openBridge({ backend: b.backend, path: b.path, fsync: b.fsync, watch: false, pollIntervalMs: b.pollIntervalMs }, logger);
+  const bridge = await openBridge(bridgeSpec(config, { watch: false }), logger);
   try {
     const d = await startDashboard({ config, bridge, logger });
     return { url: d.url, close: async () => (await d.close(), await bridge.close()) };

@@ -8,3 +8,5 @@ export type { ConfigProblem } from './errors.ts';
 export { collectSecrets, maskSecrets, MASK } from './mask.ts';
 export { initNetwork, seedConfigYaml } from './init.ts';
 export { renderPrompt, PROMPTS } from './prompts.ts';
+export { bridgeSpec, storeSpec, storeIsLocalFile } from './specs.ts';
+export type { BridgeOpenSpec, StoreOpenSpec } from './specs.ts';

@@ -21,7 +21,8 @@ export interface Config extends Omit<ParsedConfig, 'agents' | 'bridge' | 'store'
   file: string;
   /** Absolute state directory. */
   stateDir: string;
-  bridge: ParsedConfig['bridge'] & { path: string };
+  /** `path` is the jsonl file (also where a postgres bridge's local state would go); `url`/`schema` are set for postgres. */
+  bridge: Omit<ParsedConfig['bridge'], 'backend'> & { backend: 'jsonl' | 'postgres'; path: string };
   store: ParsedConfig['store'] & { path: string };
   agents: Record<string, ResolvedAgent>;
 }
@@ -117,7 +118,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     ...cfg,
     file: resolve(file),
     stateDir,
-    bridge: { ...cfg.bridge, path: cfg.bridge.path ? abs(cfg.bridge.path) : join(stateDir, 'bridge', 'messages.jsonl') },
+    bridge: resolveBridge(cfg, cfg.bridge.path ? abs(cfg.bridge.path) : join(stateDir, 'bridge', 'messages.jsonl')),
     store: { ...cfg.store, path: cfg.store.path ? abs(cfg.store.path) : join(stateDir, 'store.db') },
     agents: Object.fromEntries(
       Object.entries(cfg.agents).map(([name, a]) => [
@@ -133,4 +134,12 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
     ),
   };
   return { config: deepFreeze(config), secretPaths: sub.secretPaths };
+}
+
+/** A bridge without a backend of its own follows the store: PostgreSQL for both, by default. */
+function resolveBridge(cfg: ParsedConfig, path: string): Config['bridge'] {
+  const backend = cfg.bridge.backend ?? (cfg.store.backend === 'postgres' ? 'postgres' : 'jsonl');
+  const url = cfg.bridge.url ?? (cfg.store.backend === 'postgres' ? cfg.store.url : undefined);
+  const schema = cfg.bridge.schema ?? (cfg.store.backend === 'postgres' ? cfg.store.schema : undefined);
+  return { ...cfg.bridge, backend, path, ...(url ? { url } : {}), ...(schema ? { schema } : {}) };
 }

@@ -10,7 +10,10 @@ export const MASK = '********';
 export function maskSecrets(value: unknown, secretPaths: ReadonlySet<string>, path: string[] = []): unknown {
   const here = path.join('.');
   const key = path[path.length - 1] ?? '';
-  if (typeof value === 'string') return value !== '' && (secretPaths.has(here) || SECRET_KEY.test(key)) ? MASK : value;
+  if (typeof value === 'string') {
+    if (value !== '' && (secretPaths.has(here) || SECRET_KEY.test(key))) return MASK;
+    return urlPassword(value) ? value.replace(`:${urlPassword(value)}@`, `:${MASK}@`) : value;
+  }
   if (Array.isArray(value)) return value.map((v, i) => maskSecrets(v, secretPaths, [...path, String(i)]));
   if (value && typeof value === 'object') {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v, secretPaths, [...path, k])]));
@@ -23,8 +26,15 @@ export function collectSecrets(value: unknown, secretPaths: ReadonlySet<string>,
   const key = path[path.length - 1] ?? '';
   if (typeof value === 'string') {
     if (value !== '' && (secretPaths.has(path.join('.')) || SECRET_KEY.test(key))) out.push(value);
+    const password = urlPassword(value);
+    if (password) out.push(password);
   } else if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) collectSecrets(v, secretPaths, [...path, k], out);
   }
   return out;
+}
+
+/** The password in a postgres://user:password@host URL, as written. */
+function urlPassword(value: string): string | undefined {
+  return /^postgres(?:ql)?:\/\/[^:/@\s]+:([^@\s]+)@/.exec(value)?.[1];
 }

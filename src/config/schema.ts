@@ -219,21 +219,42 @@ const agent = z.strictObject({
   host: z.string().min(1).optional(),
 });
 
+/** A PostgreSQL connection URL; TLS through its parameters (sslmode=require|verify-full, sslrootcert=...). */
+const pgUrl = z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres://user:password@host:port/database URL');
+/** The schema holding one network's tables, so several networks can share a database. */
+const pgSchema = z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and "_", starting with a letter or "_"');
+
 const bridge = z.strictObject({
-  backend: z.literal('jsonl').default('jsonl'),
-  /** Default <stateDir>/bridge/messages.jsonl; relative paths are relative to the config file. */
+  /** Default: jsonl, or postgres when the store is PostgreSQL. */
+  backend: z.enum(['jsonl', 'postgres']).optional(),
+  /** jsonl: default <stateDir>/bridge/messages.jsonl; relative paths are relative to the config file. */
   path: z.string().min(1).optional(),
+  /** postgres: default the store's URL and schema. */
+  url: pgUrl.optional(),
+  schema: pgSchema.optional(),
   fsync: z.boolean().default(false),
   watch: z.boolean().default(true),
   pollIntervalMs: positiveInt.default(1000),
   rotate: z.strictObject({ olderThanDays: positiveInt.default(30) }).default({ olderThanDays: 30 }),
 });
 
-const store = z.strictObject({
-  backend: z.literal('sqlite').default('sqlite'),
-  /** Default <stateDir>/store.db. */
-  path: z.string().min(1).optional(),
-});
+/** `store: postgres://...` is short for { backend: postgres, url: ... }. */
+const store = z.preprocess(
+  (v) => (typeof v === 'string' ? { backend: 'postgres', url: v } : v),
+  z
+    .strictObject({
+      backend: z.enum(['sqlite', 'postgres']).default('sqlite'),
+      /** sqlite: default <stateDir>/store.db. */
+      path: z.string().min(1).optional(),
+      url: pgUrl.optional(),
+      /** postgres: default agentnet. */
+      schema: pgSchema.optional(),
+    })
+    .superRefine((st, ctx) => {
+      if (st.backend === 'postgres' && !st.url) ctx.addIssue({ code: 'custom', path: ['url'], message: 'the postgres store needs url: postgres://user:password@host:port/database' });
+      if (st.backend === 'sqlite' && (st.url || st.schema)) ctx.addIssue({ code: 'custom', path: [st.url ? 'url' : 'schema'], message: 'url and schema are for backend: postgres (or write store: postgres://...)' });
+    }),
+);
 
 /** The live dashboard (`agentnet dashboard`, and `agentnet up`). */
 const dashboard = z.strictObject({
@@ -250,12 +271,15 @@ export const configSchema = z
     network: name,
     /** Where agentnet keeps its state (bridge, store, logs, PAUSE). Relative to the config file. */
     stateDir: z.string().min(1).default('.agentnet'),
-    bridge: bridge.default({ backend: 'jsonl', fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
+    bridge: bridge.default({ fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
     store: store.default({ backend: 'sqlite' }),
     dashboard: dashboard.default({ host: '127.0.0.1', port: 7700, enabled: true }),
     agents: z.record(name, agent).refine((a) => Object.keys(a).length > 0, 'at least one agent'),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.bridge.backend === 'postgres' && !cfg.bridge.url && cfg.store.backend !== 'postgres') {
+      ctx.addIssue({ code: 'custom', path: ['bridge', 'url'], message: 'a postgres bridge needs url: postgres://... (or a postgres store, whose URL it then shares)' });
+    }
     const used = new Map<string, string>();
     for (const [agentName, a] of Object.entries(cfg.agents)) {
       const key = `${a.host ?? '*'}:${a.health.port}`;

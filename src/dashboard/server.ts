@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { pauseNetwork, resumeNetwork } from '../agent/pause.ts';
 import type { Bridge } from '../bridge/index.ts';
-import type { Config } from '../config/index.ts';
+import { storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -81,7 +81,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const refreshMs = o.refreshMs ?? 1000;
   let store = o.store;
   const s = o.config.store;
-  const openExisting = async () => (existsSync(s.path) ? openStore({ backend: s.backend, path: s.path }) : undefined);
+  const openExisting = async () => (!storeIsLocalFile(o.config) || existsSync(s.path) ? openStore(storeSpec(o.config)) : undefined);
 
   let latest: { state: DashboardState; fragments: Record<Fragment, string> } | undefined;
   const clients = new Set<{ res: ServerResponse; sent: Partial<Record<Fragment, string>> }>();

@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { inspectFileLock, openBridge } from '../bridge/index.ts';
 import { GreenApiClient } from '../channels/green-api.ts';
 import { STATE_HINTS } from '../channels/whatsapp.ts';
-import { agentsOfThisHost, loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
+import { agentsOfThisHost, bridgeSpec, loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
 import { createMemoryLogger } from '../log/logger.ts';
 import { SCHEMA_VERSION } from '../store/sqlite-migrations.ts';
 import { healthUrl } from './status.ts';
@@ -102,7 +102,7 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
     // The reader logs each line it skips: collect them instead of printing.
     const logger = createMemoryLogger();
     try {
-      const bridge = await openBridge({ backend: config.bridge.backend, path: bridgePath, watch: false }, logger);
+      const bridge = await openBridge(bridgeSpec(config, { path: bridgePath, watch: false }), logger);
       try {
         const all = await bridge.list({});
         const pending = all.filter((m) => m.status === 'pending').length;

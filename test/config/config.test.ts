@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, initNetwork, loadConfig, maskSecrets, parseConfig, MASK } from '../../src/config/index.ts';
+import { collectSecrets, ConfigError, initNetwork, loadConfig, maskSecrets, parseConfig, MASK } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -181,6 +181,27 @@ agents:
     assert.match(missing.message, /GTOKEN is not set/);
     // A machine that runs only kaylee does not need kami's WhatsApp token.
     assert.doesNotThrow(() => parseConfig(text, 'a.yaml', { env: { GID: '1', ANTHROPIC_API_KEY: 'k' }, agents: ['kaylee'] }));
+  });
+
+  it('takes a PostgreSQL store as a URL or an object; the bridge follows it unless told otherwise', () => {
+    const agents = `agents:\n  claude: { role: orchestrator, health: { port: 7701 } }\n`;
+    const short = parseConfig(`network: home\nstore: postgres://agentnet:pw@db.lan:5432/agentnet?sslmode=require\n${agents}`, '/srv/net/agentnet.yaml').config;
+    assert.deepEqual([short.store.backend, short.store.url], ['postgres', 'postgres://agentnet:pw@db.lan:5432/agentnet?sslmode=require']);
+    assert.deepEqual([short.bridge.backend, short.bridge.url, short.bridge.schema], ['postgres', short.store.url, undefined]);
+    // The password never shows in config check's output, and is redacted from logs.
+    assert.equal((maskSecrets(short, new Set()) as typeof short).store.url, 'postgres://agentnet:********@db.lan:5432/agentnet?sslmode=require');
+    assert.ok(collectSecrets(short, new Set()).includes('pw'));
+    const full = parseConfig(`network: home\nstore: { backend: postgres, url: "postgres://db/x", schema: home_net }\nbridge: { backend: jsonl }\n${agents}`, '/srv/net/agentnet.yaml').config;
+    assert.deepEqual([full.store.schema, full.bridge.backend, full.bridge.path], ['home_net', 'jsonl', '/srv/net/.agentnet/bridge/messages.jsonl']);
+    const local = parseConfig(`network: home\n${agents}`, '/srv/net/agentnet.yaml').config;
+    assert.deepEqual([local.store.backend, local.bridge.backend], ['sqlite', 'jsonl']);
+
+    const bad = problemsOf(() => parseConfig(`network: home\nstore: { backend: postgres, schema: Bad-Name }\nbridge: { backend: postgres }\n${agents}`, 'agentnet.yaml'));
+    const byPath = Object.fromEntries(bad.problems.map((p) => [p.path, p.message]));
+    assert.match(byPath['store.url']!, /needs url: postgres:\/\//);
+    assert.match(byPath['store.schema']!, /lower-case letters, digits and "_"/);
+    const noUrl = problemsOf(() => parseConfig(`network: home\nbridge: { backend: postgres }\n${agents}`, 'agentnet.yaml'));
+    assert.match(noUrl.problems.find((p) => p.path === 'bridge.url')!.message, /a postgres bridge needs url/);
   });
 
   it('accepts claude-code for the orchestrator only, with its options', () => {
