@@ -1,10 +1,15 @@
 /**
  * The network-wide PAUSE switch (the seed's escape hatch): a file named PAUSE in the state
  * directory. Every agent checks it before taking new work; `agentnet pause` / `resume` set it.
+ * When the network shares a store across hosts (PostgreSQL), `agentnet pause` keeps the pause
+ * in the shared memory (network/pause) instead, so it stops the agents of every host; a PAUSE
+ * file still pauses its own host.
  */
 import { readFileSync, rmSync, watch, writeFileSync, mkdirSync, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
+import { storeIsLocalFile, type Config } from '../config/index.ts';
 import { errnoCode } from '../errors.ts';
+import type { Memory } from '../store/index.ts';
 
 export interface PauseState {
   paused: boolean;
@@ -47,6 +52,43 @@ export function resumeNetwork(stateDir: string): boolean {
   return was;
 }
 
+const SHARED = { namespace: 'network', key: 'pause' } as const;
+
+/** The pause kept in a shared store (the network spans hosts). */
+export async function readSharedPause(memory: Memory): Promise<PauseState> {
+  const e = await memory.get(SHARED.namespace, SHARED.key);
+  return e ? { paused: true, ...(e.value as Omit<PauseState, 'paused'>) } : { paused: false };
+}
+
+/** Whether the pause must also go through the store: its agents may run on other hosts. */
+const shared = (config: Config, memory: Memory | undefined): memory is Memory => memory !== undefined && !storeIsLocalFile(config);
+
+/** The network's pause: this host's PAUSE file, or the shared one. */
+export async function readNetworkPause(config: Config, memory?: Memory): Promise<PauseState> {
+  const local = readPause(config.stateDir);
+  if (local.paused || !shared(config, memory)) return local;
+  return readSharedPause(memory);
+}
+
+/**
+ * Pauses the network: the PAUSE file here or, for a shared store, the shared pause every host
+ * follows (not a file here, which a resume from another host could not remove).
+ */
+export async function pauseEverywhere(config: Config, memory: Memory | undefined, info: { reason?: string; by?: string } = {}): Promise<PauseState> {
+  if (!shared(config, memory)) return pauseNetwork(config.stateDir, info);
+  const body = { ...info, since: new Date().toISOString() };
+  await memory.set(SHARED.namespace, SHARED.key, body, { by: info.by ?? 'agentnet' });
+  return { paused: true, ...body };
+}
+
+/** Resumes the network everywhere; returns whether it was paused. */
+export async function resumeEverywhere(config: Config, memory: Memory | undefined, by = 'agentnet'): Promise<boolean> {
+  const was = (await readNetworkPause(config, memory)).paused;
+  resumeNetwork(config.stateDir);
+  if (shared(config, memory)) await memory.delete(SHARED.namespace, SHARED.key, { by });
+  return was;
+}
+
 /**
  * Follows the PAUSE file: notified by fs.watch, with a 500 ms poll as the safety net, so an
  * agent resumes within a second of the file going away.
@@ -58,6 +100,9 @@ export class PauseWatch {
   #timer: NodeJS.Timeout;
   #waiters: Array<() => void> = [];
   readonly #onChange: (state: PauseState) => void;
+  /** The last pause read from the shared store, when the network has one. */
+  #shared: PauseState = { paused: false };
+  #sharedTimer: NodeJS.Timeout | undefined;
 
   constructor(stateDir: string, onChange: (state: PauseState) => void = () => {}) {
     this.#stateDir = stateDir;
@@ -80,8 +125,24 @@ export class PauseWatch {
     return this.#state;
   }
 
+  /** Also follows a pause kept in a shared store, read every `everyMs` (a read that fails keeps the last state). */
+  share(read: () => Promise<PauseState>, everyMs = 1000): void {
+    const poll = () =>
+      read().then(
+        (s) => {
+          this.#shared = s;
+          this.#check();
+        },
+        () => {},
+      );
+    void poll();
+    this.#sharedTimer = setInterval(poll, everyMs);
+    this.#sharedTimer.unref();
+  }
+
   #check(): void {
-    const next = readPause(this.#stateDir);
+    const local = readPause(this.#stateDir);
+    const next = local.paused ? local : this.#shared;
     if (next.paused === this.#state.paused) return;
     this.#state = next;
     this.#onChange(next);
@@ -109,5 +170,6 @@ export class PauseWatch {
   close(): void {
     this.#watcher?.close();
     clearInterval(this.#timer);
+    clearInterval(this.#sharedTimer);
   }
 }

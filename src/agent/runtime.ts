@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { openBridge, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import { createRedactor } from '../log/redact.ts';
 import { retryable } from '../models/retry.ts';
-import { bridgeSpec, renderPrompt, storeSpec, type Config } from '../config/index.ts';
+import { bridgeSpec, renderPrompt, storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { Budget, priceOf, withBudget } from '../models/budget.ts';
 import { firstWithRole } from '../roles/routing.ts';
@@ -23,7 +23,7 @@ import type { Revisit } from '../roles/role.ts';
 import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';
 import { grantedTools } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
-import { PauseWatch } from './pause.ts';
+import { PauseWatch, readSharedPause } from './pause.ts';
 import type { Clock } from '../schedule/clock.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, totalProcessed } from './stats.ts';
@@ -146,6 +146,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
     const store: Store = await openStore(storeSpec(config));
     cleanup.push(() => store.close());
+    // Agents on other hosts pause through the shared store.
+    if (!storeIsLocalFile(config)) pause.share(() => readSharedPause(store.memory));
     const tools = grantedTools(agent, config, bridge, logger, store);
     const redact = createRedactor(options.secrets ?? []);
     const role = createRole({

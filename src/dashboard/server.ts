@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
-import { pauseNetwork, resumeNetwork } from '../agent/pause.ts';
+import { pauseEverywhere, resumeEverywhere } from '../agent/pause.ts';
 import type { Bridge } from '../bridge/index.ts';
 import { storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
@@ -177,10 +177,12 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       let done: string | undefined;
       const retry = /^\/api\/tasks\/([^/]+)\/retry$/.exec(url.pathname);
       if (url.pathname === '/api/pause') {
-        pauseNetwork(o.config.stateDir, { by: `${userInfo().username} (dashboard)`, reason: 'paused from the dashboard' });
+        store ??= await openExisting();
+        await pauseEverywhere(o.config, store?.memory, { by: `${userInfo().username} (dashboard)`, reason: 'paused from the dashboard' });
         done = 'paused';
       } else if (url.pathname === '/api/resume') {
-        resumeNetwork(o.config.stateDir);
+        store ??= await openExisting();
+        await resumeEverywhere(o.config, store?.memory, `${userInfo().username} (dashboard)`);
         done = 'resumed';
       } else if (retry) {
         store ??= await openExisting();

@@ -1,7 +1,7 @@
 /** The network's state: every agent's /health, pending bridge messages per agent, PAUSE. */
 import type { Bridge } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
-import { readPause, type PauseState } from '../agent/pause.ts';
+import { readNetworkPause, readPause, type PauseState } from '../agent/pause.ts';
 import type { HealthReport } from '../agent/health.ts';
 import { recipientOf } from '../roles/routing.ts';
 import type { Memory } from '../store/index.ts';
@@ -69,7 +69,8 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
       };
     }),
   );
-  return { network: config.network, pause: readPause(config.stateDir), agents, pending };
+  const pause = await readNetworkPause(config, options.memory).catch(() => readPause(config.stateDir));
+  return { network: config.network, pause, agents, pending };
 }
 
 const age = (iso: string | null | undefined) => {

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { defineTool } from '../agent/tools/tool.ts';
-import { pauseNetwork, readPause, resumeNetwork } from '../agent/pause.ts';
+import { pauseEverywhere, readNetworkPause, resumeEverywhere } from '../agent/pause.ts';
 import { newMessageId, type BridgeMessage } from '../bridge/index.ts';
 import { channelOf, createChannel, isOwner, ownerChats, splitMessage, whatsappChatId, type Channel, type InboundMessage } from '../channels/index.ts';
 import { AgentnetError } from '../errors.ts';
@@ -153,14 +153,14 @@ export function createRelayRole(ctx: RoleContext): Role {
         await respond(await statusText());
         return true;
       case 'pause':
-        if (readPause(ctx.config.stateDir).paused) await respond(PHRASES.alreadyPaused[lang]);
+        if ((await readNetworkPause(ctx.config, ctx.store?.memory)).paused) await respond(PHRASES.alreadyPaused[lang]);
         else {
-          pauseNetwork(ctx.config.stateDir, { reason: `owner, through ${name}`, by: name });
+          await pauseEverywhere(ctx.config, ctx.store?.memory, { reason: `owner, through ${name}`, by: name });
           await respond(PHRASES.paused[lang]);
         }
         return true;
       case 'resume':
-        await respond(resumeNetwork(ctx.config.stateDir) ? PHRASES.resumed[lang] : PHRASES.notPaused[lang]);
+        await respond((await resumeEverywhere(ctx.config, ctx.store?.memory, name)) ? PHRASES.resumed[lang] : PHRASES.notPaused[lang]);
         return true;
       case 'shutdown':
         confirmations.set(rec.chatId, Date.now());
