@@ -5,5 +5,7 @@ export { MEMORY_HISTORY } from './memory.ts';
 export type { Store, StoreSpec } from './store.ts';
 export { createSqliteStore } from './sqlite.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
+// The postgres store is opened through openStore, which loads it (and pg) only when configured.
+export type { PostgresStoreOptions } from './postgres.ts';
 export { openStore } from './registry.ts';
 export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';

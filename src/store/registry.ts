@@ -3,10 +3,16 @@ import { AgentnetError } from '../errors.ts';
 import type { Store, StoreSpec } from './store.ts';
 
 export async function openStore(spec: StoreSpec): Promise<Store> {
+  const backoff = { ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}), ...(spec.maxBackoffMs !== undefined ? { maxBackoffMs: spec.maxBackoffMs } : {}) };
   if (spec.backend === 'sqlite') {
     if (!spec.path) throw new AgentnetError('USAGE', 'the sqlite store needs a path');
     const { createSqliteStore } = await import('./sqlite.ts');
-    return createSqliteStore({ path: spec.path, ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}), ...(spec.maxBackoffMs !== undefined ? { maxBackoffMs: spec.maxBackoffMs } : {}) });
+    return createSqliteStore({ path: spec.path, ...backoff });
   }
-  throw new AgentnetError('USAGE', `unknown store backend "${spec.backend}"; available: sqlite`);
+  if (spec.backend === 'postgres') {
+    if (!spec.url) throw new AgentnetError('USAGE', 'the postgres store needs a url: postgres://user:password@host:port/database');
+    const { createPostgresStore } = await import('./postgres.ts');
+    return createPostgresStore({ url: spec.url, ...(spec.schema !== undefined ? { schema: spec.schema } : {}), ...backoff });
+  }
+  throw new AgentnetError('USAGE', `unknown store backend "${spec.backend}"; available: sqlite, postgres`);
 }

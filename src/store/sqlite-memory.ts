@@ -83,10 +83,11 @@ export function createSqliteMemory(db: DatabaseSync, now: () => number): Memory 
     },
 
     async list(ns, opts = {}) {
-      const prefix = (opts.prefix ?? '').replace(/[\\%_]/g, (c) => `\\${c}`);
+      // substr, not LIKE: LIKE ignores ASCII case in SQLite, and a prefix is exact.
+      const prefix = opts.prefix ?? '';
       const rows = db
-        .prepare(`SELECT * FROM memory WHERE namespace = ? AND key LIKE ? ESCAPE '\\' AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?`)
-        .all(ns, `${prefix}%`, now(), opts.limit ?? 1_000_000) as unknown as Row[];
+        .prepare(`SELECT * FROM memory WHERE namespace = ? AND substr(key, 1, length(?)) = ? AND (expires_at IS NULL OR expires_at > ?) ORDER BY key LIMIT ?`)
+        .all(ns, prefix, prefix, now(), opts.limit ?? 1_000_000) as unknown as Row[];
       return rows.map(toEntry);
     },
 

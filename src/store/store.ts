@@ -15,7 +15,12 @@ export interface Store {
 /** The serialisable description of a store: what a config (or a test's child process) opens. */
 export interface StoreSpec {
   backend: string;
+  /** sqlite: the database file. */
   path?: string;
+  /** postgres: postgres://user:password@host:port/database */
+  url?: string;
+  /** postgres: the schema holding the tables (default `agentnet`). */
+  schema?: string;
   /** Retry back-off of the queue (first delay, ms; default 1000). */
   backoffMs?: number;
   maxBackoffMs?: number;

@@ -46,8 +46,9 @@ export function describeMemory(c: StoreCase): void {
     });
 
     it('lists by prefix (LIKE wildcards are literal) and keeps a short history', async () => {
-      for (const k of ['health/kami', 'health/claude', 'health_x', 'deploy/api']) await m().set('net', k, k, { by: 'kaylee' });
+      for (const k of ['health/kami', 'health/claude', 'health_x', 'deploy/api', 'Health/Up']) await m().set('net', k, k, { by: 'kaylee' });
       assert.deepEqual((await m().list('net', { prefix: 'health/' })).map((e) => e.key), ['health/claude', 'health/kami']);
+      assert.deepEqual((await m().list('net', { prefix: 'Health' })).map((e) => e.key), ['Health/Up'], 'a prefix is case-sensitive');
       assert.deepEqual((await m().list('net', { prefix: 'health_' })).map((e) => e.key), ['health_x']);
       for (let i = 0; i < 12; i++) await m().set('net', 'counter', i, { by: i % 2 ? 'kami' : 'kaylee' });
       await m().delete('net', 'counter', { by: 'claude' });
