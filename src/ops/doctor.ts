@@ -94,9 +94,14 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
     add({ check: 'state directory', status: 'fail', detail: `${config.stateDir}: ${message(err)}`, fix: `create it and let the agents' user write it: install -d -m 0700 ${config.stateDir} (add -o USER under sudo)` });
   }
 
+  // 3-4 with PostgreSQL: the server answers, and the tables are this agentnet's version.
+  if (config.store.backend === 'postgres' || config.bridge.backend === 'postgres') add(await checkPostgres(config));
+
   // 3. The bridge: readable, and its lock not left behind by a dead writer.
   const bridgePath = config.bridge.path;
-  if (!existsSync(bridgePath)) {
+  if (config.bridge.backend !== 'jsonl') {
+    /* checked with PostgreSQL above */
+  } else if (!existsSync(bridgePath)) {
     add({ check: 'bridge', status: 'ok', detail: `${bridgePath} does not exist yet (the first message creates it)` });
   } else {
     // The reader logs each line it skips: collect them instead of printing.
@@ -119,8 +124,10 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
       add({ check: 'bridge', status: 'fail', detail: `${bridgePath}: ${message(err)}`, fix: `make it readable and writable by the agents' user (ls -l ${bridgePath})` });
     }
   }
-  const lock = inspectFileLock(`${bridgePath}.lock`);
-  if (lock?.stale) {
+  const lock = config.bridge.backend === 'jsonl' ? inspectFileLock(`${bridgePath}.lock`) : undefined;
+  if (config.bridge.backend !== 'jsonl') {
+    /* no lock file */
+  } else if (lock?.stale) {
     add({ check: 'bridge lock', status: 'fail', detail: `${bridgePath}.lock is stale: ${lock.stale}; held by ${lock.holder}`, fix: `the next writer breaks it on its own; if no agentnet process runs, remove it: rm ${bridgePath}.lock` });
   } else {
     add({ check: 'bridge lock', status: 'ok', detail: lock ? `held by ${lock.holder}` : 'free' });
@@ -128,7 +135,9 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
 
   // 4. The store: opens, and its schema is the one this agentnet writes.
   const storePath = config.store.path;
-  if (!existsSync(storePath)) {
+  if (config.store.backend !== 'sqlite') {
+    /* checked with PostgreSQL above */
+  } else if (!existsSync(storePath)) {
     add({ check: 'store', status: 'ok', detail: `${storePath} does not exist yet (the first agent start creates it)` });
   } else {
     try {
@@ -268,5 +277,30 @@ async function checkTelegram(check: string, ch: TelegramConfig, timeoutMs: numbe
     const code = (err as { error_code?: number }).error_code;
     if (code === 401 || code === 404) return { check, status: 'fail', detail: `Telegram refused the bot token (${code}: ${(err as { description?: string }).description ?? 'Unauthorized'})`, fix: 'put the token @BotFather gave you in the channel\'s token (its ${VAR})' };
     return { check, status: 'fail', detail: `Telegram unreachable: ${message(err).replaceAll(ch.token, '<token>')}`, fix: `check the network${ch.apiRoot ? ` and apiRoot (${ch.apiRoot})` : ''}` };
+  }
+}
+
+/** PostgreSQL: reachable with the configured URL, and the tables' versions this agentnet's. */
+async function checkPostgres(config: Config): Promise<Check> {
+  const url = config.store.url ?? config.bridge.url!;
+  const schema = config.store.schema ?? config.bridge.schema ?? 'agentnet';
+  const { default: pg } = await import('pg');
+  const { redactPgUrl } = await import('../store/pg-db.ts');
+  const shown = `${redactPgUrl(url)} (schema ${schema})`;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    return { check: 'postgres', status: 'fail', detail: `${shown}: ${message(err)}`, fix: 'start PostgreSQL (systemctl start postgresql), or fix the URL in the config (user, password, host, database; sslmode)' };
+  }
+  try {
+    const exists = await client.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [schema, 'schema_migrations']);
+    if (exists.rowCount === 0) return { check: 'postgres', status: 'ok', detail: `${shown}: reachable; no tables yet (the first agent start creates them)` };
+    const { rows } = await client.query<{ component: string; v: number }>(`SELECT component, max(version) AS v FROM "${schema}".schema_migrations GROUP BY component ORDER BY component`);
+    return { check: 'postgres', status: 'ok', detail: `${shown}: reachable; ${rows.map((r) => `${r.component} tables at version ${r.v}`).join(', ') || 'no tables yet'}` };
+  } catch (err) {
+    return { check: 'postgres', status: 'fail', detail: `${shown}: ${message(err)}`, fix: `the agents' database user needs CREATE and USAGE on schema ${schema}` };
+  } finally {
+    await client.end().catch(() => {});
   }
 }

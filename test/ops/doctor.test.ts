@@ -195,6 +195,34 @@ agents:
     assert.equal(found.status, 'ok', found.detail);
   });
 
+  it('checks a PostgreSQL store: reachable, and the versions of its tables', async (ctx) => {
+    const { PG_URL, pgSkipReason, freshSchema, dropSchema } = await import('../helpers/pg.ts');
+    const skip = await pgSkipReason();
+    if (skip) return ctx.skip(skip);
+    const dir = join(t.dir, 'pg');
+    mkdirSync(dir);
+    const file = join(dir, 'agentnet.yaml');
+    const schema = freshSchema('doctor');
+    const write = (url: string) => writeFileSync(file, `network: pg\nstore: { backend: postgres, url: "${url}", schema: ${schema} }\nagents:\n  claude: { role: orchestrator, health: { port: 1 } }\n`);
+    const pgCheck = async () => find(JSON.parse((await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir })).stdout) as Report, 'postgres');
+    try {
+      write(PG_URL);
+      assert.match((await pgCheck()).detail, /reachable; no tables yet/);
+      const { openStore } = await import('../../src/store/index.ts');
+      await (await openStore({ backend: 'postgres', url: PG_URL, schema })).close();
+      const ok = await pgCheck();
+      assert.equal(ok.status, 'ok');
+      assert.match(ok.detail, /store tables at version \d+/);
+      write('postgres://agentnet:hunter2@127.0.0.1:1/none');
+      const down = await pgCheck();
+      assert.equal(down.status, 'fail');
+      assert.doesNotMatch(JSON.stringify(down), /hunter2/);
+      assert.match(down.fix!, /start PostgreSQL/);
+    } finally {
+      await dropSchema(schema);
+    }
+  });
+
   it('names a store whose migrations are pending', async () => {
     const dir = join(t.dir, 'old');
     mkdirSync(join(dir, '.agentnet'), { recursive: true });
