@@ -5,6 +5,8 @@ export type { MessageFilter } from './filter.ts';
 export { matchesFilter } from './filter.ts';
 export { createJsonlBridge } from './jsonl.ts';
 export type { JsonlBridgeOptions } from './jsonl.ts';
+// createPgBridge is not re-exported: importing it loads pg; openBridge({ backend: 'postgres' }) loads it when used.
+export type { PgBridgeOptions } from './pg.ts';
 export { acquireFileLock, inspectFileLock, tryAcquireFileLock } from './lock.ts';
 export type { FileLock, FileLockOptions } from './lock.ts';
 export { BRIDGE_BACKENDS, openBridge } from './registry.ts';

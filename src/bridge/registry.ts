@@ -11,6 +11,10 @@ export interface BridgeSpec {
   watch?: boolean;
   pollIntervalMs?: number;
   lockTimeoutMs?: number;
+  /** The PostgreSQL URL (postgres backend). */
+  url?: string;
+  /** The PostgreSQL schema holding the bridge's tables (postgres backend; default `agentnet`). */
+  schema?: string;
 }
 
 type Factory = (spec: BridgeSpec, logger: Logger | undefined) => Promise<Bridge>;
@@ -20,6 +24,16 @@ const factories: Record<string, Factory> = {
     const { createJsonlBridge } = await import('./jsonl.ts');
     if (!spec.path) throw new AgentnetError('USAGE', 'the jsonl bridge needs a path');
     return createJsonlBridge({ ...spec, path: spec.path, ...(logger ? { logger } : {}) });
+  },
+  async postgres(spec, logger) {
+    const { createPgBridge } = await import('./pg.ts');
+    if (!spec.url) throw new AgentnetError('USAGE', 'the postgres bridge needs a url (postgres://user:password@host:5432/database)');
+    return createPgBridge({
+      url: spec.url,
+      ...(spec.schema ? { schema: spec.schema } : {}),
+      ...(spec.pollIntervalMs ? { pollIntervalMs: spec.pollIntervalMs } : {}),
+      ...(logger ? { logger } : {}),
+    });
   },
 };
 

@@ -1,0 +1,132 @@
+/**
+ * The postgres bridge backend, for agents on several machines: records in a table of the
+ * network's schema (seq = their order), LISTEN/NOTIFY to wake subscribers, a slow poll as a
+ * safety net, rotation into an archive table.
+ */
+import { AgentnetError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
+import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, migratePg, redactPgUrl } from '../store/pg-db.ts';
+import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions, Subscription } from './bridge.ts';
+import { assertConsumerName } from './cursor-store.ts';
+import { buildMessage, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
+import { PgListener } from './pg-listener.ts';
+import { BRIDGE_COMPONENT, BRIDGE_MIGRATIONS } from './pg-migrations.ts';
+import { findLatest, insertRecord, listLatest, lockAppends, pgBridgeNames, recordText } from './pg-records.ts';
+import { rotatePg } from './pg-rotate.ts';
+import { PgSubscription } from './pg-subscription.ts';
+
+export interface PgBridgeOptions {
+  /** postgres://user:password@host:port/database */
+  url: string;
+  /** The schema holding the bridge's tables (default `agentnet`); one per network. */
+  schema?: string;
+  /** How often subscribers poll besides notifications, as a safety net. Default 1000 ms. */
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+/** Opens the bridge in PostgreSQL, creating or upgrading its tables. */
+export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> {
+  const logger = options.logger ?? silentLogger;
+  const spec = { url: options.url, schema: checkSchemaName(options.schema ?? DEFAULT_PG_SCHEMA) };
+  const names = pgBridgeNames(spec.schema);
+  const where = `PostgreSQL at ${redactPgUrl(spec.url)}, schema ${spec.schema}`;
+  const pool = createPgPool(spec, (err) => logger.warn({ error: err.message }, 'an idle PostgreSQL connection of the bridge failed; it will be replaced'));
+  try {
+    await migratePg(pool, spec, BRIDGE_COMPONENT, BRIDGE_MIGRATIONS);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  const listener = new PgListener({ url: spec.url, channel: names.channel, logger });
+  const subscriptions = new Set<Subscription>();
+  let closed = false;
+
+  const assertOpen = () => {
+    if (closed) throw new AgentnetError('BRIDGE_CLOSED', 'the bridge was closed; open a new one');
+  };
+
+  /** Runs a write, translating PostgreSQL's failures: callers retry a BRIDGE_WRITE_FAILED. */
+  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
+    try {
+      return await write();
+    } catch (err) {
+      if (err instanceof AgentnetError) throw err;
+      const reason = isPgConnectionError(err) ? 'it is unreachable' : 'it refused the write';
+      throw new AgentnetError('BRIDGE_WRITE_FAILED', `cannot write to the bridge in ${where}: ${reason} (${(err as Error).message}); retry`, { cause: err });
+    }
+  };
+
+  return {
+    backend: 'postgres',
+
+    async append(input: NewMessage) {
+      assertOpen();
+      const msg = buildMessage(input);
+      const record = recordText(msg);
+      return writing(() =>
+        inTransaction(pool, async (client) => {
+          await lockAppends(client, names);
+          await insertRecord(client, names, msg, record);
+          return msg;
+        }),
+      );
+    },
+
+    async get(id: string) {
+      assertOpen();
+      return findLatest(pool, id, logger);
+    },
+
+    async list(opts: ListOptions = {}) {
+      assertOpen();
+      return listLatest(pool, opts, logger);
+    },
+
+    async markDone(message: string | BridgeMessage) {
+      assertOpen();
+      if (typeof message !== 'string' && message.status === 'done') return message;
+      const id = typeof message === 'string' ? message : message.id;
+      return writing(() =>
+        inTransaction(pool, async (client) => {
+          // Read under the append lock, so two processes marking one message append one done record.
+          await lockAppends(client, names);
+          const current = (await findLatest(client, id, logger)) ?? (typeof message === 'string' ? undefined : message);
+          if (!current) throw new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${id}" (see: agentnet bridge ls)`);
+          if (current.status === 'done') return current;
+          const done = withStatus(current, 'done');
+          await insertRecord(client, names, done, recordText(done));
+          return done;
+        }),
+      );
+    },
+
+    subscribe(opts: SubscribeOptions, handler: MessageHandler) {
+      assertOpen();
+      if (opts.consumer !== undefined) assertConsumerName(opts.consumer);
+      const sub = new PgSubscription({ pool, listener, logger, pollIntervalMs: options.pollIntervalMs ?? 1000 }, opts, handler);
+      subscriptions.add(sub);
+      return {
+        ready: sub.ready,
+        cursor: () => sub.cursor(),
+        close: async () => {
+          subscriptions.delete(sub);
+          await sub.close();
+        },
+      };
+    },
+
+    async rotate(opts?: RotateOptions) {
+      assertOpen();
+      return writing(() => rotatePg(pool, names, opts));
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
