@@ -12,6 +12,7 @@ import { deploySystemdCommand } from './deploy.ts';
 import { doctorCommand } from './doctor.ts';
 import { dashboardCommand } from './dashboard.ts';
 import { mcpCommand } from './mcp.ts';
+import { migrateBridgeCommand } from './migrate.ts';
 import { claudeInstallCommand, claudeSessionStartCommand, claudeUninstallCommand } from './claude.ts';
 import { initCommand } from './init.ts';
 import { runCommand } from './agent-run.ts';
@@ -43,6 +44,7 @@ export const COMMANDS: Command[] = [
   bridgeTailCommand,
   bridgeDoneCommand,
   bridgeRotateCommand,
+  migrateBridgeCommand,
   bridgeStatsCommand,
   tasksLsCommand,
   tasksShowCommand,
