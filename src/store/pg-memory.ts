@@ -1,31 +1,14 @@
 /** Memory on PostgreSQL: one row per key plus a short history; writes to one key take turns under an advisory lock. */
 import type pg from 'pg';
 import { AgentnetError } from '../errors.ts';
-import { MEMORY_HISTORY, type Memory, type MemoryEntry, type MemoryHistoryEntry } from './memory.ts';
+import { MEMORY_HISTORY, type Memory, type MemoryHistoryEntry } from './memory.ts';
+import { checkMemoryVersion, memoryEntryFromRow, type MemoryRow } from './sql-rows.ts';
 import { inTransaction } from './pg-db.ts';
 
-/** A memory row as pg returns it: bigint columns come as strings. */
-interface Row {
-  namespace: string;
-  key: string;
-  value: string;
-  version: number;
-  written_by: string;
-  written_at: string;
-  expires_at: string | null;
-}
+type Row = MemoryRow<string>;
 
-const iso = (ms: string) => new Date(Number(ms)).toISOString();
 
-const toEntry = (r: Row): MemoryEntry => ({
-  namespace: r.namespace,
-  key: r.key,
-  value: JSON.parse(r.value),
-  version: r.version,
-  writtenBy: r.written_by,
-  writtenAt: iso(r.written_at),
-  ...(r.expires_at !== null ? { expiresAt: iso(r.expires_at) } : {}),
-});
+const toEntry = memoryEntryFromRow;
 
 export function createPgMemory(pool: pg.Pool, now: () => number): Memory {
   /** The live row (an expired one counts as absent). */
@@ -38,12 +21,7 @@ export function createPgMemory(pool: pg.Pool, now: () => number): Memory {
    */
   const lockKey = (client: pg.PoolClient, ns: string, key: string) =>
     client.query(`SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ':memory:' || $1, 0))`, [JSON.stringify([ns, key])]);
-  const checkVersion = (ns: string, key: string, row: Row | undefined, ifVersion: number | undefined) => {
-    const have = row?.version ?? 0;
-    if (ifVersion !== undefined && ifVersion !== have) {
-      throw new AgentnetError('MEMORY_CONFLICT', `${ns}/${key} is at version ${have}, not ${ifVersion}: someone wrote it since you read it; read again and retry`);
-    }
-  };
+  const checkVersion = (ns: string, key: string, row: Row | undefined, ifVersion: number | undefined) => checkMemoryVersion(ns, key, row?.version ?? 0, ifVersion);
   const remember = async (client: pg.PoolClient, ns: string, key: string, version: number, value: string | null, by: string, at: number, deleted: boolean) => {
     await client.query('INSERT INTO memory_history (namespace, key, version, value, written_by, written_at, deleted) VALUES ($1, $2, $3, $4, $5, $6, $7)', [ns, key, version, value, by, at, deleted]);
     await client.query(
@@ -115,7 +93,7 @@ export function createPgMemory(pool: pg.Pool, now: () => number): Memory {
           value: r.value === null ? null : JSON.parse(r.value),
           version: r.version,
           writtenBy: r.written_by,
-          writtenAt: iso(r.written_at),
+          writtenAt: new Date(Number(r.written_at)).toISOString(),
           deleted: r.deleted,
         }),
       );

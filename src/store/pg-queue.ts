@@ -5,49 +5,12 @@ import { AgentnetError } from '../errors.ts';
 import { inTransaction } from './pg-db.ts';
 import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
 import { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
+import { taskFromRow, type TaskRow } from './sql-rows.ts';
 
-/** A tasks row as pg returns it: bigint columns come as strings. */
-interface Row {
-  seq: string;
-  id: string;
-  kind: string;
-  payload: string;
-  priority: number;
-  state: TaskState;
-  attempts: number;
-  max_attempts: number;
-  run_at: string;
-  created_at: string;
-  updated_at: string;
-  idempotency_key: string | null;
-  worker: string | null;
-  lease_until: string | null;
-  result: string | null;
-  last_error: string | null;
-}
+type Row = TaskRow<string>;
 
-const iso = (ms: string) => new Date(Number(ms)).toISOString();
 
-function toTask(r: Row): Task {
-  const t: Task = {
-    id: r.id,
-    kind: r.kind,
-    payload: JSON.parse(r.payload),
-    priority: r.priority,
-    state: r.state,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    runAt: iso(r.run_at),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-  if (r.idempotency_key !== null) t.idempotencyKey = r.idempotency_key;
-  if (r.worker !== null) t.worker = r.worker;
-  if (r.lease_until !== null) t.leaseUntil = iso(r.lease_until);
-  if (r.result !== null) t.result = JSON.parse(r.result);
-  if (r.last_error !== null) t.lastError = r.last_error;
-  return t;
-}
+const toTask = taskFromRow;
 
 /**
  * Leases that ran out ($1 = now): on the last attempt that was the last chance (dead-letter it);

@@ -1,28 +1,13 @@
 /** Memory on SQLite: one row per key plus a short history; compare-and-set inside BEGIN IMMEDIATE. */
 import type { DatabaseSync } from 'node:sqlite';
 import { AgentnetError } from '../errors.ts';
-import { MEMORY_HISTORY, type Memory, type MemoryEntry, type MemoryHistoryEntry } from './memory.ts';
+import { MEMORY_HISTORY, type Memory, type MemoryHistoryEntry } from './memory.ts';
+import { checkMemoryVersion, memoryEntryFromRow, type MemoryRow } from './sql-rows.ts';
 import { immediate } from './sqlite-db.ts';
 
-interface Row {
-  namespace: string;
-  key: string;
-  value: string;
-  version: number;
-  written_by: string;
-  written_at: number;
-  expires_at: number | null;
-}
+type Row = MemoryRow<number>;
 
-const toEntry = (r: Row): MemoryEntry => ({
-  namespace: r.namespace,
-  key: r.key,
-  value: JSON.parse(r.value),
-  version: r.version,
-  writtenBy: r.written_by,
-  writtenAt: new Date(r.written_at).toISOString(),
-  ...(r.expires_at !== null ? { expiresAt: new Date(r.expires_at).toISOString() } : {}),
-});
+const toEntry = memoryEntryFromRow;
 
 export function createSqliteMemory(db: DatabaseSync, now: () => number): Memory {
   /** The live row (an expired one counts as absent). */
@@ -30,12 +15,7 @@ export function createSqliteMemory(db: DatabaseSync, now: () => number): Memory 
     const row = db.prepare('SELECT * FROM memory WHERE namespace = ? AND key = ?').get(ns, key) as Row | undefined;
     return row && (row.expires_at === null || row.expires_at > now()) ? row : undefined;
   };
-  const checkVersion = (ns: string, key: string, row: Row | undefined, ifVersion: number | undefined) => {
-    const have = row?.version ?? 0;
-    if (ifVersion !== undefined && ifVersion !== have) {
-      throw new AgentnetError('MEMORY_CONFLICT', `${ns}/${key} is at version ${have}, not ${ifVersion}: someone wrote it since you read it; read again and retry`);
-    }
-  };
+  const checkVersion = (ns: string, key: string, row: Row | undefined, ifVersion: number | undefined) => checkMemoryVersion(ns, key, row?.version ?? 0, ifVersion);
   const remember = (ns: string, key: string, version: number, value: string | null, by: string, at: number, deleted: boolean) => {
     db.prepare('INSERT INTO memory_history (namespace, key, version, value, written_by, written_at, deleted) VALUES (?, ?, ?, ?, ?, ?, ?)').run(ns, key, version, value, by, at, deleted ? 1 : 0);
     db.prepare(

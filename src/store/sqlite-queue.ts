@@ -5,48 +5,12 @@ import { AgentnetError } from '../errors.ts';
 import { immediate } from './sqlite-db.ts';
 import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
 import { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
+import { taskFromRow, type TaskRow } from './sql-rows.ts';
 
-interface Row {
-  seq: number;
-  id: string;
-  kind: string;
-  payload: string;
-  priority: number;
-  state: TaskState;
-  attempts: number;
-  max_attempts: number;
-  run_at: number;
-  created_at: number;
-  updated_at: number;
-  idempotency_key: string | null;
-  worker: string | null;
-  lease_until: number | null;
-  result: string | null;
-  last_error: string | null;
-}
+type Row = TaskRow<number>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
-function toTask(r: Row): Task {
-  const t: Task = {
-    id: r.id,
-    kind: r.kind,
-    payload: JSON.parse(r.payload),
-    priority: r.priority,
-    state: r.state,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    runAt: iso(r.run_at),
-    createdAt: iso(r.created_at),
-    updatedAt: iso(r.updated_at),
-  };
-  if (r.idempotency_key !== null) t.idempotencyKey = r.idempotency_key;
-  if (r.worker !== null) t.worker = r.worker;
-  if (r.lease_until !== null) t.leaseUntil = iso(r.lease_until);
-  if (r.result !== null) t.result = JSON.parse(r.result);
-  if (r.last_error !== null) t.lastError = r.last_error;
-  return t;
-}
+const toTask = taskFromRow;
 
 export interface SqliteQueueOptions {
   /** The clock (ms); tests move it. */
