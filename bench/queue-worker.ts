@@ -1,12 +1,12 @@
-/** One worker process of the queue benchmark. argv: <system> <target> <worker> ; prints {start, end, done} */
+/** One worker process of the queue benchmark. argv: store <store spec JSON> <worker> <batch> ; prints {start, end, done} */
 import { now } from './lib/util.ts';
 
 const [system, target, worker, batchArg] = process.argv.slice(2);
 const batch = Number(batchArg ?? 1);
 
-if (system === 'sqlite') {
-  const { createSqliteStore } = await import('../src/store/index.ts');
-  const store = createSqliteStore({ path: target! });
+if (system === 'store') {
+  const { openStore } = await import('../src/store/index.ts');
+  const store = await openStore(JSON.parse(target!));
   let done = 0;
   const start = now();
   for (;;) {
