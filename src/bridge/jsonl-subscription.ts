@@ -14,6 +14,7 @@ import { matchesFilter } from './filter.ts';
 import { fileIdentity, identityOf, markerFrom, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { endPosition, readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
 import { parseLine } from './message.ts';
+import { coalescedRunner } from './wake.ts';
 
 export interface JsonlSubscriptionDeps {
   files: JsonlFiles;
@@ -49,8 +50,6 @@ export class JsonlSubscription implements Subscription {
   /** Set while reading the previous generation (after a restart across a rotation). */
   #draining: RotationMarker | undefined;
   #closed = false;
-  #running = false;
-  #dirty = false;
   #unsaved = 0;
   readonly #scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
   #watcher: FSWatcher | undefined;
@@ -171,26 +170,12 @@ export class JsonlSubscription implements Subscription {
     this.#open(files.live, { offset: 0, line: 0 });
   }
 
-  #wake(): void {
-    if (this.#closed) return;
-    if (this.#running) {
-      this.#dirty = true;
-      return;
-    }
-    this.#running = true;
-    void (async () => {
-      try {
-        do {
-          this.#dirty = false;
-          await this.#pump();
-        } while (this.#dirty && !this.#closed);
-      } catch (err) {
-        this.#deps.logger.error({ file: this.#deps.files.live, error: (err as Error).message }, 'bridge read failed; retrying on the next poll');
-      } finally {
-        this.#running = false;
-      }
-    })();
-  }
+  readonly #wake = coalescedRunner(() => this.#pump(), {
+    stopped: () => this.#closed,
+    onError: (err) => {
+      this.#deps.logger.error({ file: this.#deps.files.live, error: (err as Error).message }, 'bridge read failed; retrying on the next poll');
+    },
+  });
 
   async #pump(): Promise<void> {
     const { files, logger } = this.#deps;

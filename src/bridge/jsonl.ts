@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions, Subscription } from './bridge.ts';
+import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName, FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
 import { identityOf, jsonlFiles } from './jsonl-files.ts';
@@ -12,6 +12,7 @@ import { rotateJsonl } from './jsonl-rotate.ts';
 import { JsonlSubscription } from './jsonl-subscription.ts';
 import { JsonlWriter } from './jsonl-writer.ts';
 import { buildMessage, toLine, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
+import { OpenSubscriptions } from './open-subscriptions.ts';
 
 export interface JsonlBridgeOptions {
   /** The bridge file, e.g. `~/.agentnet/bridge/messages.jsonl` (the seed used `~/.claude/kami-bridge/messages.jsonl`). */
@@ -33,7 +34,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
   const lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
   const writer = new JsonlWriter({ files, fsync: options.fsync ?? false, lockTimeoutMs, logger });
   const cursors = new FileCursorStore(files.cursors);
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = new OpenSubscriptions();
   let closed = false;
 
   /** Runs a whole-file read again if a rotation swapped the files under it (archives are read first). */
@@ -92,15 +93,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
         opts,
         handler,
       );
-      subscriptions.add(sub);
-      return {
-        ready: sub.ready,
-        cursor: () => sub.cursor(),
-        close: async () => {
-          subscriptions.delete(sub);
-          await sub.close();
-        },
-      };
+      return subscriptions.add(sub);
     },
 
     async rotate(opts?: RotateOptions) {
@@ -111,7 +104,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await subscriptions.closeAll();
       writer.close();
     },
   };

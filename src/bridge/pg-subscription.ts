@@ -12,6 +12,7 @@ import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './b
 import { matchesFilter } from './filter.ts';
 import type { PgListener } from './pg-listener.ts';
 import { lastSeq, parseRecord, recordsAfter } from './pg-records.ts';
+import { coalescedRunner } from './wake.ts';
 
 export interface PgSubscriptionDeps {
   pool: pg.Pool;
@@ -51,8 +52,6 @@ export class PgSubscription implements Subscription {
   readonly #handler: MessageHandler;
   #cursor: Cursor | undefined;
   #closed = false;
-  #running = false;
-  #dirty = false;
   #unsaved = 0;
   #stopListening: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -108,30 +107,16 @@ export class PgSubscription implements Subscription {
     return '0';
   }
 
-  #wake(): void {
-    if (this.#closed) return;
-    if (this.#running) {
-      this.#dirty = true;
-      return;
-    }
-    this.#running = true;
-    void (async () => {
-      try {
-        do {
-          this.#dirty = false;
-          await this.#deliver();
-        } while (this.#dirty && !this.#closed);
-      } catch (err) {
-        const unreachable = isPgConnectionError(err);
-        this.#deps.logger[unreachable ? 'warn' : 'error'](
-          { consumer: this.#options.consumer, error: (err as Error).message },
-          unreachable ? 'PostgreSQL is unreachable; bridge delivery resumes when it is back' : 'bridge read failed; retrying on the next wake-up',
-        );
-      } finally {
-        this.#running = false;
-      }
-    })();
-  }
+  readonly #wake = coalescedRunner(() => this.#deliver(), {
+    stopped: () => this.#closed,
+    onError: (err) => {
+      const unreachable = isPgConnectionError(err);
+      this.#deps.logger[unreachable ? 'warn' : 'error'](
+        { consumer: this.#options.consumer, error: (err as Error).message },
+        unreachable ? 'PostgreSQL is unreachable; bridge delivery resumes when it is back' : 'bridge read failed; retrying on the next wake-up',
+      );
+    },
+  });
 
   async #deliver(): Promise<void> {
     const { pool, logger } = this.#deps;

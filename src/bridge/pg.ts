@@ -6,7 +6,7 @@
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, migratePg, redactPgUrl } from '../store/pg-db.ts';
-import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions, Subscription } from './bridge.ts';
+import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName } from './cursor-store.ts';
 import { buildMessage, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
 import { PgListener } from './pg-listener.ts';
@@ -14,6 +14,7 @@ import { BRIDGE_COMPONENT, BRIDGE_MIGRATIONS } from './pg-migrations.ts';
 import { findLatest, insertRecord, listLatest, lockAppends, pgBridgeNames, recordText } from './pg-records.ts';
 import { rotatePg } from './pg-rotate.ts';
 import { PgSubscription } from './pg-subscription.ts';
+import { OpenSubscriptions } from './open-subscriptions.ts';
 
 export interface PgBridgeOptions {
   /** postgres://user:password@host:port/database */
@@ -39,7 +40,7 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
     throw err;
   }
   const listener = new PgListener({ url: spec.url, channel: names.channel, logger });
-  const subscriptions = new Set<Subscription>();
+  const subscriptions = new OpenSubscriptions();
   let closed = false;
 
   const assertOpen = () => {
@@ -105,15 +106,7 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
       assertOpen();
       if (opts.consumer !== undefined) assertConsumerName(opts.consumer);
       const sub = new PgSubscription({ pool, listener, logger, pollIntervalMs: options.pollIntervalMs ?? 1000 }, opts, handler);
-      subscriptions.add(sub);
-      return {
-        ready: sub.ready,
-        cursor: () => sub.cursor(),
-        close: async () => {
-          subscriptions.delete(sub);
-          await sub.close();
-        },
-      };
+      return subscriptions.add(sub);
     },
 
     async rotate(opts?: RotateOptions) {
@@ -124,7 +117,7 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all([...subscriptions].map((s) => s.close()));
+      await subscriptions.closeAll();
       await listener.close();
       await pool.end();
     },
