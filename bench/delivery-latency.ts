@@ -11,7 +11,7 @@ import { arg, ms, resultOf, scratch, spawnTs, summarize, waitForLine, type Summa
 
 const ROLES = new URL('./delivery-roles.ts', import.meta.url).pathname;
 
-async function measure(system: string, count: number, intervalMs: number, env: NodeJS.ProcessEnv = {}): Promise<Summary> {
+export async function measure(system: string, count: number, intervalMs: number, env: NodeJS.ProcessEnv = {}): Promise<Summary> {
   const { dir, cleanup } = scratch(system);
   try {
     Object.assign(process.env, env);

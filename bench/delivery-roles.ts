@@ -2,6 +2,8 @@
  * The processes of the delivery benchmarks. argv: <system> <role> <dir> <count> <intervalMs>
  * Readers print "ready", then one JSON line of latencies (ms) after `count` messages.
  * Writers send `count` messages, each carrying its send time, `intervalMs` apart.
+ * The PostgreSQL systems (postgres, pg-notify, pgboss) take the server from BENCH_PG_URL and
+ * use `dir`'s last part as their schema or queue name, so a run's reader and writer meet.
  */
 import { appendFileSync, openSync, readFileSync, readSync, statSync, watch } from 'node:fs';
 import { join } from 'node:path';
@@ -25,6 +27,18 @@ async function pace(send: (i: number) => Promise<void> | void): Promise<void> {
     await sleep(Math.max(0, wait));
     await send(i);
   }
+}
+
+const PG_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** A schema (or channel) name for this run, from the scratch directory's random suffix. */
+const pgName = () => `bench_${system === 'pgboss' ? 'boss_' : ''}${dir!.split('-').pop()!.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
+
+async function dropSchema(): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${pgName()} CASCADE`);
+  await client.end();
 }
 
 const line = (i: number) =>
@@ -107,5 +121,55 @@ if (system === 'agentnet') {
     const queue = new Queue(name, { connection });
     await pace(async () => void (await queue.add('m', { sent: now() }, { removeOnComplete: true })));
     await queue.close();
+  }
+} else if (system === 'postgres') {
+  // agentnet's PostgreSQL bridge: append (under its lock) -> NOTIFY -> LISTEN wake-up -> query from the cursor.
+  const { createPgBridge } = await import('../src/bridge/pg.ts');
+  const bridge = await createPgBridge({ url: PG_URL, schema: pgName() });
+  if (role === 'reader') {
+    const sub = bridge.subscribe({ from: 'end' }, (m) => {
+      latencies.push(now() - (m.metadata!.sent as number));
+      if (latencies.length === count) void dropSchema().then(done);
+    });
+    await sub.ready;
+    process.stdout.write('ready\n');
+  } else {
+    await pace(async () => void (await bridge.append({ from: 'kami', type: 'request', content: 'bench', metadata: { sent: now() } })));
+    await bridge.close();
+  }
+} else if (system === 'pg-notify') {
+  // The floor on PostgreSQL: NOTIFY with the payload itself, no table, no lock, no cursor.
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  const channel = pgName();
+  if (role === 'reader') {
+    client.on('notification', (n) => {
+      latencies.push(now() - JSON.parse(n.payload!).sent);
+      if (latencies.length === count) done();
+    });
+    await client.query(`LISTEN ${channel}`);
+    process.stdout.write('ready\n');
+  } else {
+    await pace(async () => void (await client.query('SELECT pg_notify($1, $2)', [channel, JSON.stringify({ sent: now() })])));
+    await client.end();
+  }
+} else if (system === 'pgboss') {
+  // pg-boss has no push: workers poll, at most every 0.5 s.
+  const { default: PgBoss } = (await import('pg-boss')) as unknown as { default: new (o: object) => any };
+  const boss = new PgBoss({ connectionString: PG_URL, schema: pgName() });
+  boss.on('error', () => {});
+  await boss.start();
+  if (role === 'reader') {
+    await boss.createQueue('bench');
+    await boss.work('bench', { batchSize: 100, pollingIntervalSeconds: 0.5 }, async (jobs: Array<{ data: { sent: number } }>) => {
+      const at = now();
+      for (const j of jobs) latencies.push(at - j.data.sent);
+      if (latencies.length >= count) done();
+    });
+    process.stdout.write('ready\n');
+  } else {
+    await pace(async () => void (await boss.send('bench', { sent: now() })));
+    await boss.stop({ graceful: false, wait: true });
   }
 }

@@ -1,6 +1,7 @@
 /** `npm run bench`: every benchmark with its defaults, one after another. */
 import { appendThroughput } from './append-throughput.ts';
 import { deliveryLatency } from './delivery-latency.ts';
+import { pgDeliveryLatency } from './pg-delivery-latency.ts';
 import { scanCost } from './scan-cost.ts';
 import { agentStartup } from './agent-startup.ts';
 import { queueThroughput } from './queue-throughput.ts';
@@ -9,6 +10,7 @@ import { sessionStart } from './session-start.ts';
 
 console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
 await deliveryLatency();
+await pgDeliveryLatency();
 await scanCost();
 await appendThroughput();
 await agentStartup();

@@ -12,7 +12,9 @@ const help = process.argv.includes('--help') || process.argv.includes('-h');
 if (process.argv[2] === 'claude' && process.argv[3] === 'session-start' && !help) {
   // Claude Code's SessionStart hook: every session waits for it, so it loads one small module only.
   const { runSessionStart } = await import(entry('orchestrator/session-start'));
-  process.exitCode = runSessionStart(process.argv.slice(4), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  process.exitCode = await runSessionStart(process.argv.slice(4), (s) => process.stdout.write(s), (s) => process.stderr.write(s));
+  // A server connection still closing (or one that never answered) must not hold the session up.
+  setTimeout(() => process.exit(), 100).unref();
 } else {
   await import(entry('cli/run'));
 }

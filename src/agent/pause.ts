@@ -127,14 +127,21 @@ export class PauseWatch {
 
   /** Also follows a pause kept in a shared store, read every `everyMs` (a read that fails keeps the last state). */
   share(read: () => Promise<PauseState>, everyMs = 1000): void {
-    const poll = () =>
-      read().then(
-        (s) => {
-          this.#shared = s;
-          this.#check();
-        },
-        () => {},
-      );
+    // One read at a time: while the store waits out an outage, polls must not pile up.
+    let reading = false;
+    const poll = () => {
+      if (reading) return;
+      reading = true;
+      void read()
+        .then(
+          (s) => {
+            this.#shared = s;
+            this.#check();
+          },
+          () => {},
+        )
+        .finally(() => (reading = false));
+    };
     void poll();
     this.#sharedTimer = setInterval(poll, everyMs);
     this.#sharedTimer.unref();

@@ -45,6 +45,8 @@ export interface StartAgentOptions {
   messageTimeoutMs?: number;
   /** The clock schedules and tasks read (tests). */
   clock?: Clock;
+  /** Aborted when the process is asked to stop before start finished: ends waits for an unreachable server. */
+  signal?: AbortSignal;
 }
 
 export interface RunningAgent {
@@ -56,6 +58,12 @@ export interface RunningAgent {
   readonly shutdown: Promise<string>;
   stop(): Promise<void>;
 }
+
+/**
+ * An agent waits out an unreachable PostgreSQL however long it takes, its work in hand kept:
+ * a restart would not bring the server back sooner, and stop() ends the wait.
+ */
+const WAIT_FOR_SERVER_MS = Number.MAX_SAFE_INTEGER;
 
 export const agentLogFile = (config: Config, agent: string) => join(config.stateDir, 'logs', `${agent}.log`);
 
@@ -78,19 +86,24 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     else problems.delete('budget');
     return reportNow();
   };
-  const reportNow = (): HealthReport => ({
-    status: stats.paused ? 'paused' : problems.size > 0 ? 'degraded' : 'ok',
-    uptime: (Date.now() - stats.startedAt) / 1000,
-    lastActivity: stats.lastActivity ? new Date(stats.lastActivity).toISOString() : null,
-    messagesProcessed: totalProcessed(stats),
-    agent: name,
-    role: agent.role,
-    paused: stats.paused,
-    pid: process.pid,
-    ...(problems.size ? { problems: [...problems] } : {}),
-    ...(modelUsage ? { usage: modelUsage() } : {}),
-    ...roleHealth(),
-  });
+  const reportNow = (): HealthReport => {
+    // A server backend (PostgreSQL) out of reach: the agent waits for it with its work in hand.
+    const all = [...problems, ...outages()];
+    return {
+      status: stats.paused ? 'paused' : all.length > 0 ? 'degraded' : 'ok',
+      uptime: (Date.now() - stats.startedAt) / 1000,
+      lastActivity: stats.lastActivity ? new Date(stats.lastActivity).toISOString() : null,
+      messagesProcessed: totalProcessed(stats),
+      agent: name,
+      role: agent.role,
+      paused: stats.paused,
+      pid: process.pid,
+      ...(all.length ? { problems: all } : {}),
+      ...(modelUsage ? { usage: modelUsage() } : {}),
+      ...roleHealth(),
+    };
+  };
+  let outages: () => string[] = () => [];
   let roleHealth: () => Record<string, unknown> = () => ({});
   let modelUsage: (() => ModelUsage) | undefined;
   // The health port first: a second copy of this agent fails here, before it touches anything.
@@ -103,7 +116,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     cleanup.push(() => pause.close());
     stats.paused = pause.state.paused;
-    const bridge = await openBridge(bridgeSpec(config), logger);
+    // Aborted by stop(): a server still unreachable then is not waited for any longer.
+    const outageWaits = new AbortController();
+    // During start a stop request ends them at once: stop() only exists once start returns.
+    const abortWaits = () => outageWaits.abort();
+    options.signal?.addEventListener('abort', abortWaits, { once: true });
+    const bridge = await openBridge(bridgeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, { stopWaitingOn: outageWaits.signal });
     cleanup.push(() => bridge.close());
     let prompt: string;
     if (existsSync(agent.prompt)) prompt = readFileSync(agent.prompt, 'utf8');
@@ -144,8 +162,16 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     // Every role uses the store: the relay's ledger, the autonomous agent's queue, the
     // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
-    const store: Store = await openStore(storeSpec(config));
+    const store: Store = await openStore(storeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, { stopWaitingOn: outageWaits.signal });
     cleanup.push(() => store.close());
+    outages = () => {
+      const out: string[] = [];
+      const b = bridge.unavailable?.();
+      const s = store.unavailable?.();
+      if (b) out.push(`bridge: ${b}`);
+      if (s) out.push(`store: ${s}`);
+      return out;
+    };
     // Agents on other hosts pause through the shared store.
     if (!storeIsLocalFile(config)) pause.share(() => readSharedPause(store.memory));
     const tools = grantedTools(agent, config, bridge, logger, store);
@@ -266,8 +292,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         // The bridge (or the disk under it) failed us: a skipped message would be lost, so stop
         // taking messages (this one stays unacknowledged) and let the supervisor restart us.
         logger.error({ id: msg.id, err }, 'cannot record the outcome of a message; stopping so it is delivered again');
-        await sub.close();
         failWith(err);
+        await sub.close();
       } finally {
         inFlight = undefined;
       }
@@ -278,6 +304,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       await role.start();
       cleanup.push(() => role.stop?.(0));
     }
+    options.signal?.removeEventListener('abort', abortWaits);
     logger.info({ health: health.url, role: agent.role, model: model.id, pid: process.pid }, 'started');
 
     let stopped: Promise<void> | undefined;
@@ -289,7 +316,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       stop() {
         stopped ??= (async () => {
           logger.info({}, 'stopping');
-          await sub.close(); // takes nothing new; a message in hand stays unacknowledged until it is done
+          // Takes nothing new from now; a message in hand stays unacknowledged until it is done.
+          // Not awaited yet: saving its cursor may be waiting for an unreachable server.
+          const subClosed = sub.close().catch((err: unknown) => logger.warn({ err }, 'closing the bridge subscription failed'));
           for (const t of revisits) clearTimeout(t);
           // Running tasks get the same grace; what is not finished by then goes back to the queue.
           const background = role.stop?.(options.graceMs ?? 10_000);
@@ -301,9 +330,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
             if (!finished) logger.warn({}, 'message in hand not finished in time; released for redelivery');
           }
           stopping.abort(new AgentnetError('BRIDGE_CLOSED', 'agent stopping'));
+          // What still waits for an unreachable PostgreSQL fails now; the message stays pending for the next start.
+          outageWaits.abort();
           // Let an aborted handler unwind (it sends nothing once aborted) before the bridge closes.
           if (current) await Promise.race([current, sleep(2000)]);
           await background;
+          await subClosed;
           pause.close();
           await health.close();
           await bridge.close();

@@ -75,5 +75,7 @@ export interface Bridge {
   subscribe(options: SubscribeOptions, handler: MessageHandler): Subscription;
   /** Moves old done messages to archives without stopping readers or writers. */
   rotate(options?: RotateOptions): Promise<RotateResult>;
+  /** Why the backend's server cannot be reached now (health shows it); undefined while it can. Server backends only. */
+  unavailable?(): string | undefined;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, migratePg, redactPgUrl } from '../store/pg-db.ts';
+import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl } from '../store/pg-db.ts';
 import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName } from './cursor-store.ts';
 import { buildMessage, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
@@ -23,16 +23,24 @@ export interface PgBridgeOptions {
   schema?: string;
   /** How often subscribers poll besides notifications, as a safety net. Default 1000 ms. */
   pollIntervalMs?: number;
+  /**
+   * How long reads and writes wait out an unreachable server (a restart, a network drop) before
+   * failing. Default 0: fail at once. Agents wait as long as it takes.
+   */
+  waitForServerMs?: number;
+  /** Ends the waits for the server when aborted (the agent is stopping). */
+  stopWaitingOn?: AbortSignal;
   logger?: Logger;
 }
 
 /** Opens the bridge in PostgreSQL, creating or upgrading its tables. */
 export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> {
   const logger = options.logger ?? silentLogger;
-  const spec = { url: options.url, schema: checkSchemaName(options.schema ?? DEFAULT_PG_SCHEMA) };
+  const spec = { url: options.url, schema: checkSchemaName(options.schema ?? DEFAULT_PG_SCHEMA), waitForServerMs: options.waitForServerMs ?? 0, ...(options.stopWaitingOn ? { stopWaitingOn: options.stopWaitingOn } : {}) };
   const names = pgBridgeNames(spec.schema);
   const where = `PostgreSQL at ${redactPgUrl(spec.url)}, schema ${spec.schema}`;
-  const pool = createPgPool(spec, (err) => logger.warn({ error: err.message }, 'an idle PostgreSQL connection of the bridge failed; it will be replaced'));
+  const reachability = loggedReachability('bridge', logger);
+  const pool = createPgPool(spec, (err) => logger.warn({ error: err.message }, 'an idle PostgreSQL connection of the bridge failed; it will be replaced'), reachability);
   try {
     await migratePg(pool, spec, BRIDGE_COMPONENT, BRIDGE_MIGRATIONS);
   } catch (err) {
@@ -47,16 +55,20 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
     if (closed) throw new AgentnetError('BRIDGE_CLOSED', 'the bridge was closed; open a new one');
   };
 
-  /** Runs a write, translating PostgreSQL's failures: callers retry a BRIDGE_WRITE_FAILED. */
-  const writing = async <T>(write: () => Promise<T>): Promise<T> => {
-    try {
-      return await write();
-    } catch (err) {
-      if (err instanceof AgentnetError) throw err;
-      const reason = isPgConnectionError(err) ? 'it is unreachable' : 'it refused the write';
-      throw new AgentnetError('BRIDGE_WRITE_FAILED', `cannot write to the bridge in ${where}: ${reason} (${(err as Error).message}); retry`, { cause: err });
-    }
-  };
+  /** Runs a write or a read, translating PostgreSQL's failures: callers may retry them. */
+  const translating =
+    (code: 'BRIDGE_WRITE_FAILED' | 'BRIDGE_READ_FAILED', what: 'write' | 'read') =>
+    async <T>(op: () => Promise<T>): Promise<T> => {
+      try {
+        return await op();
+      } catch (err) {
+        if (err instanceof AgentnetError) throw err;
+        const reason = isPgConnectionError(err) ? 'it is unreachable' : `it refused the ${what}`;
+        throw new AgentnetError(code, `cannot ${what === 'write' ? 'write to' : 'read'} the bridge in ${where}: ${reason} (${(err as Error).message}); retry`, { cause: err });
+      }
+    };
+  const writing = translating('BRIDGE_WRITE_FAILED', 'write');
+  const reading = translating('BRIDGE_READ_FAILED', 'read');
 
   return {
     backend: 'postgres',
@@ -66,22 +78,27 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
       const msg = buildMessage(input);
       const record = recordText(msg);
       return writing(() =>
-        inTransaction(pool, async (client) => {
+        inTransaction(pool, async (client, attempt) => {
           await lockAppends(client, names);
+          // Run again after a lost connection: the first try may have committed just before the cut.
+          if (attempt > 1) {
+            const earlier = await findLatest(client, msg.id, logger);
+            if (earlier) return earlier;
+          }
           await insertRecord(client, names, msg, record);
           return msg;
-        }),
+        }, { idempotent: true }),
       );
     },
 
     async get(id: string) {
       assertOpen();
-      return findLatest(pool, id, logger);
+      return reading(() => findLatest(pool, id, logger));
     },
 
     async list(opts: ListOptions = {}) {
       assertOpen();
-      return listLatest(pool, opts, logger);
+      return reading(() => listLatest(pool, opts, logger));
     },
 
     async markDone(message: string | BridgeMessage) {
@@ -98,7 +115,7 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
           const done = withStatus(current, 'done');
           await insertRecord(client, names, done, recordText(done));
           return done;
-        }),
+        }, { idempotent: true }), // run again, it finds the message done
       );
     },
 
@@ -114,9 +131,14 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
       return writing(() => rotatePg(pool, names, opts));
     },
 
+    unavailable() {
+      return reachability.describe();
+    },
+
     async close() {
       if (closed) return;
       closed = true;
+      pool.stopWaiting();
       await subscriptions.closeAll();
       await listener.close();
       await pool.end();

@@ -15,9 +15,17 @@ export interface BridgeSpec {
   url?: string;
   /** The PostgreSQL schema holding the bridge's tables (postgres backend; default `agentnet`). */
   schema?: string;
+  /** How long the postgres backend waits out an unreachable server before an operation fails (default 0). */
+  waitForServerMs?: number;
 }
 
-type Factory = (spec: BridgeSpec, logger: Logger | undefined) => Promise<Bridge>;
+/** What a process gives besides the spec: not serialisable. */
+export interface BridgeOpenExtras {
+  /** Ends a server backend's waits for an unreachable server when aborted. */
+  stopWaitingOn?: AbortSignal;
+}
+
+type Factory = (spec: BridgeSpec, logger: Logger | undefined, extras: BridgeOpenExtras) => Promise<Bridge>;
 
 const factories: Record<string, Factory> = {
   async jsonl(spec, logger) {
@@ -25,13 +33,15 @@ const factories: Record<string, Factory> = {
     if (!spec.path) throw new AgentnetError('USAGE', 'the jsonl bridge needs a path');
     return createJsonlBridge({ ...spec, path: spec.path, ...(logger ? { logger } : {}) });
   },
-  async postgres(spec, logger) {
+  async postgres(spec, logger, extras) {
     const { createPgBridge } = await import('./pg.ts');
     if (!spec.url) throw new AgentnetError('USAGE', 'the postgres bridge needs a url (postgres://user:password@host:5432/database)');
     return createPgBridge({
       url: spec.url,
       ...(spec.schema ? { schema: spec.schema } : {}),
       ...(spec.pollIntervalMs ? { pollIntervalMs: spec.pollIntervalMs } : {}),
+      ...(spec.waitForServerMs ? { waitForServerMs: spec.waitForServerMs } : {}),
+      ...(extras.stopWaitingOn ? { stopWaitingOn: extras.stopWaitingOn } : {}),
       ...(logger ? { logger } : {}),
     });
   },
@@ -39,7 +49,7 @@ const factories: Record<string, Factory> = {
 
 export const BRIDGE_BACKENDS = Object.keys(factories);
 
-export async function openBridge(spec: BridgeSpec, logger?: Logger): Promise<Bridge> {
+export async function openBridge(spec: BridgeSpec, logger?: Logger, extras: BridgeOpenExtras = {}): Promise<Bridge> {
   const factory = factories[spec.backend];
   if (!factory) {
     throw new AgentnetError(
@@ -47,5 +57,5 @@ export async function openBridge(spec: BridgeSpec, logger?: Logger): Promise<Bri
       `unknown bridge backend "${spec.backend}"; available: ${BRIDGE_BACKENDS.join(', ')}`,
     );
   }
-  return factory(spec, logger);
+  return factory(spec, logger, extras);
 }

@@ -29,7 +29,7 @@ ${CONFIG_HELP}
     const fromEnv = Object.entries(io.env)
       .filter(([k, v]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(k) && v !== undefined && v.length >= 8)
       .map(([, v]) => v!);
-    const running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true });
+    const running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true, signal: io.signal });
     const failed = await Promise.race([
       new Promise<false>((resolve) => {
         if (io.signal.aborted) resolve(false);

@@ -41,20 +41,15 @@ ${CONFIG_HELP}`,
     const agent = (values.as as string | undefined) ?? first;
     if (!agent || !config.agents[agent]) throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${file}` : `no orchestrator agent in ${file}; name one with --as AGENT`);
     const projectDir = resolve(io.cwd, (values.project as string | undefined) ?? '.');
+    // A bridge file is read directly (fast); a bridge in PostgreSQL through the config, so no
+    // connection URL (with its password) is written into Claude Code's settings.
+    const jsonl = config.bridge.backend === 'jsonl';
     const hook = [
-      process.execPath,
-      AGENTNET_BIN,
-      'claude',
-      'session-start',
-      '--bridge',
-      config.bridge.path,
-      '--as',
-      agent,
-      ...(agent === first ? ['--default'] : []),
-      '--store',
-      config.store.path,
-      '--network',
-      config.network,
+      ...[process.execPath, AGENTNET_BIN, 'claude', 'session-start'],
+      ...(jsonl ? ['--bridge', config.bridge.path] : ['--config', file]),
+      ...['--as', agent, ...(agent === first ? ['--default'] : [])],
+      ...(jsonl ? ['--store', config.store.path] : []),
+      ...['--network', config.network],
     ];
     const changes = installClaude(
       {
@@ -91,12 +86,13 @@ Options:
 export const claudeSessionStartCommand: Command = {
   name: 'claude session-start',
   summary: "Claude Code's SessionStart hook: print the pending requests (fast, never fails)",
-  usage: 'agentnet claude session-start --bridge FILE --as AGENT [--default] [--store FILE] [--network NAME]',
+  usage: 'agentnet claude session-start (--bridge FILE [--store FILE] | --config FILE) --as AGENT [--default] [--network NAME]',
   help: `What the hook that agentnet claude install writes runs. Prints the pending requests for
 AGENT, most urgent first, or that there are none; Claude Code adds the text to the session's
-context. Reads the bridge file directly (no config), and exits 0 whatever happens.`,
+context. A jsonl bridge is read directly from --bridge (no config); a bridge in PostgreSQL
+through --config, giving up after 5 s. Exits 0 whatever happens.`,
   positionals: true,
-  options: { bridge: { type: 'string' }, as: { type: 'string' }, default: { type: 'boolean' }, store: { type: 'string' }, network: { type: 'string' } },
+  options: { bridge: { type: 'string' }, config: { type: 'string' }, as: { type: 'string' }, default: { type: 'boolean' }, store: { type: 'string' }, network: { type: 'string' } },
   async run(values, _p, io) {
     // bin/agentnet.js takes this command before the CLI loads; this is the same code, for main().
     const argv = Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : []));

@@ -26,7 +26,7 @@ dashboard:                     # the live web page agentnet up serves (agentnet 
 agents:
   claude:                      # the orchestrator: your Claude Code, the brain
     role: orchestrator
-    model: offline             # or claude-code, or anthropic:claude-sonnet-4-5
+    model: offline             # or claude-code, or anthropic:claude-sonnet-4-6
     prompt: prompts/claude.md
     tools: [bridge_send, bridge_reply, memory_get, memory_set, task_enqueue]
     health: { port: 7701 }

@@ -24,7 +24,7 @@ const positiveInt = z.number().int().positive();
 
 const modelObject = z.strictObject({
   provider: z.enum(['offline', 'anthropic', 'openai', 'claude-code']),
-  /** The provider's model id, e.g. claude-sonnet-4-5 or gpt-4o. */
+  /** The provider's model id, e.g. claude-sonnet-4-6 or gpt-4o. */
   name: z.string().min(1).optional(),
   apiKey: z.string().optional(),
   /** OpenAI-compatible servers (Ollama, vLLM, llama.cpp) and fakes in tests. */
@@ -46,7 +46,7 @@ const modelObject = z.strictObject({
   sessionIdleHours: z.number().positive().optional(),
 });
 
-/** `model: offline`, `model: anthropic:claude-sonnet-4-5`, or the object form. */
+/** `model: offline`, `model: anthropic:claude-sonnet-4-6`, or the object form. */
 const model = z
   .union([z.string().regex(/^(offline|claude-code|(anthropic|openai):.+)$/, 'offline, claude-code, anthropic:<model> or openai:<model>'), modelObject])
   .transform((m): z.infer<typeof modelObject> => {

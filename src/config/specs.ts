@@ -13,6 +13,8 @@ export interface BridgeOpenSpec {
   fsync?: boolean;
   watch?: boolean;
   pollIntervalMs?: number;
+  /** A server backend's wait for an unreachable server (agents wait; commands fail at once). */
+  waitForServerMs?: number;
 }
 
 export function bridgeSpec(config: Config, overrides: Partial<BridgeOpenSpec> = {}): BridgeOpenSpec {
@@ -34,11 +36,12 @@ export interface StoreOpenSpec {
   path: string;
   url?: string;
   schema?: string;
+  waitForServerMs?: number;
 }
 
-export function storeSpec(config: Config): StoreOpenSpec {
+export function storeSpec(config: Config, overrides: Partial<StoreOpenSpec> = {}): StoreOpenSpec {
   const s = config.store;
-  return { backend: s.backend, path: s.path, ...(s.url ? { url: s.url } : {}), ...(s.schema ? { schema: s.schema } : {}) };
+  return { backend: s.backend, path: s.path, ...(s.url ? { url: s.url } : {}), ...(s.schema ? { schema: s.schema } : {}), ...overrides };
 }
 
 /** Whether the store lives in a local file (sqlite) that may not exist yet. */

@@ -28,7 +28,7 @@ export function toAnthropicMessages(messages: ChatMessage[]): Anthropic.MessageP
 }
 
 export function createAnthropicModel(config: ModelConfig, retry: Omit<RetryOptions, 'signal'> = {}): Model {
-  if (!config.name) throw new AgentnetError('MODEL_UNAVAILABLE', 'the anthropic model needs a name, e.g. anthropic:claude-sonnet-4-5');
+  if (!config.name) throw new AgentnetError('MODEL_UNAVAILABLE', 'the anthropic model needs a name, e.g. anthropic:claude-sonnet-4-6');
   const apiKey = config.apiKey ?? process.env.ANTHROPIC_API_KEY;
   if (!apiKey) throw new AgentnetError('MODEL_UNAVAILABLE', 'no Anthropic API key: set ANTHROPIC_API_KEY or model.apiKey: ${ANTHROPIC_API_KEY}');
   const client = new Anthropic({

@@ -34,7 +34,7 @@ export interface ModelResponse {
 }
 
 export interface Model {
-  /** `offline`, `anthropic:claude-sonnet-4-5`, ... */
+  /** `offline`, `anthropic:claude-sonnet-4-6`, ... */
   readonly id: string;
   /** False for the offline policy: callers say so to the owner. */
   readonly isLanguageModel: boolean;

@@ -245,7 +245,7 @@ async function checkModel(check: string, a: ResolvedAgent, env: NodeJS.ProcessEn
   } catch (err) {
     const status = (err as { status?: number }).status;
     if (status === 401 || status === 403) return { check, status: 'fail', detail: `the API key was refused (HTTP ${status})`, fix: `put a valid key in ${m.apiKey ? `agents.${a.name}.model.apiKey` : keyVar}` };
-    if (status === 404) return { check, status: 'fail', detail: `the provider has no model "${model}"`, fix: `fix agents.${a.name}.model (e.g. ${m.provider === 'anthropic' ? 'anthropic:claude-sonnet-4-5' : 'openai:gpt-4o'})` };
+    if (status === 404) return { check, status: 'fail', detail: `the provider has no model "${model}"`, fix: `fix agents.${a.name}.model (e.g. ${m.provider === 'anthropic' ? 'anthropic:claude-sonnet-4-6' : 'openai:gpt-4o'})` };
     return { check, status: 'fail', detail: `unreachable: ${message(err)}`, fix: `check the network, and model.baseUrl${m.baseUrl ? ` (${m.baseUrl})` : ''}` };
   }
 }

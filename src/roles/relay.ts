@@ -354,7 +354,15 @@ export function createRelayRole(ctx: RoleContext): Role {
         else ctx.problems?.delete('channel');
       };
       await refresh().catch(() => undefined);
-      healthTimer = setInterval(() => void refresh().catch(() => undefined), 5000);
+      // One refresh at a time: while the store waits out an outage, they must not pile up.
+      let refreshing = false;
+      healthTimer = setInterval(() => {
+        if (refreshing) return;
+        refreshing = true;
+        void refresh()
+          .catch(() => undefined)
+          .finally(() => (refreshing = false));
+      }, 5000);
       healthTimer.unref();
       ctx.logger.info({ channel: ch.type, owners: chCfg.type === 'terminal' ? 1 : chCfg.owners.length }, 'relay channel started');
       if (chCfg.type !== 'terminal' && chCfg.owners.length === 0) ctx.logger.warn({}, 'the channel has no owners: nobody can command the network through it (set channel.owners)');

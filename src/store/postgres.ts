@@ -1,5 +1,6 @@
 /** The postgres store backend: the queue, memory and ledger tables in one schema of a PostgreSQL database. */
-import { createPgPool, migratePg } from './pg-db.ts';
+import type { Logger } from '../log/logger.ts';
+import { createPgPool, loggedReachability, migratePg } from './pg-db.ts';
 import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';
@@ -15,12 +16,19 @@ export interface PostgresStoreOptions {
   now?: () => number;
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** How long an operation waits out an unreachable server before failing (default 0: at once). Agents wait as long as it takes. */
+  waitForServerMs?: number;
+  /** Ends the waits for the server when aborted (the agent is stopping). */
+  stopWaitingOn?: AbortSignal;
+  /** Where outages and recoveries are logged. */
+  logger?: Logger;
 }
 
 /** Connects and migrates the schema; throws STORE_OPEN_FAILED (the URL's password hidden) when it cannot. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const spec = { url: options.url, ...(options.schema !== undefined ? { schema: options.schema } : {}) };
-  const pool = createPgPool(spec);
+  const spec = { url: options.url, ...(options.schema !== undefined ? { schema: options.schema } : {}), waitForServerMs: options.waitForServerMs ?? 0, ...(options.stopWaitingOn ? { stopWaitingOn: options.stopWaitingOn } : {}) };
+  const reachability = loggedReachability('store', options.logger);
+  const pool = createPgPool(spec, (err) => options.logger?.warn({ error: err.message }, 'an idle PostgreSQL connection of the store failed; it will be replaced'), reachability);
   try {
     await migratePg(pool, spec, STORE_COMPONENT, STORE_MIGRATIONS);
   } catch (err) {
@@ -34,9 +42,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     queue: createPgQueue(pool, { now, backoffMs: options.backoffMs ?? 1000, maxBackoffMs: options.maxBackoffMs ?? 3_600_000 }),
     memory: createPgMemory(pool, now),
     ledger: createPgLedger(pool, now),
+    unavailable: () => reachability.describe(),
     async close() {
       if (closed) return; // pg's pool refuses a second end()
       closed = true;
+      pool.stopWaiting();
       await pool.end();
     },
   };

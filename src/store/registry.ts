@@ -1,8 +1,10 @@
 /** Maps the config's store backend to its factory. */
 import { AgentnetError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
 import type { Store, StoreSpec } from './store.ts';
 
-export async function openStore(spec: StoreSpec): Promise<Store> {
+/** Opens the store a spec describes; `logger` hears of a server backend's outages. */
+export async function openStore(spec: StoreSpec, logger?: Logger, extras: { stopWaitingOn?: AbortSignal } = {}): Promise<Store> {
   const backoff = { ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}), ...(spec.maxBackoffMs !== undefined ? { maxBackoffMs: spec.maxBackoffMs } : {}) };
   if (spec.backend === 'sqlite') {
     if (!spec.path) throw new AgentnetError('USAGE', 'the sqlite store needs a path');
@@ -12,7 +14,14 @@ export async function openStore(spec: StoreSpec): Promise<Store> {
   if (spec.backend === 'postgres') {
     if (!spec.url) throw new AgentnetError('USAGE', 'the postgres store needs a url: postgres://user:password@host:port/database');
     const { createPostgresStore } = await import('./postgres.ts');
-    return createPostgresStore({ url: spec.url, ...(spec.schema !== undefined ? { schema: spec.schema } : {}), ...backoff });
+    return createPostgresStore({
+      url: spec.url,
+      ...(spec.schema !== undefined ? { schema: spec.schema } : {}),
+      ...(spec.waitForServerMs ? { waitForServerMs: spec.waitForServerMs } : {}),
+      ...(logger ? { logger } : {}),
+      ...(extras.stopWaitingOn ? { stopWaitingOn: extras.stopWaitingOn } : {}),
+      ...backoff,
+    });
   }
   throw new AgentnetError('USAGE', `unknown store backend "${spec.backend}"; available: sqlite, postgres`);
 }

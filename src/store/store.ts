@@ -9,6 +9,8 @@ export interface Store {
   readonly memory: Memory;
   /** The relay's delivery ledger. */
   readonly ledger: Ledger;
+  /** Why the store's server cannot be reached now (health shows it); undefined while it can. Server backends only. */
+  unavailable?(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -24,4 +26,6 @@ export interface StoreSpec {
   /** Retry back-off of the queue (first delay, ms; default 1000). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /** postgres: how long an operation waits out an unreachable server before failing (default 0). */
+  waitForServerMs?: number;
 }

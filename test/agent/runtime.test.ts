@@ -216,7 +216,7 @@ bridge: { pollIntervalMs: 100 }
 agents:
   claude:
     role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${KEY}", baseUrl: "${fake.url}" }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${fake.url}" }
 ${claude}
     health: { port: ${ports.claude} }
   ${other}: { role: ${other === 'kami' ? 'relay' : 'autonomous'}, health: { port: ${ports[other as 'kami']} } }

@@ -167,7 +167,7 @@ agents:
   kaylee:
     role: autonomous
     health: { port: 7703 }
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${ANTHROPIC_API_KEY}" }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${ANTHROPIC_API_KEY}" }
 `;
     const { config, secretPaths } = parseConfig(text, 'a.yaml', { env: { GID: '1101000001', GTOKEN: 'tok-123', ANTHROPIC_API_KEY: 'sk-ant' } });
     const ch = config.agents.kami!.channel;
@@ -274,10 +274,10 @@ agents:
   it('accepts the model shorthand and tool grants with their allow-lists', () => {
     const text = MIN.replace(
       '    role: relay',
-      '    role: relay\n    model: anthropic:claude-sonnet-4-5\n    tools:\n      - bridge_send\n      - { name: run_command, allow: [[git, status]] }',
+      '    role: relay\n    model: anthropic:claude-sonnet-4-6\n    tools:\n      - bridge_send\n      - { name: run_command, allow: [[git, status]] }',
     );
     const { config } = parseConfig(text, 'a.yaml');
-    assert.deepEqual(config.agents.kami!.model, { provider: 'anthropic', name: 'claude-sonnet-4-5' });
+    assert.deepEqual(config.agents.kami!.model, { provider: 'anthropic', name: 'claude-sonnet-4-6' });
     assert.deepEqual(config.agents.kami!.tools, ['bridge_send', { name: 'run_command', allow: [['git', 'status']] }]);
     const empty = problemsOf(() => parseConfig(text.replace('[[git, status]]', '[]'), 'a.yaml'));
     assert.match(empty.problems[0]!.message, /at least one allowed command/);

@@ -109,7 +109,8 @@ agents:
     const id = await send('claimed then forgotten');
     const store = await openStore({ backend: 'sqlite', path: join(t.dir, '.agentnet', 'store.db') });
     try {
-      const claim = await claimRequest(store.memory, id, 'mcp:laptop:1234', 2000);
+      // Long enough to outlast the resume below on a busy machine, or the agent never sees the claim.
+      const claim = await claimRequest(store.memory, id, 'mcp:laptop:1234', 5000);
       assert.ok(claim.ok);
     } finally {
       await store.close();
@@ -126,8 +127,9 @@ agents:
     await cli('pause');
     const id = await send('claimed and answered');
     const store = await openStore({ backend: 'sqlite', path: join(t.dir, '.agentnet', 'store.db') });
+    const lapse = Date.now() + 5000;
     try {
-      assert.ok((await claimRequest(store.memory, id, 'mcp:laptop:1234', 1500)).ok);
+      assert.ok((await claimRequest(store.memory, id, 'mcp:laptop:1234', 5000)).ok);
     } finally {
       await store.close();
     }
@@ -145,7 +147,7 @@ agents:
     // Past the lapse and the agent's second look (1 s after it).
     const later = await send('a later request');
     await answer(later);
-    await new Promise((r) => setTimeout(r, 2500));
+    await new Promise((r) => setTimeout(r, Math.max(0, lapse + 2500 - Date.now())));
     const answers = await responses(id);
     assert.deepEqual(answers.map((m) => m.content), ['answered in the session']);
   });

@@ -44,7 +44,7 @@ bridge: { pollIntervalMs: 100 }
 agents:
   claude:
     role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }
     health: { port: ${ports.claude} }
   kami:
     role: relay

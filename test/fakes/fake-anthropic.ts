@@ -16,7 +16,7 @@ export interface FakeAnthropicOptions {
 }
 
 export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<ScriptedServer<AnthropicReply>> {
-  const models = options.models ?? ['claude-sonnet-4-5'];
+  const models = options.models ?? ['claude-sonnet-4-6'];
   const lookup = (path: string, headers: Record<string, string | string[] | undefined>): [number, unknown] | undefined => {
     const m = /^\/v1\/models\/([^/]+)$/.exec(path);
     if (!m) return undefined;

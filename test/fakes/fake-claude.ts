@@ -70,7 +70,7 @@ emit({
   subtype: 'init',
   session_id: sessionId,
   cwd: process.cwd(),
-  model: value('--model') ?? 'claude-sonnet-4-5',
+  model: value('--model') ?? 'claude-sonnet-4-6',
   permissionMode: 'default',
   tools: ['Bash', 'Read', ...allowed.filter((t) => t.startsWith('mcp__'))],
   mcp_servers: mcpConfig ? Object.keys((JSON.parse(readFileSync(mcpConfig, 'utf8')) as { mcpServers: object }).mcpServers).map((name) => ({ name, status: 'connected' })) : [],
@@ -80,7 +80,7 @@ let turns = 0;
 const denials: Array<{ tool_name: string; tool_use_id: string; tool_input: unknown }> = [];
 const assistant = (blocks: unknown[]) => {
   turns++;
-  emit({ type: 'assistant', session_id: sessionId, message: { id: `msg_${turns}`, type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: blocks, stop_reason: 'tool_use', usage: { input_tokens: 50, output_tokens: 10 } } });
+  emit({ type: 'assistant', session_id: sessionId, message: { id: `msg_${turns}`, type: 'message', role: 'assistant', model: 'claude-sonnet-4-6', content: blocks, stop_reason: 'tool_use', usage: { input_tokens: 50, output_tokens: 10 } } });
 };
 const toolResult = (id: string, text: string, isError = false) =>
   emit({ type: 'user', session_id: sessionId, message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: text, is_error: isError }] } });

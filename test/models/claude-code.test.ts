@@ -12,16 +12,25 @@ import { createClaudeCodeModel } from '../../src/models/claude-code.ts';
 import type { Model, ModelRequest } from '../../src/models/model.ts';
 import { retryable } from '../../src/models/retry.ts';
 import { fakeClaude } from '../fakes/claude-bin.ts';
-import { freePort, tempDir } from '../helpers/util.ts';
+import { freePort, tempDir, waitFor } from '../helpers/util.ts';
 
+/** Whether pid still runs. A zombie (killed, not yet reaped by its new parent) does not. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ..."; comm may hold spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
 };
+/** SIGKILL is delivered asynchronously: on a busy machine the process may still be scheduled out. */
+const gone = (pid: number, what: string) => waitFor(() => !alive(pid), what, 5_000);
 
 describe('model: claude-code (headless Claude Code)', () => {
   const t = tempDir();
@@ -127,8 +136,8 @@ agents:
     assert.equal(err.code, 'CLAUDE_CODE_TIMEOUT');
     assert.match(err.message, /did not finish within 2 s/);
     const pids = JSON.parse(readFileSync(join(fake.state, 'hang.pids'), 'utf8')) as { claude: number; grandchild: number };
-    assert.equal(alive(pids.claude), false, 'the claude process (it ignored SIGTERM) was killed');
-    assert.equal(alive(pids.grandchild), false, 'and so was what it started');
+    await gone(pids.claude, 'the claude process (it ignored SIGTERM) to be killed');
+    await gone(pids.grandchild, 'what it started to be killed too');
   });
 
   it('reports a crash with what claude said on stderr', async () => {
@@ -175,11 +184,11 @@ agents:
     const run = ask(model({ timeoutMs: 60_000 }), 'hang again', { signal: stop.signal });
     const pidsFile = join(fake.state, 'hang.pids');
     const before = existsSync(pidsFile) ? readFileSync(pidsFile, 'utf8') : '';
-    const { waitFor } = await import('../helpers/util.ts');
     await waitFor(() => existsSync(pidsFile) && readFileSync(pidsFile, 'utf8') !== before, 'the run to start');
     stop.abort(new Error('agent stopping'));
     await assert.rejects(run, /agent stopping/);
     const pids = JSON.parse(readFileSync(pidsFile, 'utf8')) as { claude: number; grandchild: number };
-    assert.equal(alive(pids.claude) || alive(pids.grandchild), false);
+    await gone(pids.claude, 'the claude process to be killed');
+    await gone(pids.grandchild, 'what it started to be killed too');
   });
 });

@@ -29,7 +29,7 @@ interface Provider<R> {
 const anthropic: Provider<AnthropicReply> = {
   name: 'anthropic',
   start: startFakeAnthropic,
-  model: (url, retry, extra = {}) => createAnthropicModel({ provider: 'anthropic', name: 'claude-sonnet-4-5', apiKey: 'sk-ant-test', baseUrl: url, ...extra }, retry),
+  model: (url, retry, extra = {}) => createAnthropicModel({ provider: 'anthropic', name: 'claude-sonnet-4-6', apiKey: 'sk-ant-test', baseUrl: url, ...extra }, retry),
   text: (text) => ({ reply: { text } }),
   tool: (id, name, input) => ({ reply: { toolUses: [{ id, name, input }] } }),
   rawTool: (id, name, args) => ({ reply: { toolUses: [{ id, name, input: JSON.parse(args) }] } }),

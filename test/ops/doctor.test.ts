@@ -36,7 +36,7 @@ describe('agentnet doctor', () => {
 agents:
   claude:
     role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-5, baseUrl: "${anthropic.url}", apiKey: "\${ANTHROPIC_KEY}" }
+    model: { provider: anthropic, name: claude-sonnet-4-6, baseUrl: "${anthropic.url}", apiKey: "\${ANTHROPIC_KEY}" }
     health: { port: ${ports.claude} }
   kami:
     role: relay
@@ -102,7 +102,7 @@ agents:
       // claude created the store at start.
       assert.match(find(report, 'store').detail, /schema version \d+ \(current\)/);
 
-      assert.equal(find(report, 'model claude (anthropic:claude-sonnet-4-5)').status, 'ok', JSON.stringify(find(report, 'model claude (anthropic:claude-sonnet-4-5)')));
+      assert.equal(find(report, 'model claude (anthropic:claude-sonnet-4-6)').status, 'ok', JSON.stringify(find(report, 'model claude (anthropic:claude-sonnet-4-6)')));
       const model = find(report, 'model kaylee (anthropic:claude-nonexistent-9)');
       assert.equal(model.status, 'fail');
       assert.match(model.detail, /no model "claude-nonexistent-9"/);
@@ -124,7 +124,7 @@ agents:
       // A refused Anthropic key and a refused Telegram token, in the readable form.
       const text = await agentnet(['doctor', '-c', config], { cwd: t.dir, env: env({ ANTHROPIC_KEY: 'sk-ant-bad', TG_TOKEN: '1:bad' }) });
       assert.equal(text.code, 1);
-      assert.match(text.stdout, /FAIL {2}model claude \(anthropic:claude-sonnet-4-5\): the API key was refused \(HTTP 401\)\n {6}→ put a valid key in agents\.claude\.model\.apiKey/);
+      assert.match(text.stdout, /FAIL {2}model claude \(anthropic:claude-sonnet-4-6\): the API key was refused \(HTTP 401\)\n {6}→ put a valid key in agents\.claude\.model\.apiKey/);
       assert.match(text.stdout, /FAIL {2}channel tg \(telegram\): Telegram refused the bot token \(401/);
       assert.match(text.stdout, /\n\d+ problems to fix/);
     } finally {
@@ -137,14 +137,14 @@ agents:
     mkdirSync(one);
     const port = await freePort();
     const file = join(one, 'agentnet.yaml');
-    writeFileSync(file, `network: solo\nagents:\n  claude: { role: orchestrator, model: anthropic:claude-sonnet-4-5, health: { port: ${port} } }\n`);
+    writeFileSync(file, `network: solo\nagents:\n  claude: { role: orchestrator, model: anthropic:claude-sonnet-4-6, health: { port: ${port} } }\n`);
     const before = anthropic.requests.length;
     const p = spawnNode([BIN, 'run', 'claude', '-c', file, '--quiet'], { env: { ANTHROPIC_API_KEY: 'sk-ant-unused' } });
     try {
       await waitHealthy(port, 'claude');
       const r = await agentnet(['doctor', '--offline', '-c', file], { cwd: one, env: { ANTHROPIC_API_KEY: 'sk-ant-unused' } });
       assert.equal(r.code, 0, r.stdout + r.stderr);
-      assert.match(r.stdout, /skip {2}model claude \(anthropic:claude-sonnet-4-5\): --offline/);
+      assert.match(r.stdout, /skip {2}model claude \(anthropic:claude-sonnet-4-6\): --offline/);
       assert.match(r.stdout, /ok {4}agent claude: .*ok, up \d+ s/);
       assert.match(r.stdout, /\nall good\n/);
       assert.equal(anthropic.requests.length, before);

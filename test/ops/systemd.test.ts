@@ -41,7 +41,7 @@ function sections(text: string): Record<string, Record<string, string[]>> {
 
 const NETWORK = `network: prod
 agents:
-  claude: { role: orchestrator, model: anthropic:claude-sonnet-4-5, health: { port: 7701 } }
+  claude: { role: orchestrator, model: anthropic:claude-sonnet-4-6, health: { port: 7701 } }
   kami:
     role: relay
     prompt: "prompts/\${KAMI_PROMPT}.md"

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { dropSchema, freshSchema, PG_URL, pgSkipReason } from '../helpers/pg.ts';
 import { agentnet, freePort, tempDir } from '../helpers/util.ts';
 
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as any;
@@ -144,5 +145,54 @@ describe('agentnet claude', () => {
     assert.match(out, /could not read the bridge .*\nexit=0\n$/);
     const none = execFileSync('sh', ['-c', `${hook.replace(/--bridge \S+/, '--bridge /nonexistent/messages.jsonl')}; echo "exit=$?"`], { encoding: 'utf8' });
     assert.match(none, /no pending requests\.\nexit=0\n$/);
+  });
+});
+
+describe('agentnet claude with the bridge in PostgreSQL', async () => {
+  const skip = await pgSkipReason();
+  const t = tempDir();
+  const schema = freshSchema('claude');
+  const config = join(t.dir, 'agentnet.yaml');
+  // Trust authentication ignores the password: it is there to show it never reaches the settings.
+  const url = PG_URL.replace('postgres://postgres@', 'postgres://postgres:hunter2secret@');
+  before(async () => {
+    writeFileSync(config, `network: hosts\nstore: { backend: postgres, url: "${url}", schema: ${schema} }\nagents:\n  claude: { role: orchestrator, health: { port: ${await freePort()} } }\n  kami: { role: relay, health: { port: ${await freePort()} } }\n`);
+  });
+  after(async () => {
+    if (!skip) await dropSchema(schema);
+    t.cleanup();
+  });
+
+  it('the hook reads the pending requests through the config, with no password in the settings, and fails open', { skip }, async () => {
+    const project = join(t.dir, 'project');
+    mkdirSync(project);
+    const r = await agentnet(['claude', 'install', '--project', project, '-c', config], { cwd: t.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const hook = readJson(join(project, '.claude', 'settings.local.json')).hooks.SessionStart[0].hooks[0].command as string;
+    assert.match(hook, / claude session-start --config \S+agentnet\.yaml --as claude --default --network hosts$/);
+    assert.doesNotMatch(readFileSync(join(project, '.claude', 'settings.local.json'), 'utf8') + readFileSync(join(project, '.mcp.json'), 'utf8'), /hunter2secret/);
+    assert.equal(execFileSync('sh', ['-c', hook], { encoding: 'utf8' }), 'claude (agentnet network hosts): no pending requests.\n');
+
+    const send = async (...args: string[]) => JSON.parse((await agentnet(['bridge', 'send', '-c', config, '--json', ...args], { cwd: t.dir })).stdout) as { id: string };
+    const normal = await send('--to', 'claude', '--from', 'kami', '--sender', '972500000000@c.us', 'deploy the site');
+    const high = await send('--to', 'claude', '--from', 'kami', '--priority', 'high', 'the API is down');
+    await send('--to', 'kami', 'not for claude');
+    const client = new Client({ name: 'test', version: '1' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: readJson(join(project, '.mcp.json')).mcpServers.agentnet.args, stderr: 'pipe' }));
+    await client.callTool({ name: 'bridge_claim', arguments: { id: normal.id } });
+    await client.close();
+
+    const text = execFileSync('sh', ['-c', hook], { encoding: 'utf8' });
+    assert.match(text, /^claude \(agentnet network hosts\): 2 pending requests for you, most urgent first\./);
+    assert.ok(text.indexOf(high.id) < text.indexOf(normal.id), 'high priority first');
+    assert.match(text, new RegExp(`id ${normal.id} · normal priority · from kami \\(owner's chat 972500000000@c\\.us\\) · sent [^·]+ · claimed by mcp:`));
+    assert.doesNotMatch(text, /not for claude/);
+
+    // PostgreSQL unreachable: a note, exit 0, and the session is not held up.
+    const dead = join(t.dir, 'dead.yaml');
+    writeFileSync(dead, readFileSync(config, 'utf8').replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${await freePort()}`));
+    const out = execFileSync('sh', ['-c', `${hook.replace(/--config \S+/, `--config ${dead}`)}; echo "exit=$?"`], { encoding: 'utf8' });
+    assert.match(out, /^claude \(agentnet\): could not read the bridge \(.*\); bridge_inbox may still work\.\nexit=0\n$/);
+    assert.doesNotMatch(out, /hunter2secret/);
   });
 });

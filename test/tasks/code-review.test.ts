@@ -83,7 +83,7 @@ agents:
   kaylee:
     role: autonomous
     health: { port: ${await freePort()} }
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: test-key, baseUrl: "${fake.url}", maxRetries: 0 }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: test-key, baseUrl: "${fake.url}", maxRetries: 0 }
     reviews:
       app: { repo: ${JSON.stringify(repo)}, maxDiffBytes: 2000 }
       plain: { repo: plain }

@@ -34,7 +34,7 @@ agents:
   kami: { role: relay, health: { port: ${await freePort()} } }
   kaylee:
     role: autonomous
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: test-key, baseUrl: "${fake.url}", maxRetries: 0 }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: test-key, baseUrl: "${fake.url}", maxRetries: 0 }
     health: { port: ${await freePort()} }
     worker: { concurrency: 4, pollMs: 50 }
     deployments:

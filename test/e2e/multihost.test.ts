@@ -1,0 +1,158 @@
+/**
+ * Three agents as if on three machines: separate directories and state, nothing shared but the
+ * PostgreSQL URL. The owner's WhatsApp messages (fake Green API) reach the relay, escalate to
+ * the orchestrator (fake Anthropic), and the answers come back to the chat. PostgreSQL (a
+ * throwaway cluster) is stopped while the orchestrator is working on an answer and while a new
+ * message arrives, then started again: every message is answered once, none twice, and the
+ * model is not asked again for work it had done.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { HealthReport } from '../../src/agent/health.ts';
+import { createPgBridge } from '../../src/bridge/pg.ts';
+import { startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic.ts';
+import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
+import type { ScriptedServer } from '../fakes/scripted-server.ts';
+import { pgClusterSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
+import { BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+
+const OWNER = '972501234567';
+const OWNER_CHAT = `${OWNER}@c.us`;
+const KEY = 'sk-ant-fake-key-0123456789';
+const AGENTS = ['claude', 'kami', 'kaylee'] as const;
+
+const skip = pgClusterSkipReason();
+
+describe('several hosts sharing only PostgreSQL', { skip }, () => {
+  let cluster: PgCluster;
+  let green: FakeGreenApi;
+  let anthropic: ScriptedServer<AnthropicReply>;
+  let root: { dir: string; cleanup(): void };
+  const procs: ChildProcess[] = [];
+  const ports: Record<string, number> = {};
+
+  before(async () => {
+    cluster = await startPgCluster();
+    green = await startFakeGreenApi();
+    anthropic = await startFakeAnthropic();
+    root = tempDir('agentnet-hosts-');
+    for (const a of AGENTS) ports[a] = await freePort();
+  });
+  after(async () => {
+    for (const p of procs) await stopProcess(p, 'SIGKILL');
+    await green?.close();
+    await anthropic?.close();
+    cluster?.destroy();
+    root?.cleanup();
+  });
+
+  /** The same network file on every "host"; each host runs its own agent with its own state directory. */
+  const host = (agent: string) => {
+    const dir = join(root.dir, `host-${agent}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'agentnet.yaml'),
+      `network: hosts
+store: { backend: postgres, url: "${cluster.url}", schema: hosts }
+bridge: { pollIntervalMs: 200 }
+agents:
+  claude:
+    role: orchestrator
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }
+    health: { port: ${ports.claude} }
+  kami:
+    role: relay
+    health: { port: ${ports.kami} }
+    channel:
+      type: whatsapp
+      apiUrl: ${green.url}
+      idInstance: "${green.idInstance}"
+      apiToken: ${green.apiToken}
+      receiveTimeoutS: 5
+      owners: ["+${OWNER}"]
+      pace: { perChatMs: 0, perInstanceMs: 0 }
+  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
+`,
+    );
+    const p = spawnNode([BIN, 'run', agent, '--quiet'], { cwd: dir, env: { ...process.env, KEY } });
+    p.stdout!.resume();
+    p.stderr!.resume();
+    procs.push(p);
+  };
+  const health = async (agent: string): Promise<HealthReport> => (await fetch(`http://127.0.0.1:${ports[agent]}/health`)).json() as Promise<HealthReport>;
+
+  it('relay → orchestrator → relay across hosts, through a PostgreSQL restart: nothing lost, nothing twice', async () => {
+    for (const a of AGENTS) host(a);
+    await Promise.all(AGENTS.map((a) => waitHealthy(ports[a]!, a)));
+
+    // 1. The round trip, with only the database in common.
+    anthropic.script({ reply: { text: 'All 3 servers are healthy.' } });
+    green.incoming({ from: OWNER, text: 'Check the servers please' });
+    await green.waitForSent((m) => m.message === 'All 3 servers are healthy.', 20_000);
+
+    // 2. The orchestrator is working on an answer when PostgreSQL goes down.
+    anthropic.script({ delayMs: 4000, then: { reply: { text: 'Deployed to staging.' } } }, { reply: { text: 'Disk at 41%.' } });
+    green.incoming({ from: OWNER, text: 'Deploy to staging' });
+    await waitFor(() => anthropic.requests.length === 2, 'the orchestrator asked its model');
+    cluster.stop();
+    for (const a of AGENTS) {
+      await waitFor(async () => (await health(a)).status === 'degraded', `${a} degraded while PostgreSQL is down`);
+      assert.match((await health(a)).problems!.join('; '), /PostgreSQL unreachable since/);
+    }
+    // 3. A new message arrives meanwhile: received, kept with the provider until it can be recorded.
+    green.incoming({ from: OWNER, text: 'And the disk?' });
+    await sleep(5000); // the model's answer came back while the database was down
+    assert.equal(green.sentTo(OWNER_CHAT).includes('Deployed to staging.'), false);
+    cluster.start();
+
+    await green.waitForSent((m) => m.message === 'Deployed to staging.', 30_000);
+    await green.waitForSent((m) => m.message === 'Disk at 41%.', 30_000);
+    for (const a of AGENTS) await waitFor(async () => (await health(a)).status === 'ok', `${a} ok again`);
+
+    const bridge = await createPgBridge({ url: cluster.url, schema: 'hosts' });
+    try {
+      await waitFor(async () => (await bridge.list({ status: 'pending' })).length === 0, 'every message done');
+      const all = await bridge.list();
+      const requests = all.filter((m) => m.type === 'request');
+      const responses = all.filter((m) => m.type === 'response');
+      assert.deepEqual(requests.map((m) => [m.from, m.to]), [['kami', 'claude'], ['kami', 'claude'], ['kami', 'claude']]);
+      assert.deepEqual(responses.map((m) => m.replyTo).sort(), requests.map((m) => m.id).sort(), 'one response per request');
+    } finally {
+      await bridge.close();
+    }
+    await sleep(1000);
+    const sent = green.sentTo(OWNER_CHAT);
+    for (const text of ['All 3 servers are healthy.', 'Deployed to staging.', 'Disk at 41%.']) {
+      assert.equal(sent.filter((s) => s === text).length, 1, `"${text}" delivered once: ${JSON.stringify(sent)}`);
+    }
+    assert.equal(sent.filter((s) => s.startsWith('Got it')).length, 3, `one acknowledgement per message: ${JSON.stringify(sent)}`);
+    assert.equal(sent.length, 6, JSON.stringify(sent));
+    assert.equal(anthropic.requests.length, 3, 'the answer in hand was kept, not asked for again');
+    assert.equal(green.pending(), 0, 'every notification was recorded, then deleted');
+    for (const p of procs) assert.equal(p.exitCode, null, 'no agent died on the way');
+  });
+
+  it('agents stopped while PostgreSQL is down exit 0 promptly (a systemctl stop during an outage)', async () => {
+    for (const a of AGENTS) await waitHealthy(ports[a]!, a);
+    cluster.stop();
+    try {
+      for (const a of AGENTS) await waitFor(async () => (await health(a)).status === 'degraded', `${a} degraded`);
+      const t0 = Date.now();
+      const exits = await Promise.all(
+        procs.map((p) => {
+          const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+          p.kill('SIGTERM');
+          return exited;
+        }),
+      );
+      assert.deepEqual(exits, [0, 0, 0]);
+      assert.ok(Date.now() - t0 < 20_000, `stopped in ${Date.now() - t0} ms`);
+    } finally {
+      cluster.start();
+    }
+  });
+});
