@@ -14,7 +14,7 @@ import { retryable } from '../../src/models/retry.ts';
 import { fakeClaude } from '../fakes/claude-bin.ts';
 import { freePort, tempDir, waitFor } from '../helpers/util.ts';
 
-/** Whether pid still runs. A zombie (killed, not yet reaped by its new parent) does not. */
+/** Whether pid still runs. A zombie (killed, awaiting reaping by its new parent) does not. */
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
