@@ -25,9 +25,14 @@ function freePort(): Promise<number> {
   });
 }
 
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** Resident memory, and the part of it private to the process (the rest is mostly the node binary's pages, shared by every agent on the host). */
+function memoryMiB(pid: number): { rss: number; anon: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kB = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024;
+  return { rss: kB('VmRSS'), anon: kB('RssAnon') };
+}
 
-async function measure(args: string[], port: number): Promise<{ startMs: number; rss: number }> {
+async function measure(args: string[], port: number): Promise<{ startMs: number; rss: number; anon: number }> {
   const t0 = now();
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   for (;;) {
@@ -40,10 +45,10 @@ async function measure(args: string[], port: number): Promise<{ startMs: number;
   }
   const startMs = now() - t0;
   await sleep(2000);
-  const rss = rssMiB(child.pid!);
+  const { rss, anon } = memoryMiB(child.pid!);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return { startMs, rss };
+  return { startMs, rss, anon };
 }
 
 export async function agentStartup(): Promise<void> {
@@ -54,35 +59,34 @@ export async function agentStartup(): Promise<void> {
     execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')]);
     cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-    const rows: Array<[string, number[], number[]]> = [];
-    const bare: number[][] = [[], []];
-    const agent: number[][] = [[], []];
-    const compiled: number[][] = [[], []];
+    type Samples = { start: number[]; rss: number[]; anon: number[] };
+    const rows = new Map<string, Samples>();
+    const add = (name: string, m: { startMs: number; rss: number; anon: number }) => {
+      const r = rows.get(name) ?? { start: [], rss: [], anon: [] };
+      r.start.push(m.startMs);
+      r.rss.push(m.rss);
+      r.anon.push(m.anon);
+      rows.set(name, r);
+    };
+    const config = join(dir, 'agentnet.yaml');
     for (let i = 0; i < runs; i++) {
       const port = await freePort();
-      const b = await measure(['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], port);
-      bare[0]!.push(b.startMs);
-      bare[1]!.push(b.rss);
-      const aport = await freePort();
-      writeFileSync(join(dir, 'agentnet.yaml'), `network: bench\nagents:\n  claude: { role: orchestrator, health: { port: ${aport} } }\n`);
-      const a = await measure([BIN, 'run', 'claude', '--quiet', '--config', join(dir, 'agentnet.yaml')], aport);
-      agent[0]!.push(a.startMs);
-      agent[1]!.push(a.rss);
-      const c = await measure([join(dir, 'dist', 'cli', 'run.js'), 'run', 'claude', '--quiet', '--config', join(dir, 'agentnet.yaml')], aport);
-      compiled[0]!.push(c.startMs);
-      compiled[1]!.push(c.rss);
+      add('bare Node 24 HTTP server', await measure(['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], port));
+      for (const [agent, role] of [['claude', 'orchestrator'], ['kami', 'relay'], ['kaylee', 'autonomous']] as const) {
+        const aport = await freePort();
+        writeFileSync(config, `network: bench\nagents:\n  ${agent}: { role: ${role}, health: { port: ${aport} } }\n`);
+        add(`agentnet run ${agent} (${role}), compiled`, await measure([join(dir, 'dist', 'cli', 'run.js'), 'run', agent, '--quiet', '--config', config], aport));
+        if (agent === 'claude') add(`agentnet run ${agent}, TypeScript source`, await measure([BIN, 'run', agent, '--quiet', '--config', config], aport));
+      }
     }
-    rows.push(
-      ['bare Node 24 HTTP server', bare[0]!, bare[1]!],
-      ['agentnet run, compiled (npm install)', compiled[0]!, compiled[1]!],
-      ['agentnet run, TypeScript source', agent[0]!, agent[1]!],
-    );
-    console.log(`\nagent process: spawn -> first /health 200, and RSS after 2 s idle (${runs} runs, median and max)`);
-    console.log(`${'process'.padEnd(38)} ${'start p50'.padStart(10)} ${'start max'.padStart(10)} ${'RSS p50'.padStart(10)} ${'RSS max'.padStart(10)}`);
-    for (const [name, start, rss] of rows) {
-      const s = [...start].sort((x, y) => x - y);
-      const r = [...rss].sort((x, y) => x - y);
-      console.log(`${name.padEnd(38)} ${ms(percentile(s, 50)).padStart(10)} ${ms(s[s.length - 1]!).padStart(10)} ${`${percentile(r, 50).toFixed(1)} MiB`.padStart(10)} ${`${r[r.length - 1]!.toFixed(1)} MiB`.padStart(10)}`);
+    console.log(`\nagent process: spawn -> first /health 200, and memory after 2 s idle (${runs} runs, median and max; "private" = RssAnon, the rest is shared file pages)`);
+    console.log(`${'process'.padEnd(44)} ${'start p50'.padStart(10)} ${'start max'.padStart(10)} ${'RSS p50'.padStart(10)} ${'RSS max'.padStart(10)} ${'private p50'.padStart(12)}`);
+    const sorted = (xs: number[]) => [...xs].sort((x, y) => x - y);
+    const mib = (x: number) => `${x.toFixed(1)} MiB`;
+    for (const [name, r] of rows) {
+      const s = sorted(r.start);
+      const m = sorted(r.rss);
+      console.log(`${name.padEnd(44)} ${ms(percentile(s, 50)).padStart(10)} ${ms(s[s.length - 1]!).padStart(10)} ${mib(percentile(m, 50)).padStart(10)} ${mib(m[m.length - 1]!).padStart(10)} ${mib(percentile(sorted(r.anon), 50)).padStart(12)}`);
     }
   } finally {
     cleanup();

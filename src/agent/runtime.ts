@@ -176,7 +176,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (!storeIsLocalFile(config)) pause.share(() => readSharedPause(store.memory));
     const tools = grantedTools(agent, config, bridge, logger, store);
     const redact = createRedactor(options.secrets ?? []);
-    const role = createRole({
+    const role = await createRole({
       agent,
       config,
       bridge,

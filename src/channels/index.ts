@@ -2,7 +2,7 @@ export type { Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, Inbou
 export { ChannelError } from './channel.ts';
 export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId, type GreenApiNotification, type GreenApiOptions } from './green-api.ts';
 export { createWhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp.ts';
-export { createTelegramChannel, telegramError, TELEGRAM_MAX_MESSAGE, type TelegramChannelOptions } from './telegram.ts';
+export { createTelegramChannel, loadGrammy, telegramError, TELEGRAM_MAX_MESSAGE, type TelegramChannelOptions } from './telegram.ts';
 export { createTerminalChannel, TERMINAL_CHAT, type TerminalChannelOptions } from './terminal.ts';
 export { extractText } from './whatsapp-text.ts';
 export { splitMessage } from './split.ts';

@@ -3,7 +3,7 @@
  * in tests). Receives by long-polling getUpdates, confirming an update (the next offset) only
  * after the relay recorded it, or through a webhook checking the secret-token header.
  */
-import { Api, GrammyError, HttpError } from 'grammy';
+import type { Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
@@ -24,13 +24,20 @@ export interface TelegramChannelOptions {
 
 export const TELEGRAM_MAX_MESSAGE = 4096;
 
+// grammY (with its fetch shims, ~17 MiB resident) is loaded by the first Telegram channel or
+// alert, not by every agent that imports the channels folder.
+let grammy: typeof import('grammy') | undefined;
+export async function loadGrammy(): Promise<typeof import('grammy')> {
+  return (grammy ??= await import('grammy'));
+}
+
 /** grammY types its signal with an old shim's AbortSignal; Node's own works at run time. */
 type GrammySignal = Parameters<Api['getUpdates']>[1];
 
 /** A grammY error as a ChannelError: retryable or not, and Telegram's retry_after. */
 export function telegramError(err: unknown, token: string, what: string): ChannelError {
   const redact = (s: string) => s.split(token).join('***');
-  if (err instanceof GrammyError) {
+  if (grammy && err instanceof grammy.GrammyError) {
     const code = err.error_code;
     const retryAfter = err.parameters.retry_after;
     const hint = code === 401 || code === 404 ? ' (check the bot token from @BotFather)' : code === 403 ? ' (the user blocked the bot or never started it)' : '';
@@ -41,13 +48,15 @@ export function telegramError(err: unknown, token: string, what: string): Channe
       cause: err,
     });
   }
-  const why = err instanceof HttpError ? String((err.error as Error)?.message ?? err.message) : (err as Error).message;
+  const why = grammy && err instanceof grammy.HttpError ? String((err.error as Error)?.message ?? err.message) : (err as Error).message;
   return new ChannelError(redact(`Telegram ${what}: cannot reach the Bot API (${why})`), { status: 0, retryable: true, cause: err });
 }
 
 export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   // A stalled request must not hold the outbox for grammY's default 500 s: the long poll's wait plus a margin.
-  const api = new Api(o.token, { timeoutSeconds: (o.pollTimeoutS ?? 25) + 15, ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) });
+  let client: Api | undefined;
+  const api = async () =>
+    (client ??= new (await loadGrammy()).Api(o.token, { timeoutSeconds: (o.pollTimeoutS ?? 25) + 15, ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) }));
   const inbox = new Inbox();
   let endpoint: { url: string; close(): Promise<void> } | undefined;
   let state = 'unknown';
@@ -76,7 +85,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       let updates: Update[];
       try {
         // The offset confirms every earlier update: they were recorded before this call.
-        updates = await api.getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: ['message', 'edited_message'] }, signal as unknown as GrammySignal);
+        updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: ['message', 'edited_message'] }, signal as unknown as GrammySignal);
         failures = 0;
         state = 'polling';
         lastError = undefined;
@@ -104,10 +113,10 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
 
     async start() {
       try {
-        const me = await api.getMe();
+        const me = await (await api()).getMe();
         o.logger.info({ bot: me.username }, 'Telegram bot');
         state = 'connected';
-        if (o.receive === 'poll') await api.deleteWebhook(); // getUpdates answers 409 while a webhook is set
+        if (o.receive === 'poll') await (await api()).deleteWebhook(); // getUpdates answers 409 while a webhook is set
       } catch (err) {
         const e = telegramError(err, o.token, 'start');
         if (!e.retryable) throw e;
@@ -133,7 +142,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
         });
         if (w.url) {
           try {
-            await api.setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
+            await (await api()).setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
           } catch (err) {
             await endpoint.close();
             endpoint = undefined;
@@ -150,7 +159,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
 
     async send(chatId, text) {
       try {
-        const sent = await api.sendMessage(chatId, text);
+        const sent = await (await api()).sendMessage(chatId, text);
         return String(sent.message_id);
       } catch (err) {
         throw telegramError(err, o.token, 'sendMessage');

@@ -4,8 +4,6 @@ import { startAgent } from '../agent/runtime.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'run one agent in this process (what `up` and systemd start)',
   usage: 'agentnet run AGENT [-c FILE] [--quiet]',
   help: `Runs the agent until SIGTERM or Ctrl-C: it takes the bridge messages addressed to it (from
 where it stopped last time), hands each to its role, marks it done, and serves

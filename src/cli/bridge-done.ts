@@ -2,8 +2,6 @@ import { AgentnetError } from '../errors.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 
 export const bridgeDoneCommand: Command = {
-  name: 'bridge done',
-  summary: 'mark messages done',
   usage: 'agentnet bridge done ID...',
   help: `Appends each message again with status done (the bridge is append-only). A message that is
 already done is left as it is. Exits 1 if an id does not exist.

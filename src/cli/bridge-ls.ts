@@ -3,8 +3,6 @@ import { FILTER_HELP, FILTER_OPTIONS, filterFrom, parseCount } from './bridge-fi
 import { formatMessage } from './format.ts';
 
 export const bridgeLsCommand: Command = {
-  name: 'bridge ls',
-  summary: 'list messages (their latest state), filtered',
   usage: 'agentnet bridge ls [--from A] [--to A] [--status S] [--type T] [--since WHEN] [--limit N] [--archived] [--json]',
   help: `Prints each message once, in its latest state (a message marked done shows as done),
 oldest first.

@@ -3,8 +3,6 @@ import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from '
 import { parseCount } from './bridge-filter-options.ts';
 
 export const bridgeRotateCommand: Command = {
-  name: 'bridge rotate',
-  summary: 'move done messages older than N days to monthly archives',
   usage: 'agentnet bridge rotate [--days N] [--json]',
   help: `Moves every message that is done and whose last update is older than N days to
 messages-archive-YYYY-MM.jsonl beside the bridge (month of the message's first record).

@@ -13,8 +13,6 @@ function parseMeta(pairs: string[]): Record<string, string> {
 }
 
 export const bridgeSendCommand: Command = {
-  name: 'bridge send',
-  summary: 'append a message to the bridge',
   usage: 'agentnet bridge send --to AGENT [--type request] [--from NAME] [options] CONTENT... | -',
   help: `Appends one message (status pending) and prints its id. CONTENT is the words after the
 options, or - to read it from standard input.

@@ -24,8 +24,6 @@ export function computeStats(messages: BridgeMessage[]): BridgeStats {
 }
 
 export const bridgeStatsCommand: Command = {
-  name: 'bridge stats',
-  summary: 'count messages by agent, type and status',
   usage: 'agentnet bridge stats [--archived] [--json]',
   help: `Counts messages (latest state of each) by sending agent, type and status.
 

@@ -3,8 +3,6 @@ import { FILTER_HELP, FILTER_OPTIONS, filterFrom, parseCount } from './bridge-fi
 import { formatMessage } from './format.ts';
 
 export const bridgeTailCommand: Command = {
-  name: 'bridge tail',
-  summary: 'show the last messages; with -f, follow new ones live',
   usage: 'agentnet bridge tail [-f] [-n N] [filters] [--json]',
   help: `Prints the last N messages. With -f it then keeps running and prints every new record as
 it is appended (a new message, or a message marked done), within milliseconds, until Ctrl-C.

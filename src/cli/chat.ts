@@ -9,8 +9,6 @@ import { AgentnetError } from '../errors.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 
 export const chatCommand: Command = {
-  name: 'chat',
-  summary: 'talk to a relay from this terminal (its terminal channel)',
   usage: 'agentnet chat AGENT [--wait SECONDS] [-c FILE]',
   help: `Connects to the running relay AGENT through <stateDir>/agents/AGENT/chat.sock (only the
 user the agent runs as can open it: that user is the owner) and sends each line you type as

@@ -12,8 +12,6 @@ import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 const sh = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
 export const claudeInstallCommand: Command = {
-  name: 'claude install',
-  summary: "register agentnet in a project's Claude Code settings (MCP server + SessionStart hook)",
   usage: 'agentnet claude install [--project DIR] [--shared] [--as AGENT] [--push] [--force] [-c FILE]',
   help: `Merges into the project's Claude Code configuration, keeping everything already there:
   .mcp.json                    mcpServers.agentnet: this agentnet's MCP server (agentnet mcp)
@@ -67,8 +65,6 @@ ${CONFIG_HELP}`,
 };
 
 export const claudeUninstallCommand: Command = {
-  name: 'claude uninstall',
-  summary: 'remove what agentnet claude install added',
   usage: 'agentnet claude uninstall [--project DIR]',
   help: `Removes the agentnet MCP server from .mcp.json, and the SessionStart hook and the
 enabledMcpjsonServers entry from .claude/settings.local.json and .claude/settings.json;
@@ -84,8 +80,6 @@ Options:
 };
 
 export const claudeSessionStartCommand: Command = {
-  name: 'claude session-start',
-  summary: "Claude Code's SessionStart hook: print the pending requests (fast, never fails)",
   usage: 'agentnet claude session-start (--bridge FILE [--store FILE] | --config FILE) --as AGENT [--default] [--network NAME]',
   help: `What the hook that agentnet claude install writes runs. Prints the pending requests for
 AGENT, most urgent first, or that there are none; Claude Code adds the text to the session's

@@ -17,10 +17,8 @@ export interface CliIo {
 
 export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
+/** A command's behaviour; its name and summary are in the table of commands.ts. */
 export interface Command {
-  /** The words that select it, e.g. `bridge send`. */
-  name: string;
-  summary: string;
   /** The help text after the usage line: arguments, options, examples. */
   help: string;
   usage: string;

@@ -3,8 +3,6 @@ import { maskSecrets } from '../config/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, readConfig, type Command } from './command.ts';
 
 export const configCheckCommand: Command = {
-  name: 'config check',
-  summary: 'validate the config and print it resolved, with secrets masked',
   usage: 'agentnet config check [--json] [-c FILE]',
   help: `Parses agentnet.yaml, substitutes \${ENV} references, applies defaults and prints the result.
 Values that came from the environment and keys that name secrets are masked. Exits 1 with

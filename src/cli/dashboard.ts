@@ -4,8 +4,6 @@ import { AgentnetError } from '../errors.ts';
 import { CONFIG_HELP, CONFIG_OPTION, cliLogger, openConfiguredBridge, type Command } from './command.ts';
 
 export const dashboardCommand: Command = {
-  name: 'dashboard',
-  summary: 'serve the live dashboard: agents, traffic, tasks; pause/resume, retry dead tasks',
   usage: 'agentnet dashboard [--host H] [--port P]',
   help: `Serves a web page that shows, live (server-sent events), each agent's state, uptime,
 last activity, messages processed and model use today against its budget; the bridge

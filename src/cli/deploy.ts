@@ -18,8 +18,6 @@ function writeFile(dir: string, f: GeneratedFile): string {
 }
 
 export const deploySystemdCommand: Command = {
-  name: 'deploy systemd',
-  summary: 'write systemd units (and 0600 environment files) for the agents',
   usage: 'agentnet deploy systemd [AGENT...] [--user] [--out DIR] [--install [--root DIR]]',
   help: `Writes one unit per agent (default: the agents of this host) that runs
 "agentnet run AGENT" with Restart=on-failure, RestartSec=10, journald output and a sandbox

@@ -8,8 +8,6 @@ import { safeText } from './format.ts';
 const MARK: Record<Check['status'], string> = { ok: 'ok  ', warn: 'WARN', fail: 'FAIL', skip: 'skip' };
 
 export const doctorCommand: Command = {
-  name: 'doctor',
-  summary: 'check config, state, bridge, store, models, channels, agents and clocks; say what to fix',
   usage: 'agentnet doctor [--offline] [--json] [--timeout MS]',
   help: `Checks, in order: the config is valid; the state directory is writable (and has disk
 space); the bridge is readable and its lock not stale; the store opens and its schema is

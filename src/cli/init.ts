@@ -3,8 +3,6 @@ import { initNetwork } from '../config/index.ts';
 import type { Command } from './command.ts';
 
 export const initCommand: Command = {
-  name: 'init',
-  summary: "write the seed's three-agent network (claude, kami, kaylee) into a directory",
   usage: 'agentnet init [--dir DIR] [--network NAME] [--force]',
   help: `Writes agentnet.yaml and prompts/{claude,kami,kaylee}.md: an orchestrator, a relay and an
 autonomous agent, all on the offline model, so the network runs before you add an API key.

@@ -19,8 +19,6 @@ function render(e: Entry): string {
 }
 
 export const logsCommand: Command = {
-  name: 'logs',
-  summary: "read the agents' structured logs, filtered; -f to follow",
   usage: 'agentnet logs [AGENT] [-f] [-n N] [--level L] [--event TEXT] [--since WHEN] [--json]',
   help: `Reads <stateDir>/logs/*.log (JSON lines: ts, level, agent, event, ...), merged by time.
 

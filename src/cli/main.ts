@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { CliIo, Command } from './command.ts';
-import { COMMANDS } from './commands.ts';
+import { COMMANDS, type CommandEntry } from './commands.ts';
 
 /** Exit codes: 0 success, 1 failure (the message says what to fix), 2 wrong usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -26,16 +26,16 @@ Run "agentnet <command> --help" for a command's options.
 `;
 }
 
-function commandHelp(c: Command): string {
-  return `Usage: ${c.usage}\n\n${c.summary[0]!.toUpperCase()}${c.summary.slice(1)}.\n\n${c.help}\n`;
+function commandHelp(entry: CommandEntry, c: Command): string {
+  return `Usage: ${c.usage}\n\n${entry.summary[0]!.toUpperCase()}${entry.summary.slice(1)}.\n\n${c.help}\n`;
 }
 
 /** The command named by the longest matching prefix of argv. */
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   for (const words of [2, 1]) {
     const name = argv.slice(0, words).join(' ');
-    const command = COMMANDS.find((c) => c.name === name);
-    if (command) return { command, rest: argv.slice(words) };
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (entry) return { entry, rest: argv.slice(words) };
   }
   return undefined;
 }
@@ -52,7 +52,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === 'help') {
     const found = findCommand(argv.slice(1));
-    io.out(found ? commandHelp(found.command) : overview());
+    io.out(found ? commandHelp(found.entry, await found.entry.load()) : overview());
     return found || argv.length === 1 ? EXIT.ok : EXIT.usage;
   }
   const found = findCommand(argv);
@@ -65,31 +65,32 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.err(`agentnet: unknown command "${argv.slice(0, group.length > 0 ? 2 : 1).join(' ')}". See: agentnet --help\n`);
     return EXIT.usage;
   }
-  const { command, rest } = found;
+  const { entry, rest } = found;
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(commandHelp(command));
+    io.out(commandHelp(entry, command));
     return EXIT.ok;
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
   } catch (err) {
-    io.err(`agentnet ${command.name}: ${(err as Error).message.split('\n')[0]}\nUsage: ${command.usage}\n`);
+    io.err(`agentnet ${entry.name}: ${(err as Error).message.split('\n')[0]}\nUsage: ${command.usage}\n`);
     return EXIT.usage;
   }
   try {
     return (await command.run(parsed.values, parsed.positionals, io)) ?? EXIT.ok;
   } catch (err) {
     if (err instanceof AgentnetError) {
-      io.err(`agentnet ${command.name}: ${err.message}\n`);
+      io.err(`agentnet ${entry.name}: ${err.message}\n`);
       return err.code === 'USAGE' ? EXIT.usage : EXIT.failure;
     }
     const code = errnoCode(err);
     if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ENOSPC' || code === 'EROFS') {
-      io.err(`agentnet ${command.name}: ${(err as Error).message}\n`);
+      io.err(`agentnet ${entry.name}: ${(err as Error).message}\n`);
       return EXIT.failure;
     }
-    io.err(`agentnet ${command.name}: unexpected error: ${(err as Error).message}\n`);
+    io.err(`agentnet ${entry.name}: unexpected error: ${(err as Error).message}\n`);
     io.err(io.env.AGENTNET_DEBUG ? `${(err as Error).stack}\n` : 'This is a bug. Run again with AGENTNET_DEBUG=1 for the stack trace and report it.\n');
     return EXIT.failure;
   }

@@ -10,8 +10,6 @@ import { openStore } from '../store/index.ts';
 import { version } from './main.ts';
 
 export const mcpCommand: Command = {
-  name: 'mcp',
-  summary: 'the MCP server (stdio) that lets Claude Code act as the orchestrator',
   usage: 'agentnet mcp [--as AGENT] [--push] [-c FILE]',
   help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
 Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:

@@ -23,8 +23,6 @@ function nsKey(positionals: string[], n: number, usage: string): string[] {
 }
 
 export const memoryGetCommand: Command = {
-  name: 'memory get',
-  summary: 'read a value from the shared memory',
   usage: 'agentnet memory get NAMESPACE KEY [--json] [--history]',
   help: `Prints the value (JSON), or with --json the whole entry (version, written by, when, expiry).
 Exits 1 when there is no such key.
@@ -53,8 +51,6 @@ ${CONFIG_HELP}`,
 };
 
 export const memorySetCommand: Command = {
-  name: 'memory set',
-  summary: 'write a value to the shared memory',
   usage: 'agentnet memory set NAMESPACE KEY VALUE [--ttl 10m] [--if-version N] [--by NAME]',
   help: `VALUE is JSON if it parses as JSON, otherwise a string. Prints the new version.
 
@@ -85,8 +81,6 @@ ${CONFIG_HELP}`,
 };
 
 export const memoryLsCommand: Command = {
-  name: 'memory ls',
-  summary: 'list keys of a namespace',
   usage: 'agentnet memory ls NAMESPACE [--prefix P] [-n N] [--json]',
   help: `Options:
   --prefix P          keys starting with P
@@ -110,8 +104,6 @@ ${CONFIG_HELP}`,
 };
 
 export const memoryRmCommand: Command = {
-  name: 'memory rm',
-  summary: 'remove a key from the shared memory',
   usage: 'agentnet memory rm NAMESPACE KEY [--if-version N] [--by NAME]',
   help: `Exits 1 when there was no such key.\n\nOptions:\n  --if-version N      only if the key is at version N\n  --by NAME           recorded as the writer\n${CONFIG_HELP}`,
   positionals: true,

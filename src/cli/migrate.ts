@@ -76,8 +76,6 @@ const copyOf = (m: BridgeMessage) => ({
 });
 
 export const migrateBridgeCommand: Command = {
-  name: 'migrate bridge',
-  summary: 'copy the bridge from one backend to another (jsonl ↔ postgres), with its history',
   usage: 'agentnet migrate bridge --from jsonl|postgres --to jsonl|postgres [--url URL] [--schema NAME] [--path FILE] [--json]',
   help: `Copies every message of the bridge, live and archived, with its id, time and status, into
 the other backend; then counts both sides and exits 1 unless every message is in the target.

@@ -5,8 +5,6 @@ import type { Memory } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, readConfig, type Command } from './command.ts';
 
 export const pauseCommand: Command = {
-  name: 'pause',
-  summary: 'stop every agent from taking new work (the PAUSE file)',
   usage: 'agentnet pause [--reason TEXT]',
   help: `Creates <stateDir>/PAUSE. Every agent checks it before taking a message or task: what is
 in hand finishes, nothing new starts, and /health says "paused". Undo with agentnet resume
@@ -29,8 +27,6 @@ ${CONFIG_HELP}`,
 };
 
 export const resumeCommand: Command = {
-  name: 'resume',
-  summary: 'let the agents take work again (removes PAUSE)',
   usage: 'agentnet resume',
   help: `Removes <stateDir>/PAUSE; agents continue within a second.
 

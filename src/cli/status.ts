@@ -5,8 +5,6 @@ import { openStore, type Store } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: "every agent's health, pending bridge messages and paused state",
   usage: 'agentnet status [--json]',
   help: `Asks every configured agent's /health, counts pending bridge messages per addressee and
 reads PAUSE. WATCH is what the last health check of a monitor task or the relay's watch

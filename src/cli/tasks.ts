@@ -21,8 +21,6 @@ function parseWhen(text: string): Date {
 }
 
 export const tasksLsCommand: Command = {
-  name: 'tasks ls',
-  summary: 'list tasks (newest last), with counts by state',
   usage: 'agentnet tasks ls [--state S] [--kind K] [-n N] [--json]',
   help: `Options:
   --state S           ${TASK_STATES.join(' | ')}
@@ -46,8 +44,6 @@ ${CONFIG_HELP}`,
 };
 
 export const tasksShowCommand: Command = {
-  name: 'tasks show',
-  summary: 'one task in full',
   usage: 'agentnet tasks show ID',
   help: `Prints the task as JSON: payload, state, attempts, lease, result or last error.\n\nOptions:\n${CONFIG_HELP}`,
   positionals: true,
@@ -64,8 +60,6 @@ export const tasksShowCommand: Command = {
 };
 
 export const tasksAddCommand: Command = {
-  name: 'tasks add',
-  summary: 'enqueue a task',
   usage: 'agentnet tasks add KIND [--payload JSON] [--priority N] [--at WHEN] [--max-attempts N] [--key KEY] [--json]',
   help: `Enqueues a task of KIND (monitor, deploy, code-review, rotate-bridge, prompt, or your own) and
 prints its id. With --key, a second add with the same key returns the first task.
@@ -118,10 +112,8 @@ ${CONFIG_HELP}`,
   },
 };
 
-function operatorCommand(name: 'retry' | 'cancel', summary: string, help: string): Command {
+function operatorCommand(name: 'retry' | 'cancel', help: string): Command {
   return {
-    name: `tasks ${name}`,
-    summary,
     usage: `agentnet tasks ${name} ID...`,
     help: `${help}\n\nOptions:\n${CONFIG_HELP}`,
     positionals: true,
@@ -135,5 +127,5 @@ function operatorCommand(name: 'retry' | 'cancel', summary: string, help: string
   };
 }
 
-export const tasksRetryCommand = operatorCommand('retry', 'run a dead or cancelled task again', 'Puts the task back in the queue with fresh attempts.');
-export const tasksCancelCommand = operatorCommand('cancel', 'stop a queued or running task from running', 'A running worker finishes, but its result is refused.');
+export const tasksRetryCommand = operatorCommand('retry', 'Puts the task back in the queue with fresh attempts.');
+export const tasksCancelCommand = operatorCommand('cancel', 'A running worker finishes, but its result is refused.');

@@ -41,8 +41,6 @@ async function serveDashboard(config: Config, io: CliIo): Promise<{ url: string;
 }
 
 export const upCommand: Command = {
-  name: 'up',
-  summary: 'start every agent of this host and keep them running',
   usage: 'agentnet up [AGENT...] [--restart-sec N] [-c FILE]',
   help: `Starts each agent configured for this machine (agents without "host", or with this
 hostname) as its own process and restarts one that dies: after 10 s (the seed's RestartSec),

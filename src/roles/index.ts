@@ -1,17 +1,18 @@
-/** Role name -> role. Every role answers requests addressed to it; the autonomous one also works the task queue, the relay owns a chat channel. */
+/**
+ * Role name -> role. Every role answers requests addressed to it; the autonomous one also works
+ * the task queue, the relay owns a chat channel. A role's module is imported only by an agent
+ * that has it: an orchestrator does not load the relay's channels or the scheduler.
+ */
 import type { Role, RoleContext } from './role.ts';
-import { createAnswerRole } from './answer.ts';
-import { createAutonomousRole } from './autonomous.ts';
-import { createRelayRole } from './relay.ts';
 
-export function createRole(ctx: RoleContext): Role {
+export async function createRole(ctx: RoleContext): Promise<Role> {
   switch (ctx.agent.role) {
     case 'orchestrator':
-      return createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
+      return (await import('./answer.ts')).createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
     case 'autonomous':
-      return createAutonomousRole(ctx);
+      return (await import('./autonomous.ts')).createAutonomousRole(ctx);
     case 'relay':
-      return createRelayRole(ctx);
+      return (await import('./relay.ts')).createRelayRole(ctx);
   }
 }
 

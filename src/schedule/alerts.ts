@@ -4,9 +4,8 @@
  * is what is down. Each alert is also written to the bridge: as a done notification when it was
  * delivered (the record), or as a pending one for the relay to deliver when it could not be.
  */
-import { Api } from 'grammy';
 import type { Bridge } from '../bridge/index.ts';
-import { GreenApiClient, whatsappChatId } from '../channels/index.ts';
+import { GreenApiClient, loadGrammy, whatsappChatId } from '../channels/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { firstWithRole } from '../roles/routing.ts';
@@ -29,8 +28,13 @@ function directChannel(config: Config): Direct | undefined {
     return { via: 'whatsapp', send: async (text) => void (await Promise.all(ch.owners.map((o) => client.sendMessage(whatsappChatId(o), text)))) };
   }
   if (ch.token.includes('${')) return undefined;
-  const api = new Api(ch.token, ch.apiRoot ? { apiRoot: ch.apiRoot.replace(/\/+$/, '') } : {});
-  return { via: 'telegram', send: async (text) => void (await Promise.all(ch.owners.map((o) => api.sendMessage(o, text.slice(0, 4096))))) };
+  return {
+    via: 'telegram',
+    async send(text) {
+      const api = new (await loadGrammy()).Api(ch.token, ch.apiRoot ? { apiRoot: ch.apiRoot.replace(/\/+$/, '') } : {});
+      await Promise.all(ch.owners.map((o) => api.sendMessage(o, text.slice(0, 4096))));
+    },
+  };
 }
 
 export function createAlerter(o: { config: Config; agent: string; bridge: Bridge; logger: Logger }): Alerter {
