@@ -11,6 +11,7 @@ import { cpSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { AGENT_NODE_FLAGS } from '../src/ops/supervisor.ts';
 import { arg, ms, now, percentile, scratch } from './lib/util.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -75,8 +76,12 @@ export async function agentStartup(): Promise<void> {
       for (const [agent, role] of [['claude', 'orchestrator'], ['kami', 'relay'], ['kaylee', 'autonomous']] as const) {
         const aport = await freePort();
         writeFileSync(config, `network: bench\nagents:\n  ${agent}: { role: ${role}, health: { port: ${aport} } }\n`);
-        add(`agentnet run ${agent} (${role}), compiled`, await measure([join(dir, 'dist', 'cli', 'run.js'), 'run', agent, '--quiet', '--config', config], aport));
-        if (agent === 'claude') add(`agentnet run ${agent}, TypeScript source`, await measure([BIN, 'run', agent, '--quiet', '--config', config], aport));
+        const run = ['run', agent, '--quiet', '--config', config];
+        // As `up` and systemd units start it (with AGENT_NODE_FLAGS), from the compiled dist/ npm installs.
+        add(`${agent} (${role}), as up/systemd run it`, await measure([...AGENT_NODE_FLAGS, join(dir, 'dist', 'cli', 'run.js'), ...run], aport));
+        if (agent !== 'claude') continue;
+        add(`${agent}, agentnet run by hand (no flags)`, await measure([join(dir, 'dist', 'cli', 'run.js'), ...run], aport));
+        add(`${agent}, by hand from the TypeScript source`, await measure([BIN, ...run], aport));
       }
     }
     console.log(`\nagent process: spawn -> first /health 200, and memory after 2 s idle (${runs} runs, median and max; "private" = RssAnon, the rest is shared file pages)`);

@@ -2,9 +2,14 @@
  * An agent's health endpoint: `GET /health` (the seed's fields first, then agent, role, paused)
  * and `GET /metrics` in Prometheus text format. Bound to 127.0.0.1 unless configured.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { AgentStats } from './stats.ts';
+
+// process.getBuiltinModule, not `import from 'node:http'`: an ESM import of node:http fills
+// its namespace through every lazy getter (http.WebSocket loads undici, tls, http2, zlib:
+// +12 MiB resident in every agent). See bench/README.md.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export type HealthStatus = 'ok' | 'paused' | 'degraded';
 

@@ -1,7 +1,10 @@
 /** A small HTTP endpoint for a provider's webhook: one path, a token checked in constant time, a body limit. */
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { ChannelError } from './channel.ts';
+
+// Not an ESM import of node:http (it loads undici, tls, http2): see agent/health.ts.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface WebhookEndpointOptions {
   host: string;

@@ -11,7 +11,7 @@
  */
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { pauseEverywhere, resumeEverywhere } from '../agent/pause.ts';
@@ -22,6 +22,9 @@ import type { Logger } from '../log/logger.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { FRAGMENTS, renderFragments, renderPage, type Fragment } from './render.ts';
 import { collectDashboard, type DashboardState } from './state.ts';
+
+// Not an ESM import of node:http (it loads undici, tls, http2): see agent/health.ts.
+const { createServer } = process.getBuiltinModule('node:http');
 
 export interface DashboardOptions {
   config: Config;

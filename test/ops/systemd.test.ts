@@ -82,7 +82,7 @@ describe('agentnet deploy systemd', () => {
     assert.deepEqual(s.Service!.ProtectSystem, ['strict']);
     assert.deepEqual(s.Service!.ReadWritePaths, [join(t.dir, '.agentnet')]);
     assert.deepEqual(s.Service!.EnvironmentFile, ['/etc/agentnet/agentnet-prod-kami.env']);
-    assert.match(s.Service!.ExecStart![0]!, new RegExp(`^${process.execPath} ${AGENTNET_BIN} run kami --config ${config}$`));
+    assert.match(s.Service!.ExecStart![0]!, new RegExp(`^${process.execPath} --max-semi-space-size=1 ${AGENTNET_BIN} run kami --config ${config}$`));
     assert.deepEqual(s.Install!.WantedBy, ['multi-user.target']);
     assert.ok(!kami.includes('gA7s'), 'the token must not be in the unit');
 
