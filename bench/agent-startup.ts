@@ -73,6 +73,10 @@ export async function agentStartup(): Promise<void> {
     for (let i = 0; i < runs; i++) {
       const port = await freePort();
       add('bare Node 24 HTTP server', await measure(['-e', `require('http').createServer((q,s)=>s.end('{"status":"ok"}')).listen(${port},'127.0.0.1')`], port));
+      // The floor the libraries set: the same server after importing zod, yaml and pino (no agentnet code).
+      const fport = await freePort();
+      const libs = ['zod', 'yaml', 'pino'].map((m) => `await import(${JSON.stringify(import.meta.resolve(m))});`).join('');
+      add('floor: + zod, yaml, pino (no agentnet code)', await measure([...AGENT_NODE_FLAGS, '--input-type=module', '-e', `${libs}process.getBuiltinModule('node:http').createServer((q,s)=>s.end('{}')).listen(${fport},'127.0.0.1')`], fport));
       for (const [agent, role] of [['claude', 'orchestrator'], ['kami', 'relay'], ['kaylee', 'autonomous']] as const) {
         const aport = await freePort();
         writeFileSync(config, `network: bench\nagents:\n  ${agent}: { role: ${role}, health: { port: ${aport} } }\n`);
