@@ -121,7 +121,14 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     // During start a stop request ends them at once: stop() only exists once start returns.
     const abortWaits = () => outageWaits.abort();
     options.signal?.addEventListener('abort', abortWaits, { once: true });
-    const bridge = await openBridge(bridgeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, { stopWaitingOn: outageWaits.signal });
+    // Until the bridge and store are open, health shows an outage their server has while they open.
+    const opening = new Map<string, string>();
+    outages = () => [...opening].map(([what, problem]) => `${what}: ${problem}`);
+    const whileOpening = (what: string) => ({
+      stopWaitingOn: outageWaits.signal,
+      reportOutage: (problem: string | undefined) => void (problem ? opening.set(what, problem) : opening.delete(what)),
+    });
+    const bridge = await openBridge(bridgeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, whileOpening('bridge'));
     cleanup.push(() => bridge.close());
     let prompt: string;
     if (existsSync(agent.prompt)) prompt = readFileSync(agent.prompt, 'utf8');
@@ -162,7 +169,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     });
     // Every role uses the store: the relay's ledger, the autonomous agent's queue, the
     // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
-    const store: Store = await openStore(storeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, { stopWaitingOn: outageWaits.signal });
+    const store: Store = await openStore(storeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, whileOpening('store'));
     cleanup.push(() => store.close());
     outages = () => {
       const out: string[] = [];

@@ -10,4 +10,4 @@ export type { PgBridgeOptions } from './pg.ts';
 export { acquireFileLock, inspectFileLock, tryAcquireFileLock } from './lock.ts';
 export type { FileLock, FileLockOptions } from './lock.ts';
 export { BRIDGE_BACKENDS, openBridge } from './registry.ts';
-export type { BridgeSpec } from './registry.ts';
+export type { BridgeOpenExtras, BridgeSpec } from './registry.ts';

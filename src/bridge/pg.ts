@@ -5,7 +5,7 @@
  */
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl } from '../store/pg-db.ts';
+import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl, type OutageReport } from '../store/pg-db.ts';
 import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName } from './cursor-store.ts';
 import { buildMessage, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
@@ -30,6 +30,8 @@ export interface PgBridgeOptions {
   waitForServerMs?: number;
   /** Ends the waits for the server when aborted (the agent is stopping). */
   stopWaitingOn?: AbortSignal;
+  /** Hears of outages as they start and end, from the first connect on (before the open returns). */
+  reportOutage?: OutageReport;
   logger?: Logger;
 }
 
@@ -39,7 +41,7 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
   const spec = { url: options.url, schema: checkSchemaName(options.schema ?? DEFAULT_PG_SCHEMA), waitForServerMs: options.waitForServerMs ?? 0, ...(options.stopWaitingOn ? { stopWaitingOn: options.stopWaitingOn } : {}) };
   const names = pgBridgeNames(spec.schema);
   const where = `PostgreSQL at ${redactPgUrl(spec.url)}, schema ${spec.schema}`;
-  const reachability = loggedReachability('bridge', logger);
+  const reachability = loggedReachability('bridge', logger, options.reportOutage);
   const pool = createPgPool(spec, (err) => logger.warn({ error: err.message }, 'an idle PostgreSQL connection of the bridge failed; it will be replaced'), reachability);
   try {
     await migratePg(pool, spec, BRIDGE_COMPONENT, BRIDGE_MIGRATIONS);

@@ -23,6 +23,8 @@ export interface BridgeSpec {
 export interface BridgeOpenExtras {
   /** Ends a server backend's waits for an unreachable server when aborted. */
   stopWaitingOn?: AbortSignal;
+  /** A server backend's outages as they start (what health should say) and end (undefined), from the open on. */
+  reportOutage?: (problem: string | undefined) => void;
 }
 
 type Factory = (spec: BridgeSpec, logger: Logger | undefined, extras: BridgeOpenExtras) => Promise<Bridge>;
@@ -42,6 +44,7 @@ const factories: Record<string, Factory> = {
       ...(spec.pollIntervalMs ? { pollIntervalMs: spec.pollIntervalMs } : {}),
       ...(spec.waitForServerMs ? { waitForServerMs: spec.waitForServerMs } : {}),
       ...(extras.stopWaitingOn ? { stopWaitingOn: extras.stopWaitingOn } : {}),
+      ...(extras.reportOutage ? { reportOutage: extras.reportOutage } : {}),
       ...(logger ? { logger } : {}),
     });
   },

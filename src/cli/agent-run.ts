@@ -1,6 +1,6 @@
 import { collectSecrets, findConfigFile, loadConfig } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
-import { startAgent } from '../agent/runtime.ts';
+import { startAgent, type RunningAgent } from '../agent/runtime.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 
 export const runCommand: Command = {
@@ -27,7 +27,15 @@ ${CONFIG_HELP}
     const fromEnv = Object.entries(io.env)
       .filter(([k, v]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(k) && v !== undefined && v.length >= 8)
       .map(([, v]) => v!);
-    const running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true, signal: io.signal });
+    let running: RunningAgent;
+    try {
+      running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true, signal: io.signal });
+    } catch (err) {
+      // Stopped while it waited to start (its PostgreSQL unreachable): a requested stop, not a failure.
+      if (!io.signal.aborted) throw err;
+      io.err(`agentnet run: ${name} stopped before it had started\n`);
+      return 0;
+    }
     const failed = await Promise.race([
       new Promise<false>((resolve) => {
         if (io.signal.aborted) resolve(false);

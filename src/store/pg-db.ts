@@ -82,12 +82,17 @@ export class PgReachability {
   }
 }
 
-/** Reachability whose changes are logged once each way, for `what` (the bridge, the store). */
-export function loggedReachability(what: string, logger?: Logger): PgReachability {
-  return new PgReachability((down) => {
+/** Called with what a health report should say while the server is out of reach, and undefined once it answers. */
+export type OutageReport = (problem: string | undefined) => void;
+
+/** Reachability whose changes are logged once each way, for `what` (the bridge, the store), and given to `report`. */
+export function loggedReachability(what: string, logger?: Logger, report?: OutageReport): PgReachability {
+  const r: PgReachability = new PgReachability((down) => {
     if (down) logger?.warn({ error: down.error }, `the ${what} cannot reach PostgreSQL; waiting for it (work in hand is kept)`);
     else logger?.info({}, `the ${what} reaches PostgreSQL again`);
+    report?.(r.describe());
   });
+  return r;
 }
 
 /** Marks a connection error that may have come after the server committed: running the work again could do it twice. */
@@ -226,12 +231,6 @@ export function isPgConnectionError(err: unknown): boolean {
  */
 export async function migratePg(pool: pg.Pool, spec: PgSpec, component: string, migrations: PgMigration[]): Promise<number> {
   const schema = checkSchemaName(spec.schema ?? DEFAULT_PG_SCHEMA);
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw new AgentnetError('STORE_OPEN_FAILED', `cannot connect to PostgreSQL at ${redactPgUrl(spec.url)}: ${(err as Error).message}; is the server running and the URL right?`, { cause: err });
-  }
   const migrate = async (client: pg.PoolClient): Promise<number> => {
     try {
       await client.query('BEGIN');
@@ -257,10 +256,26 @@ export async function migratePg(pool: pg.Pool, spec: PgSpec, component: string, 
       throw err;
     }
   };
+  // One transaction that reads the applied versions first: running it again after a cut (even
+  // one during its COMMIT) finds what was applied and does the rest. An agent that starts while
+  // the server is down waits for it here, like any other operation of its pool.
+  const attempt = async () => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      if (isPgConnectionError(err)) throw err;
+      throw new AgentnetError('STORE_OPEN_FAILED', `cannot connect to PostgreSQL at ${redactPgUrl(spec.url)}: ${(err as Error).message}; is the URL right?`, { cause: err });
+    }
+    return onClient(client, migrate);
+  };
   try {
-    return await onClient(client, migrate);
+    return await (pool instanceof PgPool ? pool.patiently(attempt) : attempt());
   } catch (err) {
     if (err instanceof AgentnetError) throw err;
+    if (isPgConnectionError(err)) {
+      throw new AgentnetError('STORE_OPEN_FAILED', `cannot connect to PostgreSQL at ${redactPgUrl(spec.url)}: ${(err as Error).message}; is the server running and the URL right?`, { cause: err });
+    }
     throw new AgentnetError('STORE_OPEN_FAILED', `cannot migrate the ${component} tables in PostgreSQL (${redactPgUrl(spec.url)}, schema ${schema}): ${(err as Error).message}`, { cause: err });
   }
 }

@@ -1,6 +1,6 @@
 /** The postgres store backend: the queue, memory and ledger tables in one schema of a PostgreSQL database. */
 import type { Logger } from '../log/logger.ts';
-import { createPgPool, loggedReachability, migratePg } from './pg-db.ts';
+import { createPgPool, loggedReachability, migratePg, type OutageReport } from './pg-db.ts';
 import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';
@@ -20,6 +20,8 @@ export interface PostgresStoreOptions {
   waitForServerMs?: number;
   /** Ends the waits for the server when aborted (the agent is stopping). */
   stopWaitingOn?: AbortSignal;
+  /** Hears of outages as they start and end, from the first connect on (before the open returns). */
+  reportOutage?: OutageReport;
   /** Where outages and recoveries are logged. */
   logger?: Logger;
 }
@@ -27,7 +29,7 @@ export interface PostgresStoreOptions {
 /** Connects and migrates the schema; throws STORE_OPEN_FAILED (the URL's password hidden) when it cannot. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const spec = { url: options.url, ...(options.schema !== undefined ? { schema: options.schema } : {}), waitForServerMs: options.waitForServerMs ?? 0, ...(options.stopWaitingOn ? { stopWaitingOn: options.stopWaitingOn } : {}) };
-  const reachability = loggedReachability('store', options.logger);
+  const reachability = loggedReachability('store', options.logger, options.reportOutage);
   const pool = createPgPool(spec, (err) => options.logger?.warn({ error: err.message }, 'an idle PostgreSQL connection of the store failed; it will be replaced'), reachability);
   try {
     await migratePg(pool, spec, STORE_COMPONENT, STORE_MIGRATIONS);

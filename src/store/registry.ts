@@ -1,10 +1,11 @@
 /** Maps the config's store backend to its factory. */
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import type { BridgeOpenExtras } from '../bridge/index.ts';
 import type { Store, StoreSpec } from './store.ts';
 
 /** Opens the store a spec describes; `logger` hears of a server backend's outages. */
-export async function openStore(spec: StoreSpec, logger?: Logger, extras: { stopWaitingOn?: AbortSignal } = {}): Promise<Store> {
+export async function openStore(spec: StoreSpec, logger?: Logger, extras: BridgeOpenExtras = {}): Promise<Store> {
   const backoff = { ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}), ...(spec.maxBackoffMs !== undefined ? { maxBackoffMs: spec.maxBackoffMs } : {}) };
   if (spec.backend === 'sqlite') {
     if (!spec.path) throw new AgentnetError('USAGE', 'the sqlite store needs a path');
@@ -20,6 +21,7 @@ export async function openStore(spec: StoreSpec, logger?: Logger, extras: { stop
       ...(spec.waitForServerMs ? { waitForServerMs: spec.waitForServerMs } : {}),
       ...(logger ? { logger } : {}),
       ...(extras.stopWaitingOn ? { stopWaitingOn: extras.stopWaitingOn } : {}),
+      ...(extras.reportOutage ? { reportOutage: extras.reportOutage } : {}),
       ...backoff,
     });
   }

@@ -155,4 +155,32 @@ agents:
       cluster.start();
     }
   });
+
+  it('agents started while PostgreSQL is down wait for it, degraded, then work (a host that boots first)', async () => {
+    cluster.stop();
+    procs.length = 0;
+    for (const a of AGENTS) host(a);
+    for (const a of AGENTS) {
+      await waitHealthy(ports[a]!, a);
+      await waitFor(async () => /PostgreSQL unreachable since/.test((await health(a)).problems?.join('; ') ?? ''), `${a} to say why it waits`);
+      assert.equal((await health(a)).status, 'degraded');
+    }
+    await sleep(3000); // longer than any start-up failure would take
+    for (const [i, p] of procs.entries()) assert.equal(p.exitCode, null, `${AGENTS[i]} still waiting, not exited`);
+
+    // A stop while it waits to start is a clean stop (systemd must not count it as a failure).
+    const kaylee = procs[2]!;
+    const exited = new Promise<number | null>((r) => kaylee.once('exit', (code) => r(code)));
+    kaylee.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    host('kaylee');
+    await waitHealthy(ports.kaylee!, 'kaylee');
+
+    cluster.start();
+    for (const a of AGENTS) await waitFor(async () => (await health(a)).status === 'ok', `${a} ok once PostgreSQL is up`);
+    anthropic.script({ reply: { text: 'Started fine.' } });
+    green.incoming({ from: OWNER, text: 'Did everything start?' });
+    await green.waitForSent((m) => m.message === 'Started fine.', 30_000);
+    for (const p of procs.slice(0, 2).concat(procs.slice(3))) assert.equal(p.exitCode, null, 'no agent died on the way');
+  });
 });
