@@ -34,7 +34,7 @@ describe('what an agent process loads', () => {
       const loads = join(t.dir, `${agent}.loads`);
       const child = spawnNode(['--import', RECORDER, BIN, 'run', agent, '--quiet', '--config', config], { env: { AGENTNET_TEST_LOADS: loads } });
       try {
-        await waitHealthy(port, agent);
+        await waitHealthy(port, agent, child);
         // A health check must not pull in the metrics library either.
         assert.equal((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
       } finally {

@@ -71,7 +71,7 @@ ${kami}
     procs.push(p);
     return p;
   };
-  const healthy = (agent: string) => waitHealthy(ports[agent]!, agent);
+  const healthy = (agent: string) => waitHealthy(ports[agent]!, agent, procs.findLast((p) => p.spawnargs.includes(agent)));
   const kill = stopProcess;
 
   beforeEach(async () => {

@@ -108,15 +108,24 @@ agents:
   return { file, ports };
 }
 
-/** Resolves once an agent's /health on `port` answers 200. */
-export const waitHealthy = (port: number, name: string) =>
-  waitFor(async () => {
-    try {
-      return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
-    } catch {
-      return false;
-    }
-  }, `${name} to be up`);
+/** Resolves once an agent's /health on `port` answers 200. Given its process, a failure says how it ended and what it said. */
+export async function waitHealthy(port: number, name: string, child?: ChildProcess): Promise<void> {
+  let stderr = '';
+  child?.stderr?.on('data', (d: Buffer | string) => (stderr = (stderr + String(d)).slice(-2000)));
+  try {
+    await waitFor(async () => {
+      try {
+        return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+      } catch {
+        return false;
+      }
+    }, `${name} to be up on port ${port}`);
+  } catch (err) {
+    if (!child) throw err;
+    const ended = child.exitCode !== null || child.signalCode !== null ? `it exited (${child.exitCode ?? child.signalCode})` : 'it is still running';
+    throw new Error(`${(err as Error).message}; ${ended}; its stderr: ${stderr.trim() || '(nothing)'}`);
+  }
+}
 
 /** Signals a child process and waits for it to exit (at once if it already has). */
 export async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
