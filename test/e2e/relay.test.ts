@@ -55,6 +55,7 @@ ${o.channel ?? `    channel:
       idInstance: "${green.idInstance}"
       apiToken: ${green.apiToken}
       receiveTimeoutS: 5
+      maybeSentWaitMs: 500
       owners: ["+${OWNER}"]
       pace: { perChatMs: 0, perInstanceMs: 0 }`}
 ${kami}
