@@ -48,15 +48,6 @@ export interface Channel {
   receive(signal: AbortSignal): AsyncIterable<InboundMessage>;
   /** Sends one text (at most `maxLength`); resolves with the provider's message id. */
   send(chatId: string, text: string): Promise<string>;
-  /**
-   * After a send failed with `maybeSent` (it timed out or was cut off once sent): the provider's
-   * id of a message with this text sent to this chat at or after `since` (ms since the epoch),
-   * other than the ids in `except`, if the provider's history shows one. Where a provider keeps
-   * no such history, the relay sends again.
-   */
-  findSent?(chatId: string, text: string, since: number, except: ReadonlySet<string>): Promise<string | undefined>;
-  /** How long after a send the provider's history may still lack it (findSent is asked no sooner). */
-  readonly historyDelayMs?: number;
   health(): Promise<ChannelHealth>;
   /** Delivery reports, where the provider gives them. */
   onDelivery?(listener: (status: DeliveryStatus) => void): void;
@@ -72,8 +63,6 @@ export interface ChannelErrorOptions {
   retryAfterMs?: number;
   /** HTTP status, 0 when the provider could not be reached. */
   status?: number;
-  /** The request may have reached the provider (no answer in time, the connection cut after sending): the message may be out. */
-  maybeSent?: boolean;
   cause?: unknown;
 }
 
@@ -81,12 +70,10 @@ export class ChannelError extends AgentnetError {
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
   readonly status: number | undefined;
-  readonly maybeSent: boolean;
   constructor(message: string, options: ChannelErrorOptions) {
     super('CHANNEL_REQUEST_FAILED', message, options.cause === undefined ? undefined : { cause: options.cause });
     this.retryable = options.retryable;
     this.retryAfterMs = options.retryAfterMs;
     this.status = options.status;
-    this.maybeSent = options.maybeSent ?? false;
   }
 }

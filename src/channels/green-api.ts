@@ -52,11 +52,6 @@ export class GreenApiClient {
   }
 
   /** Removes a notification from the queue; false when it was not there (deleted already). */
-  /** The instance's messages sent in the last `minutes` (Green API's journal; an entry may take up to 2 minutes to appear). */
-  async lastOutgoingMessages(minutes: number): Promise<GreenApiOutgoing[]> {
-    return this.#call<GreenApiOutgoing[]>('GET', 'lastOutgoingMessages', { query: `minutes=${Math.max(1, Math.ceil(minutes))}` });
-  }
-
   async deleteNotification(receiptId: number): Promise<boolean> {
     return (await this.#call<{ result: boolean }>('DELETE', 'deleteNotification', { param: String(receiptId) })).result;
   }
@@ -81,12 +76,8 @@ export class GreenApiClient {
       text = await res.text();
     } catch (err) {
       if (o.signal?.aborted) throw err;
-      const timedOut = (err as Error).name === 'TimeoutError';
-      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
-      const why = timedOut ? 'no answer in time' : (cause?.message ?? (err as Error).message);
-      // A POST that timed out or lost its connection may have been carried out all the same.
-      const maybeSent = verb === 'POST' && (timedOut || !NOT_CONNECTED.has(cause?.code ?? ''));
-      throw new GreenApiError(0, redact(`Green API ${name}: cannot reach ${base} (${why})`), { maybeSent });
+      const why = (err as Error).name === 'TimeoutError' ? 'no answer in time' : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+      throw new GreenApiError(0, redact(`Green API ${name}: cannot reach ${base} (${why})`));
     }
     if (!res.ok) {
       const hint =
@@ -114,23 +105,8 @@ export class GreenApiClient {
 
 /** What Green API said no to: `status` is the HTTP status, 0 when it could not be reached. */
 export class GreenApiError extends ChannelError {
-  constructor(status: number, message: string, o: { maybeSent?: boolean } = {}) {
+  constructor(status: number, message: string) {
     // 466 (quota) is waited out like an outage: the replies stay in the ledger until it lifts.
-    super(message, { status, retryable: status === 0 || status === 429 || status === 466 || status >= 500, ...(o.maybeSent ? { maybeSent: true } : {}) });
+    super(message, { status, retryable: status === 0 || status === 429 || status === 466 || status >= 500 });
   }
-}
-
-/** Errors of a connection that was never made: the request cannot have reached Green API. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
-
-/** One entry of lastOutgoingMessages (the fields agentnet reads). */
-export interface GreenApiOutgoing {
-  type: string;
-  idMessage: string;
-  /** Seconds since the epoch. */
-  timestamp: number;
-  chatId: string;
-  typeMessage: string;
-  textMessage?: string;
-  extendedTextMessage?: { text?: string };
 }

@@ -37,7 +37,6 @@ export function createChannel(config: Config, agent: ResolvedAgent, logger: Logg
         apiToken: ch.apiToken,
         receive: ch.receive,
         receiveTimeoutS: ch.receiveTimeoutS,
-        historyDelayMs: ch.maybeSentWaitMs,
         ...(ch.webhook ? { webhook: ch.webhook } : {}),
         logger,
       });

@@ -20,10 +20,6 @@ export interface WhatsAppChannelOptions {
   webhook?: { host: string; port: number; token: string };
   /** Long-poll wait, 5–60 s (default 20). */
   receiveTimeoutS?: number;
-  /** Per request (default 15 s). */
-  timeoutMs?: number;
-  /** How late Green API's journal may show a sent message (default 2 minutes; tests shorten it). */
-  historyDelayMs?: number;
   logger: Logger;
 }
 
@@ -38,7 +34,7 @@ export const STATE_HINTS: Record<string, string> = {
 };
 
 export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
-  const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+  const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken });
   const wait = Math.min(60, Math.max(5, o.receiveTimeoutS ?? 20));
   let state = 'unknown';
   let lastError: string | undefined;
@@ -165,18 +161,6 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
 
     receive(signal) {
       return o.receive === 'webhook' ? inbox.stream(signal) : poll(signal);
-    },
-
-    // Green API's journal may show a sent message up to 2 minutes late.
-    historyDelayMs: o.historyDelayMs ?? 120_000,
-
-    async findSent(chatId, text, since, except) {
-      const sent = await client.lastOutgoingMessages((Date.now() - since) / 60_000 + 1);
-      // Its timestamps are whole seconds, from Green API's clock: a second of slack each way.
-      const hit = sent.find(
-        (m) => m.chatId === chatId && (m.textMessage ?? m.extendedTextMessage?.text) === text && m.timestamp * 1000 >= since - 2000 && !except.has(m.idMessage),
-      );
-      return hit?.idMessage;
     },
 
     async send(chatId, text) {

@@ -99,8 +99,6 @@ const channel = z.discriminatedUnion('type', [
     receive: z.enum(['poll', 'webhook']).default('poll'),
     /** Long-poll wait of receiveNotification, 5 to 60 s. */
     receiveTimeoutS: z.number().int().min(5).max(60).default(20),
-    /** A reply whose send timed out is sent again only once Green API's journal, this long later, still lacks it (it can lag 2 minutes). */
-    maybeSentWaitMs: z.number().int().min(0).default(120_000),
     webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
     pace: pace(1000, 100),
     ...chatFields,

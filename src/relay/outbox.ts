@@ -55,63 +55,28 @@ export function startOutbox(o: OutboxOptions): Outbox {
   /** An error that is not the channel's (a bug, a broken connection object): retried this many times, then given up. */
   const UNKNOWN_ERROR_ATTEMPTS = 10;
 
-  /** Replies whose send may have gone out (no answer in time, a cut connection): seq → when the first such try began. */
-  const maybeSent = new Map<number, number>();
-  /** The provider's id of the last reply sent to each chat: never mistaken for a later reply that reads the same. */
-  const lastIdByChat = new Map<string, string>();
-
-  /**
-   * A reply whose earlier send may have gone out: its provider id if the provider's history shows
-   * it, `wait` while that history may still be behind, else undefined (send it again).
-   */
-  const alreadySent = async (r: OutboundRecord): Promise<{ id: string } | { wait: number } | undefined> => {
-    const since = maybeSent.get(r.seq);
-    if (since === undefined || !o.channel.findSent) return undefined;
-    const last = lastIdByChat.get(r.chatId);
-    const id = await o.channel.findSent(r.chatId, r.text, since, new Set(last ? [last] : []));
-    if (id) {
-      o.logger.info({ seq: r.seq, providerId: id }, 'the earlier send of this reply went out after all; not sending it again');
-      return { id };
-    }
-    const until = since + (o.channel.historyDelayMs ?? 0);
-    return Date.now() < until ? { wait: until - Date.now() } : undefined;
-  };
-
-  /** `later`: the provider failed (an outage: other chats wait too); `waiting`: this reply waits for the provider's history. */
-  const sendOne = async (r: OutboundRecord): Promise<'sent' | 'later' | 'waiting' | 'failed'> => {
+  const sendOne = async (r: OutboundRecord): Promise<'sent' | 'later' | 'failed'> => {
     const gap = lastAny + o.perInstanceMs - Date.now();
     if (gap > 0) await sleep(gap);
     lastAny = Date.now();
-    const started = Date.now();
     let id: string;
     try {
-      const earlier = await alreadySent(r);
-      if (earlier && 'wait' in earlier) {
-        await o.ledger.retryLater(r.seq, `${r.lastError ?? 'the last send may have gone out'}; not in the provider's history yet, sent again if it is not there by then`, Date.now() + earlier.wait);
-        return 'waiting';
-      }
-      id = earlier?.id ?? (await o.channel.send(r.chatId, r.text));
+      id = await o.channel.send(r.chatId, r.text);
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       const known = err instanceof ChannelError;
-      // Sending again could deliver it twice: first look in the provider's history (once it can show it).
-      const ambiguous = known && err.maybeSent && o.channel.findSent !== undefined;
-      if (ambiguous && !maybeSent.has(r.seq)) maybeSent.set(r.seq, started);
       if ((known && err.retryable) || (!known && r.attempts + 1 < UNKNOWN_ERROR_ATTEMPTS)) {
         const wait = (known ? err.retryAfterMs : undefined) ?? retryDelay(r.attempts, max);
         await o.ledger.retryLater(r.seq, message, Date.now() + wait);
         o.logger.warn({ seq: r.seq, attempts: r.attempts + 1, retryInMs: Math.round(wait), err: message }, 'reply not sent; it waits in the ledger');
         return 'later';
       }
-      maybeSent.delete(r.seq);
       await o.ledger.markFailed(r.seq, message);
       o.logger.error({ seq: r.seq, attempts: r.attempts + 1, err: message }, 'reply refused by the provider; given up');
       return 'failed';
     }
     // Sent: from here on nothing may send it again, whatever fails.
-    maybeSent.delete(r.seq);
     lastByChat.set(r.chatId, Date.now());
-    lastIdByChat.set(r.chatId, id);
     for (let attempt = 1; ; attempt++) {
       try {
         await o.ledger.markSent(r.seq, id, Date.now());

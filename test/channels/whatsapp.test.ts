@@ -119,61 +119,6 @@ describe('WhatsApp channel', () => {
     }
   });
 
-  describe('a send that timed out or was cut off (it may have gone out)', () => {
-    /** An outbox over a fresh ledger, sending through a channel that gives up on a request after 300 ms. */
-    const withOutbox = async (fn: (o: { ledger: import('../../src/store/index.ts').Ledger; enqueue(key: string, chatId: string, text: string): Promise<void> }) => Promise<void>) => {
-      const { tempDir } = await import('../helpers/util.ts');
-      const { createSqliteStore } = await import('../../src/store/index.ts');
-      const { startOutbox } = await import('../../src/relay/outbox.ts');
-      const { dir, cleanup } = tempDir('agentnet-wa-');
-      const store = createSqliteStore({ path: `${dir}/store.db` });
-      const outbox = startOutbox({ agent: 'kami', ledger: store.ledger, channel: channel({ timeoutMs: 300, historyDelayMs: 600 }), logger: silentLogger, perChatMs: 0, perInstanceMs: 0, maxBackoffMs: 200 });
-      try {
-        const enqueue = async (key: string, chatId: string, text: string) => {
-          await store.ledger.enqueue([{ key, agent: 'kami', chatId, text }]);
-          outbox.wake();
-        };
-        await fn({ ledger: store.ledger, enqueue });
-      } finally {
-        await outbox.stop();
-        await store.close();
-        cleanup();
-      }
-    };
-    const sentAll = (ledger: import('../../src/store/index.ts').Ledger, n: number) =>
-      waitFor(async () => (await ledger.outbound('kami')).filter((r) => r.state === 'sent').length === n, `${n} replies recorded as sent`);
-
-    it('is not sent twice when Green API did send it: the journal (lastOutgoingMessages) shows it', async () => {
-      const chat = '972500000021@c.us';
-      const calls = (method: string) => fake.calls.filter((c) => c.method === method).length;
-      const [sends, looks] = [calls('sendmessage'), calls('lastoutgoingmessages')];
-      fake.slow(1500, 1, 'sendmessage'); // carried out, answered too late
-      await withOutbox(async ({ ledger, enqueue }) => {
-        await enqueue('t1', chat, 'Deployed to staging.');
-        await sentAll(ledger, 1);
-        const [r] = await ledger.outbound('kami');
-        assert.equal(r!.providerId, fake.sent.find((m) => m.chatId === chat)!.idMessage, 'recorded with the id Green API gave it');
-      });
-      assert.deepEqual(fake.sentTo(chat), ['Deployed to staging.']);
-      assert.equal(calls('sendmessage') - sends, 1, 'sent once; the second time the journal was read instead');
-      assert.equal(calls('lastoutgoingmessages') - looks, 1);
-    });
-
-    it('is sent again when it did not go out, even right after an earlier reply with the same text', async () => {
-      const chat = '972500000022@c.us';
-      const looks = fake.calls.filter((c) => c.method === 'lastoutgoingmessages').length;
-      await withOutbox(async ({ ledger, enqueue }) => {
-        await enqueue('u1', chat, 'ok');
-        await sentAll(ledger, 1);
-        fake.drop(1, 'sendmessage'); // the connection is cut before Green API acts on it
-        await enqueue('u2', chat, 'ok');
-        await sentAll(ledger, 2);
-      });
-      assert.deepEqual(fake.sentTo(chat), ['ok', 'ok'], 'the earlier "ok" was not taken for the second');
-      assert.ok(fake.calls.filter((c) => c.method === 'lastoutgoingmessages').length - looks >= 1, 'the journal was read before sending again');
-    });
-  });
-
   it('the webhook endpoint answers 401 without the token (Bearer or raw accepted), 400 for junk', async () => {
     const port = await freePort();
     const token = 'whk-0123456789abcdef';

@@ -55,7 +55,6 @@ ${o.channel ?? `    channel:
       idInstance: "${green.idInstance}"
       apiToken: ${green.apiToken}
       receiveTimeoutS: 5
-      maybeSentWaitMs: 500
       owners: ["+${OWNER}"]
       pace: { perChatMs: 0, perInstanceMs: 0 }`}
 ${kami}

@@ -93,7 +93,6 @@ type Reply = [status: number, body: unknown];
 const DAY_MS = 24 * 60 * 60 * 1000;
 const KNOWN: Record<string, string> = {
   sendmessage: 'POST',
-  lastoutgoingmessages: 'GET',
   getstateinstance: 'GET',
   getsettings: 'GET',
   receivenotification: 'GET',
@@ -231,16 +230,6 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
     switch (method) {
       case 'sendmessage':
         return sendMessage(text, path);
-      case 'lastoutgoingmessages': {
-        // The journal, newest first, as documented (the fields agentnet reads, and a few more).
-        const minutes = Number(url.searchParams.get('minutes') ?? 1440);
-        const from = Date.now() - minutes * 60_000;
-        const entries = fake.sent
-          .filter((m) => m.at >= from)
-          .reverse()
-          .map((m) => ({ type: 'outgoing', idMessage: m.idMessage, timestamp: Math.floor(m.at / 1000), statusMessage: 'delivered', sendByApi: true, typeMessage: 'textMessage', chatId: m.chatId, textMessage: m.message }));
-        return [200, entries];
-      }
       case 'getstateinstance':
         return [200, { stateInstance: fake.state }];
       case 'getsettings':
