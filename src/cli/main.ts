@@ -30,6 +30,16 @@ function commandHelp(entry: CommandEntry, c: Command): string {
   return `Usage: ${c.usage}\n\n${entry.summary[0]!.toUpperCase()}${entry.summary.slice(1)}.\n\n${c.help}\n`;
 }
 
+/** The command's module, or undefined after saying why it cannot be loaded (a broken install: a dependency missing). */
+export async function loadCommand(entry: CommandEntry, io: CliIo): Promise<Command | undefined> {
+  try {
+    return await entry.load();
+  } catch (err) {
+    io.err(`agentnet ${entry.name}: cannot load the command: ${(err as Error).message}\nThe installation is incomplete: run npm install (or reinstall agentnet).\n`);
+    return undefined;
+  }
+}
+
 /** The command named by the longest matching prefix of argv. */
 function findCommand(argv: string[]): { entry: CommandEntry; rest: string[] } | undefined {
   for (const words of [2, 1]) {
@@ -52,8 +62,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   if (first === 'help') {
     const found = findCommand(argv.slice(1));
-    io.out(found ? commandHelp(found.entry, await found.entry.load()) : overview());
-    return found || argv.length === 1 ? EXIT.ok : EXIT.usage;
+    if (!found) {
+      io.out(overview());
+      return argv.length === 1 ? EXIT.ok : EXIT.usage;
+    }
+    const command = await loadCommand(found.entry, io);
+    if (!command) return EXIT.failure;
+    io.out(commandHelp(found.entry, command));
+    return EXIT.ok;
   }
   const found = findCommand(argv);
   if (!found) {
@@ -66,7 +82,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const { entry, rest } = found;
-  const command = await entry.load();
+  const command = await loadCommand(entry, io);
+  if (!command) return EXIT.failure;
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(commandHelp(entry, command));
     return EXIT.ok;

@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../../src/cli/commands.ts';
+import { loadCommand } from '../../src/cli/main.ts';
 import { agentnet, BIN, lines, spawnNode, tempDir, waitFor } from '../helpers/util.ts';
 
 const NO_STACK = /\n\s+at /;
@@ -28,6 +29,14 @@ describe('agentnet CLI', () => {
     assert.equal(none.code, 2);
     const version = await run(['--version']);
     assert.equal(version.stdout.trim(), JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+  });
+
+  it('says the installation is incomplete when a command cannot be loaded (a dependency missing)', async () => {
+    let said = '';
+    const io = { out: () => {}, err: (s: string) => void (said += s), env: {}, cwd: dir, signal: new AbortController().signal, stdin: async () => '' };
+    const broken = { name: 'mcp', summary: 'x', load: () => import('@modelcontextprotocol/no-such-package' as string) as never };
+    assert.equal(await loadCommand(broken, io), undefined);
+    assert.match(said, /^agentnet mcp: cannot load the command: .*no-such-package.*\nThe installation is incomplete: run npm install/s);
   });
 
   it('has --help on every command', async () => {

@@ -111,7 +111,8 @@ agents:
 /** Resolves once an agent's /health on `port` answers 200. Given its process, a failure says how it ended and what it said. */
 export async function waitHealthy(port: number, name: string, child?: ChildProcess): Promise<void> {
   let stderr = '';
-  child?.stderr?.on('data', (d: Buffer | string) => (stderr = (stderr + String(d)).slice(-2000)));
+  const keep = (d: Buffer | string) => void (stderr = (stderr + String(d)).slice(-2000));
+  child?.stderr?.on('data', keep);
   try {
     await waitFor(async () => {
       try {
@@ -124,6 +125,8 @@ export async function waitHealthy(port: number, name: string, child?: ChildProce
     if (!child) throw err;
     const ended = child.exitCode !== null || child.signalCode !== null ? `it exited (${child.exitCode ?? child.signalCode})` : 'it is still running';
     throw new Error(`${(err as Error).message}; ${ended}; its stderr: ${stderr.trim() || '(nothing)'}`);
+  } finally {
+    child?.stderr?.off('data', keep);
   }
 }
 
