@@ -88,7 +88,7 @@ export function formatStatusTable(s: NetworkStatus): string {
     rows.push([
       a.agent,
       a.role,
-      a.state + (a.error ? ` (${a.error})` : ''),
+      a.state + (a.error ? ` (${a.error})` : '') + (a.health?.problems?.length ? ` (${a.health.problems.join('; ')})` : ''),
       a.health ? uptime(a.health.uptime) : '-',
       age(a.health?.lastActivity),
       a.health ? String(a.health.messagesProcessed) : '-',
