@@ -324,7 +324,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
         stopped ??= (async () => {
           logger.info({}, 'stopping');
           // Takes nothing new from now; a message in hand stays unacknowledged until it is done.
-          // Not awaited yet: saving its cursor may be waiting for an unreachable server.
+          // Awaited after the grace below: saving its cursor may be waiting for an unreachable server.
           const subClosed = sub.close().catch((err: unknown) => logger.warn({ err }, 'closing the bridge subscription failed'));
           for (const t of revisits) clearTimeout(t);
           // Running tasks get the same grace; what is not finished by then goes back to the queue.

@@ -18,7 +18,7 @@ import { startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import { pgClusterSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
-import { BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { BIN, e2eAgentsYaml, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
 const OWNER_CHAT = `${OWNER}@c.us`;
@@ -59,24 +59,7 @@ describe('several hosts sharing only PostgreSQL', { skip }, () => {
       `network: hosts
 store: { backend: postgres, url: "${cluster.url}", schema: hosts }
 bridge: { pollIntervalMs: 200 }
-agents:
-  claude:
-    role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }
-    health: { port: ${ports.claude} }
-  kami:
-    role: relay
-    health: { port: ${ports.kami} }
-    channel:
-      type: whatsapp
-      apiUrl: ${green.url}
-      idInstance: "${green.idInstance}"
-      apiToken: ${green.apiToken}
-      receiveTimeoutS: 5
-      owners: ["+${OWNER}"]
-      pace: { perChatMs: 0, perInstanceMs: 0 }
-  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
-`,
+${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports })}`,
     );
     const p = spawnNode([BIN, 'run', agent, '--quiet'], { cwd: dir, env: { ...process.env, KEY } });
     p.stdout!.resume();

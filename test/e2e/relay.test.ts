@@ -17,7 +17,7 @@ import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts
 import { startFakeTelegram } from '../fakes/fake-telegram.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import type { AnthropicReply } from '../fakes/fake-anthropic.ts';
-import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { agentnet, BIN, e2eAgentsYaml, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
 const OWNER_CHAT = `${OWNER}@c.us`;
@@ -41,25 +41,7 @@ describe('relay (real processes)', () => {
       join(dir, 'agentnet.yaml'),
       `network: test
 bridge: { pollIntervalMs: 100 }
-agents:
-  claude:
-    role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }
-    health: { port: ${ports.claude} }
-  kami:
-    role: relay
-    health: { port: ${ports.kami} }
-${o.channel ?? `    channel:
-      type: whatsapp
-      apiUrl: ${green.url}
-      idInstance: "${green.idInstance}"
-      apiToken: ${green.apiToken}
-      receiveTimeoutS: 5
-      owners: ["+${OWNER}"]
-      pace: { perChatMs: 0, perInstanceMs: 0 }`}
-${kami}
-  kaylee: { role: autonomous, health: { port: ${ports.kaylee} } }
-`,
+${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o.channel ? { kamiChannel: o.channel } : {}), kamiExtra: kami })}`,
     );
     bridge = createJsonlBridge({ path: join(dir, '.agentnet', 'bridge', 'messages.jsonl'), pollIntervalMs: 100 });
     store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });

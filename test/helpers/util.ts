@@ -137,3 +137,38 @@ export async function stopProcess(p: ChildProcess, signal: NodeJS.Signals = 'SIG
   p.kill(signal);
   await exited;
 }
+
+/**
+ * The `agents:` section of the e2e networks: claude answers with a fake Anthropic API, kami
+ * relays the owner's WhatsApp through a fake Green API (or `kamiChannel`), kaylee is autonomous.
+ */
+export function e2eAgentsYaml(o: {
+  anthropicUrl: string;
+  green: { url: string; idInstance: string; apiToken: string };
+  owner: string;
+  ports: Record<string, number>;
+  /** Replaces kami's WhatsApp channel (indented as a key of kami). */
+  kamiChannel?: string;
+  /** More of kami's keys (indented). */
+  kamiExtra?: string;
+}): string {
+  return `agents:
+  claude:
+    role: orchestrator
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${o.anthropicUrl}", maxRetries: 0 }
+    health: { port: ${o.ports.claude} }
+  kami:
+    role: relay
+    health: { port: ${o.ports.kami} }
+${o.kamiChannel ?? `    channel:
+      type: whatsapp
+      apiUrl: ${o.green.url}
+      idInstance: "${o.green.idInstance}"
+      apiToken: ${o.green.apiToken}
+      receiveTimeoutS: 5
+      owners: ["+${o.owner}"]
+      pace: { perChatMs: 0, perInstanceMs: 0 }`}
+${o.kamiExtra ?? ''}
+  kaylee: { role: autonomous, health: { port: ${o.ports.kaylee} } }
+`;
+}
