@@ -60,6 +60,16 @@ export interface RotateResult {
   quarantined: number;
 }
 
+/**
+ * What `answer` did. `answered`: this call appended the response and marked the request done.
+ * Otherwise nothing new was said: the request `already` has a response (shown; a request left
+ * pending behind it by a crash is marked done now), or it was `done` without one.
+ */
+export type AnswerOutcome =
+  | { answered: true; response: BridgeMessage; request: BridgeMessage }
+  | { answered: false; reason: 'already-answered'; response: BridgeMessage; request: BridgeMessage }
+  | { answered: false; reason: 'done'; request: BridgeMessage };
+
 export interface Bridge {
   /** The backend's name (`jsonl`, `postgres`). */
   readonly backend: string;
@@ -69,8 +79,20 @@ export interface Bridge {
   get(id: string): Promise<BridgeMessage | undefined>;
   /** The latest state of each message, in the order they first appeared; filters apply to that state. */
   list(options?: ListOptions): Promise<BridgeMessage[]>;
-  /** Appends the message again with status `done`; a message already done is returned as is. */
+  /**
+   * Appends the message again with status `done`, unless its latest state is done already (then
+   * that is returned). A message too large or too deep to write again gets a cut done record.
+   */
   markDone(message: string | BridgeMessage): Promise<BridgeMessage>;
+  /**
+   * Answers request `requestId` exactly once, whoever else tries (other processes, Claude Code
+   * sessions, a restart after a crash): under the bridge's lock, if the request is pending and no
+   * response to it exists, appends `response` (with `replyTo` set) and the request's done record
+   * in one write; otherwise appends no response. Throws BRIDGE_NOT_FOUND for an unknown id.
+   */
+  answer(requestId: string, response: Omit<NewMessage, 'type' | 'replyTo' | 'status'>): Promise<AnswerOutcome>;
+  /** The response that answers request `requestId` (the first one, if a lockless writer added more). */
+  answerOf(requestId: string): Promise<BridgeMessage | undefined>;
   /** Delivers records in order, from a cursor, until closed. */
   subscribe(options: SubscribeOptions, handler: MessageHandler): Subscription;
   /** Moves old done messages to archives without stopping readers or writers. */

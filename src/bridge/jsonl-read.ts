@@ -68,7 +68,16 @@ export function latestStates(paths: string[], logger: Logger): Map<string, Bridg
 
 /** The latest record of one message: live file first, then archives from newest. */
 export function findLatest(files: JsonlFiles, id: string, logger: Logger): BridgeMessage | undefined {
-  for (const path of [files.live, ...archivePaths(files).reverse()]) {
+  return findIn([files.live, ...archivePaths(files).reverse()], id, logger);
+}
+
+/** The latest record of one message among the archives, newest first. */
+export function findArchived(files: JsonlFiles, id: string, logger: Logger): BridgeMessage | undefined {
+  return findIn(archivePaths(files).reverse(), id, logger);
+}
+
+function findIn(paths: string[], id: string, logger: Logger): BridgeMessage | undefined {
+  for (const path of paths) {
     let found: BridgeMessage | undefined;
     scanPath(path, logger, { containing: id, quiet: true, onMessage: (m) => void (m.id === id && (found = m)) });
     if (found) return found;

@@ -22,6 +22,8 @@ import { MAX_LINE_BYTES } from './message.ts';
 
 interface Pending {
   line: string;
+  /** Instead of a fixed line: decides under the lock what to write (read-then-write). */
+  decide?: () => string;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -53,6 +55,28 @@ export class JsonlWriter {
     });
   }
 
+  /**
+   * Runs `decide` under the bridge lock, after every earlier append, and writes what it returns
+   * (whole lines, or '' for nothing) in one write: a read-then-write no other locked writer can
+   * come between.
+   */
+  writeWith<T>(decide: () => { text: string; result: T }): Promise<T> {
+    let result: T;
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({
+        line: '',
+        decide: () => {
+          const d = decide();
+          result = d.result;
+          return d.text;
+        },
+        resolve,
+        reject,
+      });
+      if (!this.#flushing) void this.#flush();
+    }).then(() => result);
+  }
+
   async #flush(): Promise<void> {
     this.#flushing = true;
     try {
@@ -65,7 +89,8 @@ export class JsonlWriter {
             purpose: 'append',
           });
           try {
-            this.#writeLocked(batch.map((p) => p.line).join(''));
+            const text = batch.map((p) => (p.decide ? p.decide() : p.line)).join('');
+            if (text !== '') this.#writeLocked(text);
           } finally {
             lock.release();
           }
@@ -80,9 +105,11 @@ export class JsonlWriter {
   }
 
   #takeBatch(): Pending[] {
+    // A read-then-write goes alone: what it reads must include every append queued before it.
+    if (this.#queue[0]?.decide) return this.#queue.splice(0, 1);
     let bytes = 0;
     let n = 0;
-    while (n < this.#queue.length) {
+    while (n < this.#queue.length && !this.#queue[n]!.decide) {
       bytes += this.#queue[n]!.line.length;
       if (n > 0 && bytes > MAX_LINE_BYTES) break;
       n++;

@@ -3,15 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
+import type { AnswerOutcome, Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName, FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
 import { identityOf, jsonlFiles } from './jsonl-files.ts';
-import { archivePaths, findLatest, latestStates } from './jsonl-read.ts';
+import { JsonlIndex } from './jsonl-index.ts';
+import { archivePaths, findArchived, latestStates } from './jsonl-read.ts';
 import { rotateJsonl } from './jsonl-rotate.ts';
 import { JsonlSubscription } from './jsonl-subscription.ts';
 import { JsonlWriter } from './jsonl-writer.ts';
-import { buildMessage, toLine, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
+import { buildMessage, statusRecord, toLine, type BridgeMessage, type NewMessage } from './message.ts';
 import { OpenSubscriptions } from './open-subscriptions.ts';
 
 export interface JsonlBridgeOptions {
@@ -35,7 +36,20 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
   const writer = new JsonlWriter({ files, fsync: options.fsync ?? false, lockTimeoutMs, logger });
   const cursors = new FileCursorStore(files.cursors);
   const subscriptions = new OpenSubscriptions();
+  const index = new JsonlIndex(files);
   let closed = false;
+
+  /** The latest state of `id`: the live file through the index, else the archives (newest first). */
+  const latest = (id: string): BridgeMessage | undefined => {
+    index.refresh();
+    return index.latest(id) ?? findArchived(files, id, logger);
+  };
+
+  const notFound = (id: string) => new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${id}" (see: agentnet bridge ls)`);
+
+  /** A done record for `current`, unless its state is done already. */
+  const doneLine = (current: BridgeMessage): { text: string; result: BridgeMessage } =>
+    current.status === 'done' ? { text: '', result: current } : ((done) => ({ text: toLine(done), result: done }))(statusRecord(current, 'done'));
 
   /** Runs a whole-file read again if a rotation swapped the files under it (archives are read first). */
   const stable = <T>(read: () => T): T => {
@@ -65,7 +79,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
 
     async get(id: string) {
       assertOpen();
-      return stable(() => findLatest(files, id, logger));
+      return latest(id);
     },
 
     async list(opts: ListOptions = {}) {
@@ -76,12 +90,39 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
     },
 
     async markDone(message: string | BridgeMessage) {
-      const current = typeof message === 'string' ? stable(() => findLatest(files, message, logger)) : message;
-      if (!current) {
-        throw new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${message as string}" (see: agentnet bridge ls)`);
-      }
-      if (current.status === 'done') return current;
-      return appendRecord(withStatus(current, 'done'));
+      assertOpen();
+      const id = typeof message === 'string' ? message : message.id;
+      // Read under the lock, so two processes marking one message append one done record.
+      return writer.writeWith(() => {
+        const current = latest(id) ?? (typeof message === 'string' ? undefined : message);
+        if (!current) throw notFound(id);
+        return doneLine(current);
+      });
+    },
+
+    async answer(requestId, response) {
+      assertOpen();
+      const reply = buildMessage({ ...response, type: 'response', replyTo: requestId });
+      return writer.writeWith((): { text: string; result: AnswerOutcome } => {
+        const request = latest(requestId);
+        if (!request) throw notFound(requestId);
+        const existing = index.answerOf(requestId);
+        if (existing) {
+          // Answered, and a crash (or a seed writer) left the request pending: complete it now.
+          const done = doneLine(request);
+          return { text: done.text, result: { answered: false, reason: 'already-answered', response: existing, request: done.result } };
+        }
+        if (request.status === 'done') return { text: '', result: { answered: false, reason: 'done', request } };
+        const done = statusRecord(request, 'done');
+        // One write: a crash cannot leave the response without the done record.
+        return { text: toLine(reply) + toLine(done), result: { answered: true, response: reply, request: done } };
+      });
+    },
+
+    async answerOf(requestId: string) {
+      assertOpen();
+      index.refresh();
+      return index.answerOf(requestId);
     },
 
     subscribe(opts: SubscribeOptions, handler: MessageHandler) {
@@ -106,6 +147,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
       closed = true;
       await subscriptions.closeAll();
       writer.close();
+      index.close();
     },
   };
 }

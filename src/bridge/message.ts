@@ -125,6 +125,71 @@ export function withStatus(msg: BridgeMessage, status: MessageStatus, now = new 
   return { ...msg, ts: now.toISOString(), status };
 }
 
+/** Metadata nested deeper than this cannot be written again (JSON.stringify would overflow the stack long before 100,000). */
+export const MAX_METADATA_DEPTH = 64;
+
+/** How deeply a JSON value nests, counted without recursion (a hostile line may nest 100,000 deep); stops at `limit + 1`. */
+export function jsonDepth(value: unknown, limit = MAX_METADATA_DEPTH): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Why a message read from the bridge cannot be handled like any other, or undefined if it can.
+ * A lockless writer can append anything that parses; what cannot be written again (a line over
+ * the size limit, metadata nested too deep) would make every status change throw, so it is
+ * quarantined instead of handled.
+ */
+export function poisonReason(msg: BridgeMessage): string | undefined {
+  if (msg.metadata !== undefined && jsonDepth(msg.metadata) > MAX_METADATA_DEPTH) return `its metadata is nested more than ${MAX_METADATA_DEPTH} levels deep`;
+  const bytes = Buffer.byteLength(msg.content) + Buffer.byteLength(msg.from) + Buffer.byteLength(msg.id);
+  if (bytes > MAX_LINE_BYTES - 4096) return `it is ${bytes} bytes; the limit is ${MAX_LINE_BYTES}`;
+  try {
+    toLine(msg);
+  } catch (err) {
+    return err instanceof AgentnetError ? err.message : `it cannot be written again (${(err as Error).message})`;
+  }
+  return undefined;
+}
+
+const CUT_AT = 2000;
+
+/** The string fields short enough to keep on a cut record. */
+const shortFields = (fields: Record<string, unknown> | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(fields ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length <= 200));
+
+/**
+ * The record of `msg` with a new status: the complete message again. A message too large or too
+ * deep to write again keeps its envelope (ts, from, type, id, to, replyTo, the chat it came from)
+ * with the content cut and a note in metadata, so a status change never fails on what a
+ * lockless writer appended; the full original stays in its first line.
+ */
+export function statusRecord(msg: BridgeMessage, status: MessageStatus, now = new Date()): BridgeMessage {
+  const record = withStatus(msg, status, now);
+  const poison = poisonReason(record);
+  if (poison === undefined) return record;
+  const cut: BridgeMessage = {
+    ts: record.ts,
+    from: record.from.slice(0, 200),
+    type: record.type,
+    id: record.id,
+    content: `${record.content.slice(0, CUT_AT)}… [cut by agentnet: ${poison}; the whole message is its first line in the bridge]`,
+    status,
+    metadata: { ...shortFields(jsonDepth(msg.metadata, 4) <= 4 ? chatFields(msg) : undefined), quarantined: poison },
+  };
+  if (typeof record.to === 'string' && isAgentName(record.to)) cut.to = record.to;
+  if (typeof record.replyTo === 'string' && record.replyTo.length <= 200) cut.replyTo = record.replyTo;
+  return cut;
+}
+
 /** Serialises one message as one line, refusing what would not fit a single atomic write. */
 export function toLine(msg: BridgeMessage): string {
   const line = JSON.stringify(msg) + '\n';

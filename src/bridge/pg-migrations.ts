@@ -43,4 +43,17 @@ export const BRIDGE_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'which request each response answers',
+    sql: `
+      ALTER TABLE bridge_records ADD COLUMN reply_to text;
+      ALTER TABLE bridge_archive ADD COLUMN reply_to text;
+      UPDATE bridge_records SET reply_to = record::json->>'replyTo' WHERE type = 'response';
+      UPDATE bridge_archive SET reply_to = record::json->>'replyTo' WHERE type = 'response';
+      -- answer() looks a request's response up by it, under the append lock.
+      CREATE INDEX bridge_records_reply_to ON bridge_records (reply_to, seq) WHERE reply_to IS NOT NULL;
+      CREATE INDEX bridge_archive_reply_to ON bridge_archive (reply_to, seq) WHERE reply_to IS NOT NULL;
+    `,
+  },
 ];

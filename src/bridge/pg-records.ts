@@ -63,12 +63,25 @@ export async function lockAppends(client: pg.PoolClient, names: PgBridgeNames): 
 export async function insertRecord(client: pg.PoolClient, names: PgBridgeNames, msg: BridgeMessage, record: string): Promise<void> {
   await client.query(
     `WITH added AS (
-       INSERT INTO bridge_records (id, status, type, sender, addressee, ts, record)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING seq
+       INSERT INTO bridge_records (id, status, type, sender, addressee, ts, record, reply_to)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $9) RETURNING seq
      )
      SELECT pg_notify($8, seq::text) FROM added`,
-    [msg.id, msg.status, msg.type, msg.from, msg.to ?? null, new Date(Date.parse(msg.ts)).toISOString(), record, names.channel],
+    [msg.id, msg.status, msg.type, msg.from, msg.to ?? null, new Date(Date.parse(msg.ts)).toISOString(), record, names.channel, msg.type === 'response' ? (msg.replyTo ?? null) : null],
   );
+}
+
+/** The first response to request `id`, live or archived, in its latest state. */
+export async function findAnswer(db: Queryable, id: string, logger: Logger): Promise<BridgeMessage | undefined> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT id FROM (
+       SELECT id, seq FROM bridge_records WHERE reply_to = $1
+       UNION ALL
+       SELECT id, seq FROM bridge_archive WHERE reply_to = $1
+     ) AS r ORDER BY seq LIMIT 1`,
+    [id],
+  );
+  return rows[0] && findLatest(db, rows[0].id, logger);
 }
 
 /** The latest state of one message, live or archived. */

@@ -22,10 +22,10 @@ export async function rotatePg(pool: pg.Pool, names: PgBridgeNames, options: Rot
          SELECT id FROM latest WHERE status = 'done' AND ts < $1
        ), deleted AS (
          DELETE FROM bridge_records AS r USING old WHERE r.id = old.id
-         RETURNING r.seq, r.id, r.status, r.type, r.sender, r.addressee, r.ts, r.record
+         RETURNING r.seq, r.id, r.status, r.type, r.sender, r.addressee, r.ts, r.record, r.reply_to
        ), archived AS (
-         INSERT INTO bridge_archive (seq, id, status, type, sender, addressee, ts, record)
-         SELECT seq, id, status, type, sender, addressee, ts, record FROM deleted
+         INSERT INTO bridge_archive (seq, id, status, type, sender, addressee, ts, record, reply_to)
+         SELECT seq, id, status, type, sender, addressee, ts, record, reply_to FROM deleted
          RETURNING id
        )
        SELECT count(DISTINCT id)::int AS archived FROM archived`,

@@ -6,12 +6,12 @@
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl, type OutageReport } from '../store/pg-db.ts';
-import type { Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
+import type { AnswerOutcome, Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName } from './cursor-store.ts';
-import { buildMessage, withStatus, type BridgeMessage, type NewMessage } from './message.ts';
+import { buildMessage, statusRecord, type BridgeMessage, type NewMessage } from './message.ts';
 import { PgListener } from './pg-listener.ts';
 import { BRIDGE_COMPONENT, BRIDGE_MIGRATIONS } from './pg-migrations.ts';
-import { findLatest, insertRecord, listLatest, lockAppends, pgBridgeNames, recordText } from './pg-records.ts';
+import { findAnswer, findLatest, insertRecord, listLatest, lockAppends, pgBridgeNames, recordText } from './pg-records.ts';
 import { rotatePg } from './pg-rotate.ts';
 import { PgSubscription } from './pg-subscription.ts';
 import { OpenSubscriptions } from './open-subscriptions.ts';
@@ -72,6 +72,16 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
   const writing = translating('BRIDGE_WRITE_FAILED', 'write');
   const reading = translating('BRIDGE_READ_FAILED', 'read');
 
+  const notFound = (id: string) => new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${id}" (see: agentnet bridge ls)`);
+
+  /** Appends the done record of `current` unless it is done; call under lockAppends. */
+  const markDoneLocked = async (client: Parameters<typeof insertRecord>[0], current: BridgeMessage): Promise<BridgeMessage> => {
+    if (current.status === 'done') return current;
+    const done = statusRecord(current, 'done');
+    await insertRecord(client, names, done, recordText(done));
+    return done;
+  };
+
   return {
     backend: 'postgres',
 
@@ -112,13 +122,37 @@ export async function createPgBridge(options: PgBridgeOptions): Promise<Bridge> 
           // Read under the append lock, so two processes marking one message append one done record.
           await lockAppends(client, names);
           const current = (await findLatest(client, id, logger)) ?? (typeof message === 'string' ? undefined : message);
-          if (!current) throw new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${id}" (see: agentnet bridge ls)`);
-          if (current.status === 'done') return current;
-          const done = withStatus(current, 'done');
-          await insertRecord(client, names, done, recordText(done));
-          return done;
+          if (!current) throw notFound(id);
+          return markDoneLocked(client, current);
         }, { idempotent: true }), // run again, it finds the message done
       );
+    },
+
+    async answer(requestId, response) {
+      assertOpen();
+      const reply = buildMessage({ ...response, type: 'response', replyTo: requestId });
+      const replyRecord = recordText(reply);
+      return writing(() =>
+        inTransaction(pool, async (client): Promise<AnswerOutcome> => {
+          await lockAppends(client, names);
+          const request = await findLatest(client, requestId, logger);
+          if (!request) throw notFound(requestId);
+          // Run again after a lost connection, the first try may have committed: then ours is the answer found here.
+          const existing = await findAnswer(client, requestId, logger);
+          if (existing) {
+            const done = await markDoneLocked(client, request);
+            return existing.id === reply.id ? { answered: true, response: existing, request: done } : { answered: false, reason: 'already-answered', response: existing, request: done };
+          }
+          if (request.status === 'done') return { answered: false, reason: 'done', request };
+          await insertRecord(client, names, reply, replyRecord);
+          return { answered: true, response: reply, request: await markDoneLocked(client, request) };
+        }, { idempotent: true }),
+      );
+    },
+
+    async answerOf(requestId: string) {
+      assertOpen();
+      return reading(() => findAnswer(pool, requestId, logger));
     },
 
     subscribe(opts: SubscribeOptions, handler: MessageHandler) {

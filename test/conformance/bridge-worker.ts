@@ -3,6 +3,7 @@
  * argv: <spec JSON> <action> <options JSON>
  *   append   {from, prefix, count, markDone?}  appends `${prefix}-${i}` in order (optionally marking each odd one done)
  *   consume  {consumer, hangOn}                 prints "got <id> <status>" per record; hangs on `hangOn`
+ *   answer   {from, ids}                        answers each request of `ids`; prints "answered <id>" or "not <id> <reason>"
  */
 import { openBridge, type BridgeSpec } from '../../src/bridge/index.ts';
 
@@ -27,6 +28,13 @@ if (action === 'append') {
   });
   await sub.ready;
   process.stdout.write('ready\n');
+} else if (action === 'answer') {
+  const { from, ids } = options as { from: string; ids: string[] };
+  for (const id of ids) {
+    const r = await bridge.answer(id, { from, content: `${from} answers ${id}` });
+    process.stdout.write(r.answered ? `answered ${id}\n` : `not ${id} ${r.reason}\n`);
+  }
+  await bridge.close();
 } else {
   throw new Error(`unknown action ${action}`);
 }

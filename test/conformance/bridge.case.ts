@@ -112,6 +112,63 @@ export function describeBridge(c: BridgeCase): void {
       await assert.rejects(h.bridge.markDone('kami-0-nothere'), (e) => isAgentnetError(e, 'BRIDGE_NOT_FOUND'));
     });
 
+    it('answers a request exactly once: the response and the done record, then nothing more', async () => {
+      const req = await h.bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'q', metadata: { whatsapp_sender: '972500000000@c.us' } });
+      const first = await h.bridge.answer(req.id, { from: 'claude', to: 'kami', content: 'a1' });
+      assert.equal(first.answered, true);
+      assert.equal(first.response.replyTo, req.id);
+      assert.equal(first.response.type, 'response');
+      assert.equal(first.request.status, 'done');
+      assert.equal((await h.bridge.get(req.id))?.status, 'done');
+      const second = await h.bridge.answer(req.id, { from: 'claude', to: 'kami', content: 'a2' });
+      assert.equal(second.answered, false);
+      assert.equal(second.answered === false && second.reason, 'already-answered');
+      assert.equal(second.answered === false && second.reason === 'already-answered' && second.response.id, first.response.id);
+      assert.deepEqual((await h.bridge.answerOf(req.id))?.content, 'a1');
+      const responses = (await h.bridge.list({ type: 'response' })).filter((m) => m.replyTo === req.id);
+      assert.deepEqual(responses.map((m) => m.content), ['a1']);
+      await assert.rejects(h.bridge.answer('kami-0-nothere', { from: 'claude', content: 'x' }), (e) => isAgentnetError(e, 'BRIDGE_NOT_FOUND'));
+    });
+
+    it('does not answer a request that was marked done without an answer', async () => {
+      const req = await h.bridge.append({ from: 'kami', type: 'request', content: 'q' });
+      await h.bridge.markDone(req);
+      const r = await h.bridge.answer(req.id, { from: 'claude', content: 'late' });
+      assert.equal(r.answered === false && r.reason, 'done');
+      assert.equal(await h.bridge.answerOf(req.id), undefined);
+    });
+
+    it('completes a request left pending behind its response (a crash between the two) and adds no second answer', async () => {
+      const req = await h.bridge.append({ from: 'kami', type: 'request', content: 'q' });
+      const earlier = await h.bridge.append({ from: 'claude', type: 'response', content: 'before the crash', replyTo: req.id });
+      const r = await h.bridge.answer(req.id, { from: 'claude', content: 'after the restart' });
+      assert.equal(r.answered === false && r.reason, 'already-answered');
+      assert.equal(r.answered === false && r.reason === 'already-answered' && r.response.id, earlier.id);
+      assert.equal((await h.bridge.get(req.id))?.status, 'done');
+      assert.deepEqual((await h.bridge.list({ type: 'response' })).map((m) => m.content), ['before the crash']);
+      // Marking it done again adds nothing: the done state is read, not assumed.
+      const records = collector();
+      const sub = track(h.bridge.subscribe({ from: 'start' }, records.handler));
+      await sub.ready;
+      await h.bridge.markDone(req);
+      await h.bridge.append({ from: 'kami', type: 'notification', content: 'fence' });
+      await waitFor(() => records.got.some((m) => m.content === 'fence'), 'the fence record');
+      assert.equal(records.keys().filter((k) => k === `${req.id}:done`).length, 1);
+    });
+
+    it('several processes answering the same requests at once: each request gets exactly one answer', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await h.bridge.append({ from: 'kami', to: 'claude', type: 'request', content: `q${i}` })).id);
+      const runs = Array.from({ length: 4 }, (_, w) => runNode([WORKER, JSON.stringify(h.spec), 'answer', JSON.stringify({ from: `claude${w}`, ids })]));
+      const results = await Promise.all(runs);
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+      const answeredLines = results.flatMap((r) => r.stdout.split('\n').filter((l) => l.startsWith('answered ')));
+      assert.equal(answeredLines.length, ids.length, 'one process answered each request');
+      const responses = (await h.bridge.list({ type: 'response' })).map((m) => m.replyTo);
+      assert.deepEqual(responses.sort(), [...ids].sort(), 'one response per request, none twice');
+      for (const id of ids) assert.equal((await h.bridge.get(id))?.status, 'done');
+    });
+
     it('delivers every record in order from the start, each status change as its own record', async () => {
       const a = await h.bridge.append({ from: 'kami', type: 'request', content: 'a' });
       const b = await h.bridge.append({ from: 'kami', type: 'request', content: 'b' });
@@ -361,6 +418,25 @@ export function describeBridge(c: BridgeCase): void {
       assert.deepEqual((await h.bridge.list()).map((m) => m.id), [next.id]);
       const torn = logger.entries.filter((e) => e.msg === 'skipped a malformed bridge line');
       assert.ok(torn.length >= 1 && torn.every((e) => e.line === 1), 'the fragment is reported as line 1');
+    });
+
+    it('a request too large or nested too deep to write again is still marked done and answered, once', { skip: rawSkip ?? false }, async () => {
+      const ts = new Date().toISOString();
+      const big = { ts, from: 'kami', type: 'request', id: 'kami-big-1', content: 'x'.repeat(2 * 1024 * 1024), status: 'pending', metadata: { whatsapp_sender: '972500000000@c.us' } };
+      const deep = `{"ts":"${ts}","from":"kami","type":"request","id":"kami-deep-1","content":"deep","status":"pending","metadata":{"n":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}}`;
+      h.rawWrite!(JSON.stringify(big) + '\n');
+      h.rawWrite!(deep + '\n');
+      for (const id of ['kami-big-1', 'kami-deep-1']) {
+        const r = await h.bridge.answer(id, { from: 'claude', content: `not handled: ${id}` });
+        assert.equal(r.answered, true, id);
+        const now = await h.bridge.get(id);
+        assert.equal(now?.status, 'done', id);
+        assert.match(String(now?.metadata?.quarantined), /bytes|nested/, id);
+        assert.equal((await h.bridge.answer(id, { from: 'claude', content: 'again' })).answered, false, id);
+      }
+      assert.equal((await h.bridge.get('kami-big-1'))?.metadata?.whatsapp_sender, '972500000000@c.us', 'the chat an answer goes to is kept');
+      const again = await h.bridge.markDone('kami-deep-1');
+      assert.equal(again.status, 'done');
     });
 
     it('skips malformed lines with their line number and keeps going', { skip: rawSkip ?? false }, async () => {

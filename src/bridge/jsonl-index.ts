@@ -1,0 +1,82 @@
+/**
+ * What the jsonl backend knows of the live file without reading it all again: where each
+ * message's latest record is, and which requests have a response. Brought up to date from the
+ * last offset it read (the file only grows until a rotation replaces it, then it starts over),
+ * so looking up a message costs the same however long the file is.
+ */
+import { closeSync, fstatSync, readSync } from 'node:fs';
+import { fileIdentity, openIfExists, type JsonlFiles } from './jsonl-files.ts';
+import { readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
+import { parseLine, type BridgeMessage } from './message.ts';
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+export class JsonlIndex {
+  readonly #files: JsonlFiles;
+  #fd: number | undefined;
+  #file: string | undefined;
+  #pos: FilePosition = { offset: 0, line: 0 };
+  /** Each message's latest record in the live file. */
+  #latest = new Map<string, Span>();
+  /** Request id → the id of the first response to it. */
+  #answers = new Map<string, string>();
+  readonly #scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
+
+  constructor(files: JsonlFiles) {
+    this.#files = files;
+  }
+
+  /** Reads what was appended since the last call, or the whole file if it was replaced. */
+  refresh(): void {
+    const fd = openIfExists(this.#files.live);
+    if (fd === undefined) return this.#reset(undefined, undefined);
+    const st = fstatSync(fd, { bigint: true });
+    const file = fileIdentity(st);
+    if (file === this.#file) closeSync(fd);
+    else this.#reset(fd, file);
+    const size = Number(st.size);
+    // Rewritten in place (a seed-style writer that rewrites the file): read it again.
+    if (size < this.#pos.offset || !startsLine(this.#fd!, this.#pos.offset)) this.#reset(this.#fd, this.#file);
+    for (const raw of readLines(this.#fd!, this.#pos, undefined, this.#scratch)) {
+      this.#pos = { offset: raw.end, line: raw.lineNo };
+      if (raw.text.trim() === '') continue;
+      const parsed = parseLine(raw.text);
+      if (!parsed.ok) continue; // readers log malformed lines; the index only skips them
+      const m = parsed.message;
+      this.#latest.set(m.id, { start: raw.start, end: raw.end });
+      if (m.type === 'response' && m.replyTo !== undefined && !this.#answers.has(m.replyTo)) this.#answers.set(m.replyTo, m.id);
+    }
+  }
+
+  /** The latest record of `id` in the live file as of the last refresh. */
+  latest(id: string): BridgeMessage | undefined {
+    const span = this.#latest.get(id);
+    if (!span || this.#fd === undefined) return undefined;
+    const buf = Buffer.allocUnsafe(span.end - span.start - 1);
+    readSync(this.#fd, buf, 0, buf.length, span.start);
+    const parsed = parseLine(buf.toString('utf8'));
+    return parsed.ok ? parsed.message : undefined;
+  }
+
+  /** The first response to request `id` in the live file as of the last refresh. */
+  answerOf(id: string): BridgeMessage | undefined {
+    const responseId = this.#answers.get(id);
+    return responseId === undefined ? undefined : this.latest(responseId);
+  }
+
+  close(): void {
+    this.#reset(undefined, undefined);
+  }
+
+  #reset(fd: number | undefined, file: string | undefined): void {
+    if (this.#fd !== undefined && this.#fd !== fd) closeSync(this.#fd);
+    this.#fd = fd;
+    this.#file = file;
+    this.#pos = { offset: 0, line: 0 };
+    this.#latest = new Map();
+    this.#answers = new Map();
+  }
+}
