@@ -3,7 +3,9 @@
  * the host or delete notifications before they are handled (../shared/specs/channels.md).
  * The token is part of every URL, so it is redacted from every error this client raises.
  */
+import { z } from 'zod';
 import { ChannelError } from './channel.ts';
+import { checkPayload, greenApiReceipt } from './payloads.ts';
 
 export interface GreenApiOptions {
   apiUrl: string;
@@ -19,11 +21,15 @@ export const GREEN_API_MAX_MESSAGE = 20_000;
 /** `972500000000` (an owner in the config) → `972500000000@c.us`; chat ids pass through. */
 export const whatsappChatId = (owner: string) => (owner.includes('@') ? owner : `${owner.replace(/^\+/, '')}@c.us`);
 
-/** One queued notification: the same body a webhook would receive. */
+/** One queued notification: the same body a webhook would receive (checked by the channel). */
 export interface GreenApiNotification {
   receiptId: number;
-  body: Record<string, unknown>;
+  body: unknown;
 }
+
+const sent = z.looseObject({ idMessage: z.string().min(1) });
+const stateInstance = z.looseObject({ stateInstance: z.string() });
+const deleted = z.looseObject({ result: z.boolean() });
 
 export class GreenApiClient {
   readonly #o: GreenApiOptions;
@@ -33,18 +39,17 @@ export class GreenApiClient {
 
   /** Sends a text; returns the provider's message id. */
   async sendMessage(chatId: string, message: string): Promise<string> {
-    const res = await this.#call<{ idMessage: string }>('POST', 'sendMessage', { body: { chatId, message } });
-    return res.idMessage;
+    return (await this.#call(sent, 'POST', 'sendMessage', { body: { chatId, message } })).idMessage;
   }
 
   /** `authorized`, `notAuthorized`, `blocked`, `starting`, `yellowCard`, ... */
   async getStateInstance(): Promise<string> {
-    return (await this.#call<{ stateInstance: string }>('GET', 'getStateInstance')).stateInstance;
+    return (await this.#call(stateInstance, 'GET', 'getStateInstance')).stateInstance;
   }
 
   /** The head of the notification queue, waiting up to `receiveTimeoutS` (5–60) for one; null when none came. */
   async receiveNotification(receiveTimeoutS: number, signal?: AbortSignal): Promise<GreenApiNotification | null> {
-    return this.#call<GreenApiNotification | null>('GET', 'receiveNotification', {
+    return this.#call(greenApiReceipt, 'GET', 'receiveNotification', {
       query: `receiveTimeout=${receiveTimeoutS}`,
       timeoutMs: receiveTimeoutS * 1000 + (this.#o.timeoutMs ?? 15_000),
       ...(signal ? { signal } : {}),
@@ -53,10 +58,12 @@ export class GreenApiClient {
 
   /** Removes a notification from the queue; false when it was not there (deleted already). */
   async deleteNotification(receiptId: number): Promise<boolean> {
-    return (await this.#call<{ result: boolean }>('DELETE', 'deleteNotification', { param: String(receiptId) })).result;
+    return (await this.#call(deleted, 'DELETE', 'deleteNotification', { param: String(receiptId) })).result;
   }
 
+  /** One request; the answer is checked against `answer` (a 502 saying what is wrong when it does not fit). */
   async #call<T>(
+    answer: z.ZodType<T>,
     verb: 'GET' | 'POST' | 'DELETE',
     name: string,
     o: { body?: unknown; query?: string; param?: string; timeoutMs?: number; signal?: AbortSignal } = {},
@@ -95,11 +102,15 @@ export class GreenApiClient {
       })().slice(0, 300);
       throw new GreenApiError(res.status, redact(`Green API ${name}: HTTP ${res.status}${hint}${detail ? `: ${detail}` : ''}`));
     }
+    let json: unknown;
     try {
-      return JSON.parse(text) as T;
+      json = JSON.parse(text);
     } catch {
       throw new GreenApiError(502, redact(`Green API ${name}: the answer is not JSON: ${text.slice(0, 100)}`));
     }
+    const checked = checkPayload(answer, json);
+    if (!checked.ok) throw new GreenApiError(502, redact(`Green API ${name}: the answer does not have the documented shape: ${checked.problems}`));
+    return checked.value;
   }
 }
 

@@ -4,12 +4,12 @@
  * after the relay recorded it, or through a webhook checking the secret-token header.
  */
 import type { Api } from 'grammy';
-import type { Update } from 'grammy/types';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
 import { ChannelError, type Channel, type ChannelHealth, type InboundMessage } from './channel.ts';
 import { startWebhookEndpoint } from './http-endpoint.ts';
 import { Inbox } from './inbox.ts';
+import { checkPayload, telegramUpdate } from './payloads.ts';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -52,6 +52,12 @@ export function telegramError(err: unknown, token: string, what: string): Channe
   return new ChannelError(redact(`Telegram ${what}: cannot reach the Bot API (${why})`), { status: 0, retryable: true, cause: err });
 }
 
+/** The update_id of an update, even of one that is otherwise malformed. */
+const updateIdOf = (u: unknown): number | undefined => {
+  const id = u && typeof u === 'object' ? (u as { update_id?: unknown }).update_id : undefined;
+  return Number.isSafeInteger(id) ? (id as number) : undefined;
+};
+
 export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   // A stalled request must not hold the outbox for grammY's default 500 s: the long poll's wait plus a margin.
   let client: Api | undefined;
@@ -62,7 +68,14 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   let state = 'unknown';
   let lastError: string | undefined;
 
-  const toMessage = (u: Update): InboundMessage | undefined => {
+  /** An update as a message for the relay; undefined for one without text, or one not shaped as documented (logged). */
+  const toMessage = (raw: unknown): InboundMessage | undefined => {
+    const checked = checkPayload(telegramUpdate, raw);
+    if (!checked.ok) {
+      o.logger.warn({ update: updateIdOf(raw), problems: checked.problems }, 'Telegram update does not have the documented shape; acknowledged and skipped');
+      return undefined;
+    }
+    const u = checked.value;
     const m = u.message ?? u.edited_message;
     if (!m?.text || !m.from) {
       o.logger.debug({ update: u.update_id }, 'Telegram update without text; skipped');
@@ -82,7 +95,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
     let offset: number | undefined;
     let failures = 0;
     while (!signal.aborted) {
-      let updates: Update[];
+      let updates: unknown[];
       try {
         // The offset confirms every earlier update: they were recorded before this call.
         updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: ['message', 'edited_message'] }, signal as unknown as GrammySignal);
@@ -102,7 +115,9 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       for (const u of updates) {
         const m = toMessage(u);
         if (m) yield m;
-        offset = u.update_id + 1;
+        // Confirmed with the next getUpdates, malformed or not: Telegram would otherwise send it again and again.
+        const id = updateIdOf(u);
+        if (id !== undefined) offset = Math.max(offset ?? 0, id + 1);
       }
     }
   }
@@ -135,8 +150,8 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
             return Array.isArray(v) ? v[0] : v;
           },
           handle: async (body) => {
-            const m = body && typeof body === 'object' ? toMessage(body as Update) : undefined;
-            if (!m) return 200;
+            const m = toMessage(body);
+            if (!m) return 200; // without text, or malformed: acknowledged either way, else Telegram sends it again
             return (await inbox.put(m)) ? 200 : 503;
           },
         });

@@ -10,7 +10,11 @@ import { ChannelError } from './channel.ts';
 import { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, type GreenApiNotification } from './green-api.ts';
 import { startWebhookEndpoint } from './http-endpoint.ts';
 import { Inbox } from './inbox.ts';
+import { checkNotification } from './payloads.ts';
 import { extractText } from './whatsapp-text.ts';
+
+/** An id from a payload that failed its check, for the log: a short string or nothing. */
+const shortId = (v: unknown) => (typeof v === 'string' ? v.slice(0, 64) : undefined);
 
 export interface WhatsAppChannelOptions {
   apiUrl: string;
@@ -33,6 +37,9 @@ export const STATE_HINTS: Record<string, string> = {
   sleepMode: 'the instance is asleep: open WhatsApp on the phone',
 };
 
+/** The hint for a state; nothing for an unknown one (never an Object.prototype member). */
+const stateHint = (s: string): string | undefined => (Object.hasOwn(STATE_HINTS, s) ? STATE_HINTS[s] : undefined);
+
 export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
   const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken });
   const wait = Math.min(60, Math.max(5, o.receiveTimeoutS ?? 20));
@@ -45,7 +52,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
   const checkState = async () => {
     try {
       const s = await client.getStateInstance();
-      if (s !== state) o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: STATE_HINTS[s] }, 'WhatsApp instance state');
+      if (s !== state) o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: stateHint(s) }, 'WhatsApp instance state');
       state = s;
       lastError = undefined;
     } catch (err) {
@@ -55,46 +62,45 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
     }
   };
 
-  /** Turns a notification into a message for the relay, or handles it here (statuses, states). */
-  const interpret = (body: Record<string, unknown>): InboundMessage | undefined => {
-    const type = String(body.typeWebhook ?? '');
-    if (type === 'incomingMessageReceived') {
-      const sd = (body.senderData ?? {}) as Record<string, unknown>;
-      const chatId = String(sd.chatId ?? '');
-      const idMessage = String(body.idMessage ?? '');
+  /** Turns a notification into a message for the relay, or handles it here (statuses, states, malformed ones). */
+  const interpret = (raw: unknown): InboundMessage | undefined => {
+    const checked = checkNotification(raw);
+    if (!checked.ok) {
+      const r = raw && typeof raw === 'object' ? (raw as Record<string, unknown>) : {};
+      o.logger.warn({ typeWebhook: shortId(r.typeWebhook), idMessage: shortId(r.idMessage), problems: checked.problems }, 'WhatsApp notification does not have the documented shape; acknowledged and skipped');
+      return undefined;
+    }
+    const notice = checked.value;
+    if (notice.kind === 'incoming') {
+      const body = notice.n;
+      const sd = body.senderData;
       const got = extractText(body.messageData);
-      if (!chatId || !idMessage) {
-        o.logger.warn({ type }, 'WhatsApp notification without chatId or idMessage; skipped');
-        return undefined;
-      }
       if ('skip' in got) {
-        o.logger.info({ idMessage, why: got.skip }, 'WhatsApp message without text; skipped');
+        o.logger.info({ idMessage: body.idMessage, why: got.skip }, 'WhatsApp message without text; skipped');
         return undefined;
       }
-      const sender = String(sd.sender ?? chatId).replace(/@.*$/, '');
-      const ts = Number(body.timestamp);
       return {
-        key: `${chatId}_${idMessage}`,
-        chatId,
-        sender,
-        ...(typeof sd.senderName === 'string' && sd.senderName ? { senderName: sd.senderName } : {}),
+        key: `${sd.chatId}_${body.idMessage}`,
+        chatId: sd.chatId,
+        sender: (sd.sender ?? sd.chatId).replace(/@.*$/, ''),
+        ...(sd.senderName ? { senderName: sd.senderName } : {}),
         text: got.text,
-        at: Number.isFinite(ts) && ts > 0 ? ts * 1000 : Date.now(),
+        at: Number.isFinite(body.timestamp) && body.timestamp > 0 ? body.timestamp * 1000 : Date.now(),
       };
     }
-    if (type === 'outgoingMessageStatus') {
-      const s = { providerId: String(body.idMessage ?? ''), chatId: String(body.chatId ?? ''), status: String(body.status ?? '') };
+    if (notice.kind === 'status') {
+      const s = { providerId: notice.n.idMessage, chatId: notice.n.chatId, status: notice.n.status };
       if (['failed', 'noAccount', 'notInGroup', 'yellowCard'].includes(s.status)) o.logger.warn(s, 'WhatsApp reports a message not delivered');
       for (const l of deliveryListeners) l(s);
       return undefined;
     }
-    if (type === 'stateInstanceChanged') {
-      const s = String(body.stateInstance ?? 'unknown');
-      o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: STATE_HINTS[s] }, 'WhatsApp instance state changed');
+    if (notice.kind === 'state') {
+      const s = notice.n.stateInstance;
+      o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: stateHint(s) }, 'WhatsApp instance state changed');
       state = s;
       return undefined;
     }
-    o.logger.debug({ type }, 'WhatsApp notification ignored');
+    o.logger.debug({ type: notice.type }, 'WhatsApp notification ignored');
     return undefined;
   };
 
@@ -116,7 +122,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
         continue;
       }
       if (!n) continue;
-      const message = n.body && typeof n.body === 'object' ? interpret(n.body) : undefined;
+      const message = interpret(n.body);
       if (message) yield message; // the consumer records it before asking for the next one
       // Delete only now; retried until Green API takes it, else the next poll returns it again (a dedupe catches it).
       for (let attempt = 1; !signal.aborted; attempt++) {
@@ -149,8 +155,8 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
           token: w.token,
           present: (h) => h.authorization?.replace(/^Bearer\s+/i, ''),
           handle: async (body) => {
-            const m = body && typeof body === 'object' ? interpret(body as Record<string, unknown>) : undefined;
-            if (!m) return 200;
+            const m = interpret(body);
+            if (!m) return 200; // handled here, or malformed: acknowledged either way, else it comes back for 24 h
             // Answered once the relay recorded it; else Green API sends it again.
             return (await inbox.put(m)) ? 200 : 503;
           },
@@ -170,7 +176,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
         if (err instanceof GreenApiError && err.status === 400) {
           // 400 also means "instance starting / not authorized": then the reply waits, it is not wrong.
           await checkState().catch(() => undefined);
-          if (state !== 'authorized') throw new ChannelError(`${err.message} (instance ${state}: ${STATE_HINTS[state] ?? 'not ready'}; the reply waits)`, { status: 400, retryable: true, cause: err });
+          if (state !== 'authorized') throw new ChannelError(`${err.message} (instance ${state}: ${stateHint(state) ?? 'not ready'}; the reply waits)`, { status: 400, retryable: true, cause: err });
         }
         throw err;
       }
@@ -178,7 +184,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
 
     async health(): Promise<ChannelHealth> {
       const ok = state === 'authorized' && !lastError;
-      const detail = lastError ?? STATE_HINTS[state];
+      const detail = lastError ?? stateHint(state);
       return { ok, state, ...(detail ? { detail } : {}) };
     },
 

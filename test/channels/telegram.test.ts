@@ -3,11 +3,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { join } from 'node:path';
 import { ChannelError, createTelegramChannel } from '../../src/channels/index.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { createMemoryLogger, silentLogger } from '../../src/log/logger.ts';
 import { startOutbox } from '../../src/relay/outbox.ts';
 import { createSqliteStore } from '../../src/store/index.ts';
 import { startFakeTelegram, type FakeTelegram } from '../fakes/fake-telegram.ts';
-import { tempDir, waitFor } from '../helpers/util.ts';
+import { freePort, tempDir, waitFor } from '../helpers/util.ts';
+
+/** A private-chat message whose text is an object: what a hostile or broken sender could post. */
+const malformed = { message: { message_id: 7, date: 1700000000, from: { id: 111, is_bot: false, first_name: 'Ann' }, chat: { id: 111, type: 'private' }, text: { bold: 'hi' } } };
+
+/** The warning logged for update `id`: it says what is wrong, and where. */
+const warningFor = (logger: ReturnType<typeof createMemoryLogger>, id: number) => {
+  const w = logger.entries.find((e) => e.update === id);
+  assert.equal(w?.level, 'warn', `a warning for update ${id}: ${JSON.stringify(logger.entries)}`);
+  assert.match(String(w.problems), /message\.text: .*expected string/);
+};
 
 describe('Telegram channel', () => {
   let fake: FakeTelegram;
@@ -49,6 +59,57 @@ describe('Telegram channel', () => {
       await outbox.stop();
       await store.close();
       cleanup();
+    }
+  });
+
+  it('getUpdates: a malformed update is logged, confirmed and skipped; the next message is handled', async () => {
+    const own = await startFakeTelegram();
+    const logger = createMemoryLogger();
+    const ch = createTelegramChannel({ token: own.token, apiRoot: own.apiRoot, receive: 'poll', pollTimeoutS: 1, logger });
+    const stop = new AbortController();
+    try {
+      await ch.start();
+      const bad = own.update(malformed);
+      own.incoming({ fromId: 111, text: 'deploy please' });
+      const got: unknown[] = [];
+      for await (const m of ch.receive(stop.signal)) {
+        got.push(m.text);
+        if (got.length === 1) own.incoming({ fromId: 111, text: 'and report' });
+        else break;
+      }
+      assert.deepEqual(got, ['deploy please', 'and report']);
+      assert.equal(own.pending(), 1, 'the malformed update and the first text are confirmed; only the last waits');
+      warningFor(logger, bad);
+    } finally {
+      stop.abort();
+      await ch.stop();
+      await own.close();
+    }
+  });
+
+  it('webhook: a malformed update is answered 200 (not delivered again), logged and skipped; the next message is handled', async () => {
+    const own = await startFakeTelegram({ webhookRetryMs: 50 });
+    const port = await freePort();
+    const logger = createMemoryLogger();
+    const webhook = { host: '127.0.0.1', port, secret: 'tg-secret-0123456789', url: `http://127.0.0.1:${port}/` };
+    const ch = createTelegramChannel({ token: own.token, apiRoot: own.apiRoot, receive: 'webhook', webhook, logger });
+    const stop = new AbortController();
+    try {
+      const bad = own.update(malformed);
+      own.incoming({ fromId: 111, text: 'deploy please' });
+      await ch.start();
+      let text: unknown;
+      for await (const m of ch.receive(stop.signal)) {
+        text = m.text;
+        break;
+      }
+      assert.equal(text, 'deploy please');
+      assert.deepEqual(own.webhookAttempts.filter((a) => a.update_id === bad).map((a) => a.status), [200]);
+      warningFor(logger, bad);
+    } finally {
+      stop.abort();
+      await ch.stop();
+      await own.close();
     }
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ChannelError, createWhatsAppChannel, extractText, splitMessage, type Channel, type InboundMessage } from '../../src/channels/index.ts';
-import { silentLogger } from '../../src/log/logger.ts';
+import { createMemoryLogger, silentLogger } from '../../src/log/logger.ts';
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
 import { freePort, waitFor } from '../helpers/util.ts';
 
@@ -151,5 +151,75 @@ describe('WhatsApp channel', () => {
     stop.abort();
     await ch.stop();
     await own.close();
+  });
+
+  /** Notifications of documented types with fields of the wrong type, each with the field it gets wrong. */
+  const malformed: Array<[body: Record<string, unknown>, where: RegExp]> = [
+    [{ typeWebhook: 'stateInstanceChanged', timestamp: 1, stateInstance: { toString: 1 } }, /stateInstance: .*expected string/],
+    [{ typeWebhook: 'stateInstanceChanged', timestamp: 1, stateInstance: {} }, /stateInstance: .*expected string/],
+    [
+      { typeWebhook: 'incomingMessageReceived', timestamp: 1, idMessage: 'BAD1', senderData: { chatId: { id: 1 }, sender: '972500000001@c.us' }, messageData: { typeMessage: 'textMessage', textMessageData: { textMessage: 'hi' } } },
+      /senderData\.chatId: .*expected string/,
+    ],
+    [{ typeWebhook: 'outgoingMessageStatus', chatId: '1@c.us', idMessage: 'X', status: ['read'] }, /status: .*expected string/],
+  ];
+  const assertLogged = (logger: ReturnType<typeof createMemoryLogger>) => {
+    const warnings = logger.entries.filter((e) => e.level === 'warn' && typeof e.problems === 'string');
+    assert.equal(warnings.length, malformed.length, JSON.stringify(logger.entries));
+    malformed.forEach(([, where], i) => assert.match(String(warnings[i]!.problems), where));
+  };
+
+  it('webhook: a malformed notification is answered 200 (not delivered again for 24 h), logged and skipped; the next message is handled', async () => {
+    const own = await startFakeGreenApi({ webhookRetryMs: 50 });
+    const port = await freePort();
+    const token = 'whk-0123456789abcdef';
+    const logger = createMemoryLogger();
+    const ch = createWhatsAppChannel({ apiUrl: own.url, idInstance: own.idInstance, apiToken: own.apiToken, receive: 'webhook', webhook: { host: '127.0.0.1', port, token }, logger });
+    const stop = new AbortController();
+    try {
+      await ch.start();
+      const bad = malformed.map(([body]) => own.notify(body));
+      own.incoming({ from: '972500000001', text: 'deploy please' });
+      own.setWebhook(`http://127.0.0.1:${port}/`, token);
+      let got: InboundMessage | undefined;
+      for await (const m of ch.receive(stop.signal)) {
+        got = m;
+        break;
+      }
+      assert.equal(got?.text, 'deploy please');
+      assert.equal(got?.chatId, '972500000001@c.us');
+      assert.deepEqual(own.webhookAttempts.filter((a) => bad.includes(a.receiptId)).map((a) => a.status), bad.map(() => 200));
+      assert.equal((await ch.health()).state, 'authorized', 'a malformed state change changes nothing');
+      assertLogged(logger);
+    } finally {
+      stop.abort();
+      await ch.stop();
+      await own.close();
+    }
+  });
+
+  it('receiveNotification: a malformed notification is logged, deleted and skipped; the next message is handled', async () => {
+    const own = await startFakeGreenApi();
+    const logger = createMemoryLogger();
+    const ch = createWhatsAppChannel({ apiUrl: own.url, idInstance: own.idInstance, apiToken: own.apiToken, receive: 'poll', receiveTimeoutS: 5, logger });
+    const stop = new AbortController();
+    try {
+      await ch.start();
+      for (const [body] of malformed) own.notify(body);
+      own.incoming({ from: '972500000001', text: 'deploy please' });
+      let got: InboundMessage | undefined;
+      for await (const m of ch.receive(stop.signal)) {
+        got = m;
+        break;
+      }
+      assert.equal(got?.text, 'deploy please');
+      assert.equal(own.pending(), 1, 'the malformed notifications are deleted; the text waits until the consumer asks for more');
+      assert.equal((await ch.health()).state, 'authorized');
+      assertLogged(logger);
+    } finally {
+      stop.abort();
+      await ch.stop();
+      await own.close();
+    }
   });
 });

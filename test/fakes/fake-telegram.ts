@@ -19,7 +19,8 @@ export interface TelegramSent {
 
 export interface TelegramUpdate {
   update_id: number;
-  message: Record<string, unknown>;
+  message?: Record<string, unknown>;
+  [field: string]: unknown;
 }
 
 export interface TelegramIncoming {
@@ -50,6 +51,8 @@ export interface FakeTelegram {
   webhookAttempts: Array<{ update_id: number; status: number; at: number }>;
   /** Queue a text message Update; returns its update_id. */
   incoming(o: TelegramIncoming): number;
+  /** Queue an Update as given (fields may be of any type, as a hostile sender could make them); its update_id is assigned. Returns it. */
+  update(fields: Record<string, unknown>): number;
   /** Updates not yet confirmed (getUpdates offset) or delivered (webhook). */
   pending(): number;
   sentTo(chatId: number | string): string[];
@@ -301,6 +304,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         },
       });
     },
+    update: (fields) => push({ ...fields, update_id: nextUpdateId++ }),
     pending: () => queue.length,
     sentTo: (chatId) => fake.sent.filter((s) => s.chat_id === String(chatId)).map((s) => s.text),
     async waitForSent(predicate, timeoutMs = 5000) {

@@ -1,0 +1,110 @@
+/**
+ * What the providers send us, validated at the edge against the shapes documented in
+ * ../shared/specs/channels.md. A payload that does not fit is a provider's (or an attacker's)
+ * mistake, not ours: the channel logs what is wrong and where, acknowledges it (so it is not
+ * delivered again for hours) and goes on with the next one. Unknown fields are kept, unknown
+ * notification types pass (they are ignored later), only the fields we read are checked.
+ */
+import { z } from 'zod';
+
+// ---- Telegram Bot API ----
+
+const telegramUser = z.looseObject({ id: z.number(), is_bot: z.boolean().optional(), first_name: z.string(), last_name: z.string().optional() });
+const telegramMessage = z.looseObject({
+  message_id: z.number(),
+  date: z.number(),
+  chat: z.looseObject({ id: z.number(), type: z.string() }),
+  from: telegramUser.optional(),
+  text: z.string().optional(),
+});
+
+/** An Update: message and edited_message are read; other kinds (not asked for) pass unread. */
+export const telegramUpdate = z.looseObject({
+  update_id: z.number().int(),
+  message: telegramMessage.optional(),
+  edited_message: telegramMessage.optional(),
+});
+export type TelegramUpdate = z.infer<typeof telegramUpdate>;
+
+// ---- Green API ----
+
+const optionalText = z.looseObject({ textMessage: z.string().optional() });
+const messageData = z.looseObject({
+  typeMessage: z.string(),
+  textMessageData: optionalText.optional(),
+  extendedTextMessageData: z.looseObject({ text: z.string().optional() }).optional(),
+  fileMessageData: z.looseObject({ caption: z.string().optional() }).optional(),
+  editedMessageData: optionalText.optional(),
+});
+
+const incomingMessage = z.looseObject({
+  typeWebhook: z.literal('incomingMessageReceived'),
+  timestamp: z.number(),
+  idMessage: z.string().min(1),
+  senderData: z.looseObject({
+    chatId: z.string().min(1),
+    sender: z.string().optional(),
+    senderName: z.string().optional(),
+  }),
+  messageData,
+});
+const outgoingStatus = z.looseObject({
+  typeWebhook: z.literal('outgoingMessageStatus'),
+  chatId: z.string(),
+  idMessage: z.string(),
+  status: z.string(),
+});
+const stateChanged = z.looseObject({ typeWebhook: z.literal('stateInstanceChanged'), stateInstance: z.string() });
+const notificationHead = z.looseObject({ typeWebhook: z.string() });
+
+/** A notification body (a webhook POST, or receiveNotification's `body`), by what the channel does with it. */
+export type GreenApiNotice =
+  | { kind: 'incoming'; n: z.infer<typeof incomingMessage> }
+  | { kind: 'status'; n: z.infer<typeof outgoingStatus> }
+  | { kind: 'state'; n: z.infer<typeof stateChanged> }
+  /** Any other type: not read, so only its type was checked. */
+  | { kind: 'other'; type: string };
+
+export function checkNotification(input: unknown): Checked<GreenApiNotice> {
+  const head = checkPayload(notificationHead, input);
+  if (!head.ok) return head;
+  const as = <K extends 'incoming' | 'status' | 'state', T>(kind: K, r: Checked<T>) => (r.ok ? { ok: true as const, value: { kind, n: r.value } } : r);
+  switch (head.value.typeWebhook) {
+    case 'incomingMessageReceived':
+      return as('incoming', checkPayload(incomingMessage, input));
+    case 'outgoingMessageStatus':
+      return as('status', checkPayload(outgoingStatus, input));
+    case 'stateInstanceChanged':
+      return as('state', checkPayload(stateChanged, input));
+    default:
+      return { ok: true, value: { kind: 'other', type: head.value.typeWebhook } };
+  }
+}
+
+/** receiveNotification's answer: `null` when the queue is empty. */
+export const greenApiReceipt = z.nullable(z.looseObject({ receiptId: z.number().int(), body: z.unknown() }));
+
+// ---- both ----
+
+const shown = (v: unknown) => {
+  const s = v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+};
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; problems: string };
+
+/** Parses `input`; on failure says what is wrong and where: `message.text: Invalid input: expected string, received object, got {"b":1}`. */
+export function checkPayload<T>(schema: z.ZodType<T>, input: unknown): Checked<T> {
+  const r = schema.safeParse(input);
+  if (r.success) return { ok: true, value: r.data };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(the whole payload)'}: ${i.message}, got ${shown(valueAt(input, i.path))}`).join('; '),
+  };
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+  return v;
+}
