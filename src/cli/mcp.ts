@@ -10,7 +10,7 @@ import { openStore } from '../store/index.ts';
 import { version } from './main.ts';
 
 export const mcpCommand: Command = {
-  usage: 'agentnet mcp [--as AGENT] [--push] [-c FILE]',
+  usage: 'agentnet mcp [--as AGENT] [--push] [--headless] [-c FILE]',
   help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
 Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:
 bridge_inbox, bridge_claim, bridge_reply, bridge_send, task_enqueue, task_status,
@@ -22,8 +22,10 @@ Options:
                       channel event (research preview: start claude with
                       --dangerously-load-development-channels server:agentnet); clients
                       without channels ignore it
+  --headless          the client is a headless run of the agent (model: claude-code), which
+                      answers with its final message: the server's instructions say so
 ${CONFIG_HELP}`,
-  options: { ...CONFIG_OPTION, as: { type: 'string' }, push: { type: 'boolean' } },
+  options: { ...CONFIG_OPTION, as: { type: 'string' }, push: { type: 'boolean' }, headless: { type: 'boolean' } },
   async run(values, _p, io) {
     const { bridge, loaded } = await openConfiguredBridge(values, io);
     const { config } = loaded;
@@ -34,7 +36,7 @@ ${CONFIG_HELP}`,
     }
     const store = await openStore(storeSpec(config));
     const push = values.push === true;
-    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push });
+    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));
     await server.connect(new StdioServerTransport());
     const pushing = push ? pushRequests(server, { bridge, config, agent }, (err) => io.err(`agentnet mcp: could not announce a request: ${(err as Error).message}\n`)) : undefined;

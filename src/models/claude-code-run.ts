@@ -27,6 +27,8 @@ export interface ClaudeRun {
   sessionId?: string;
   /** MCP servers the init event reported, with their status (`connected`, `failed`, ...). */
   mcpServers: Array<{ name: string; status: string }>;
+  /** The tools the init event says the run was given (Claude Code's own and the MCP servers'). */
+  tools: string[];
   /** The tools the run called, in order. */
   toolUses: string[];
   /** Assistant text, in order (the answer when the result has none). */
@@ -60,7 +62,7 @@ export interface RunOptions {
 const STDERR_KEEP = 4000;
 
 export function runClaude(o: RunOptions): Promise<ClaudeRun> {
-  const run: ClaudeRun = { mcpServers: [], toolUses: [], texts: [], exitCode: null, signal: null, stderr: '', noise: 0 };
+  const run: ClaudeRun = { mcpServers: [], tools: [], toolUses: [], texts: [], exitCode: null, signal: null, stderr: '', noise: 0 };
   return new Promise((resolve) => {
     let child;
     try {
@@ -135,6 +137,7 @@ function take(run: ClaudeRun, ev: Record<string, unknown>): void {
   if (typeof ev.session_id === 'string') run.sessionId ??= ev.session_id;
   if (ev.type === 'system' && ev.subtype === 'init') {
     if (typeof ev.session_id === 'string') run.sessionId = ev.session_id;
+    if (Array.isArray(ev.tools)) run.tools = ev.tools.filter((t): t is string => typeof t === 'string');
     if (Array.isArray(ev.mcp_servers)) {
       run.mcpServers = ev.mcp_servers.filter((s): s is { name: string; status: string } => typeof s?.name === 'string').map((s) => ({ name: s.name, status: String(s.status) }));
     }

@@ -29,8 +29,11 @@ export interface ClaudeCodeDeps {
 }
 
 const SERVER = 'agentnet';
-/** Claude Code tools that only read. */
-const READ_ONLY_CLAUDE_TOOLS = new Set(['Read', 'Grep', 'Glob', 'LS', 'TodoWrite', ...[...READ_ONLY_MCP_TOOLS].map((t) => mcpToolId(SERVER, t))]);
+/**
+ * Claude Code tools that only read (or only fetch tool schemas, as ToolSearch does for the
+ * deferred MCP tools): a failed run that used nothing else changed nothing and may be retried.
+ */
+const READ_ONLY_CLAUDE_TOOLS = new Set(['Read', 'Grep', 'Glob', 'LS', 'TodoWrite', 'ToolSearch', ...[...READ_ONLY_MCP_TOOLS].map((t) => mcpToolId(SERVER, t))]);
 
 const HEADLESS_NOTE = `
 
@@ -52,12 +55,14 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
   // The network's MCP server, as Claude Code starts it: this agentnet, this config, this agent.
   const mcpFile = join(agentDir, 'claude-mcp.json');
   mkdirSync(agentDir, { recursive: true });
-  const server = { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', network.file, '--as', agent] };
+  const server = { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', network.file, '--as', agent, '--headless'] };
   writeFileSync(mcpFile, JSON.stringify({ mcpServers: { [SERVER]: server } }, null, 2) + '\n', { mode: 0o600 });
   const granted = headlessMcpTools(agentConfig);
   const allowed = [...granted.map((t) => mcpToolId(SERVER, t)), ...(config.allowedTools ?? [])];
   // Not only unapproved: invisible, so the model does not try them (the runner answers).
   const disallowed = MCP_TOOL_NAMES.filter((t) => !granted.includes(t)).map((t) => mcpToolId(SERVER, t));
+
+  const builtIn = builtInTools(config.allowedTools ?? []);
 
   const argsFor = (system: string, resume: string | undefined): string[] => {
     const left = deps.costLeftUsd?.();
@@ -69,6 +74,11 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       '--append-system-prompt', system + HEADLESS_NOTE,
       '--mcp-config', mcpFile,
       '--strict-mcp-config',
+      // The owner's user settings (auth, env) apply; the project's and its local settings do
+      // not: their SessionStart hook (agentnet claude install) is for interactive sessions.
+      '--setting-sources', 'user',
+      // Claude Code's own tools: none unless model.allowedTools names them ("" is none).
+      '--tools', builtIn.join(','),
       ...(config.name ? ['--model', config.name] : []),
       ...(resume ? ['--resume', resume] : []),
       ...(left !== undefined ? ['--max-budget-usd', left.toFixed(4)] : []),
@@ -105,7 +115,7 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       if (conversation && run.sessionId && run.result) sessions.set(conversation, run.sessionId);
       const r = run.result;
       deps.logger?.info(
-        { conversation, session: run.sessionId, resumed: Boolean(resume && run.sessionId === resume), turns: r?.num_turns, costUsd: r?.total_cost_usd, tools: run.toolUses, exit: run.exitCode ?? run.signal, mcp: run.mcpServers },
+        { conversation, session: run.sessionId, resumed: Boolean(resume && run.sessionId === resume), turns: r?.num_turns, costUsd: r?.total_cost_usd, offered: run.tools, tools: run.toolUses, exit: run.exitCode ?? run.signal, mcp: run.mcpServers },
         'claude-code run',
       );
       const mcp = run.mcpServers.find((s) => s.name === SERVER);
@@ -114,6 +124,15 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       return judge(run, { agent, command, maxTurns, timeoutMs });
     },
   };
+}
+
+/**
+ * The Claude Code built-in tools that model.allowedTools names: "Bash(git log *)" grants Bash
+ * (its rule still limits what Bash may run), an MCP tool id (mcp__...) is not a built-in.
+ */
+export function builtInTools(allowed: readonly string[]): string[] {
+  const names = allowed.filter((t) => !t.startsWith('mcp__')).map((t) => t.replace(/\(.*$/s, '').trim());
+  return [...new Set(names.filter(Boolean))];
 }
 
 /** `--resume` of a session Claude Code no longer has. */

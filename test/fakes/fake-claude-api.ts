@@ -27,7 +27,7 @@ export interface ApiRequest {
   body: any;
 }
 
-export type Scripter = (body: any, req: ApiRequest) => ApiReply;
+export type Scripter = (body: any, req?: ApiRequest) => ApiReply;
 
 export interface FakeClaudeApi {
   url: string;
@@ -184,3 +184,29 @@ export const lastCall = (body: any) => toolCalls(body).at(-1);
 
 /** True when this is Claude Code's own side request (title, topic…) rather than the main loop. */
 export const isMainLoop = (body: any): boolean => toolNames(body).length > 0;
+
+/** One step of a scripted conversation: call a tool (input may read the conversation so far), or answer. */
+export type PlanStep = { tool: string; input?: unknown | ((body: any) => unknown) } | { text: string | ((body: any) => string) };
+
+/**
+ * A script that walks `steps` in order by conversation state: the number of tool calls the
+ * model has made so far (ToolSearch calls aside) is the step it is at. An MCP tool that
+ * Claude Code has not yet loaded into `tools` (they arrive deferred) is first fetched with
+ * ToolSearch ("select:" every MCP tool the plan uses). A request offering no tools at all
+ * (one of Claude Code's own side requests) gets a short text.
+ */
+export function plan(...steps: PlanStep[]): Scripter {
+  const mcpTools = [...new Set(steps.flatMap((s) => ('tool' in s && s.tool.startsWith('mcp__') ? [s.tool] : [])))];
+  return (body) => {
+    if (!isMainLoop(body)) return { text: 'side request' };
+    const done = toolCalls(body).filter((c) => c.name !== 'ToolSearch').length;
+    const step = steps[Math.min(done, steps.length - 1)]!;
+    if ('text' in step) return { text: typeof step.text === 'function' ? step.text(body) : step.text };
+    const offered = toolNames(body);
+    if (step.tool.startsWith('mcp__') && !offered.includes(step.tool) && toolCalls(body).filter((c) => c.name === 'ToolSearch').length < 3) {
+      return { toolUses: [{ name: 'ToolSearch', input: { query: `select:${mcpTools.join(',')}` } }] };
+    }
+    const input = typeof step.input === 'function' ? (step.input as (b: any) => unknown)(body) : (step.input ?? {});
+    return { toolUses: [{ name: step.tool, input }] };
+  };
+}

@@ -84,7 +84,7 @@ agents:
     assert.equal(cwd, join(t.dir, 'work'));
     // The MCP server is this agentnet's, for this config and agent.
     const mcp = JSON.parse(readFileSync(after('--mcp-config')!, 'utf8'));
-    assert.deepEqual(mcp.mcpServers.agentnet.args.slice(1), ['mcp', '--config', config.file, '--as', 'claude']);
+    assert.deepEqual(mcp.mcpServers.agentnet.args.slice(1), ['mcp', '--config', config.file, '--as', 'claude', '--headless']);
     const allowed = argv.slice(argv.indexOf('--allowedTools') + 1, argv.indexOf('--disallowedTools'));
     assert.deepEqual(allowed, ['mcp__agentnet__task_enqueue', 'mcp__agentnet__task_status', 'mcp__agentnet__memory_set', 'mcp__agentnet__network_status', 'Read']);
     const disallowed = argv.slice(argv.indexOf('--disallowedTools') + 1);
