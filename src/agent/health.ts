@@ -37,6 +37,27 @@ export interface ModelUsage {
   costPerDayUsd?: number;
 }
 
+/** A literal loopback name or address: `localhost`, any 127.x.y.z, `::1` (with or without brackets). Never a DNS name that merely starts with 127. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return v4 !== null && v4.slice(1).every((o) => Number(o) <= 255);
+}
+
+/**
+ * Whether a request's Host header names this server: a loopback name or address (or one of
+ * `names`) with the server's port. A DNS-rebinding page reaches a loopback server under the
+ * attacker's host name (`127.0.0.1.nip.io`, `127.attacker.example`), so that is refused.
+ */
+export function hostHeaderAllowed(header: string | undefined, port: number, names: readonly string[] = []): boolean {
+  const m = /^(\[[0-9a-f:.]+\]|[^:[\]]+)(?::(\d{1,5}))?$/i.exec(header ?? '');
+  if (!m) return false;
+  const name = m[1]!.toLowerCase();
+  const named = isLoopbackHost(name) || names.some((n) => n.toLowerCase().replace(/^\[(.*)\]$/, '$1') === name.replace(/^\[(.*)\]$/, '$1'));
+  return named && Number(m[2] ?? 80) === port;
+}
+
 export interface HealthServer {
   readonly url: string;
   close(): Promise<void>;
@@ -49,10 +70,14 @@ export async function startHealthServer(options: {
   stats: AgentStats;
 }): Promise<HealthServer> {
   let metrics: ((stats: AgentStats) => Promise<{ contentType: string; body: string }>) | undefined;
+  // On loopback, /metrics answers only to loopback names (no DNS rebinding); /health stays open to the peers' probes.
+  const checkHost = isLoopbackHost(options.host);
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET' }).end();
+    } else if (path === '/metrics' && checkHost && !hostHeaderAllowed(req.headers.host, (server.address() as { port: number }).port)) {
+      res.writeHead(421, { 'content-type': 'text/plain' }).end('these metrics answer only to 127.0.0.1 / localhost / [::1] with this port\n');
     } else if (path === '/health') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(JSON.stringify(options.report()));

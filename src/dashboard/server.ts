@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
+import { hostHeaderAllowed, isLoopbackHost } from '../agent/health.ts';
 import { pauseEverywhere, resumeEverywhere } from '../agent/pause.ts';
 import type { Bridge } from '../bridge/index.ts';
 import { storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
@@ -47,8 +48,8 @@ export interface Dashboard {
 }
 
 const COOKIE = 'agentnet_dashboard';
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-export const isLoopback = (host: string) => LOOPBACK.has(host) || host.startsWith('127.');
+/** Bound to every address: the token is the guard, the public name is not known. */
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::';
 
 const require = createRequire(import.meta.url);
 const ASSETS: Record<string, string> = {
@@ -79,9 +80,14 @@ const sseEvent = (name: string, data: string) => `event: ${name}\n${data.split('
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? o.config.dashboard.host;
   const port = o.port ?? o.config.dashboard.port;
-  const tokenRequired = !isLoopback(host) || (o.token ?? o.config.dashboard.token) !== undefined;
+  const tokenRequired = !isLoopbackHost(host) || (o.token ?? o.config.dashboard.token) !== undefined;
   const token = o.token ?? o.config.dashboard.token ?? (tokenRequired ? randomBytes(18).toString('base64url') : undefined);
   const refreshMs = o.refreshMs ?? 1000;
+  // The Host header is checked unless the dashboard listens on every address (then the token guards it):
+  // loopback names (DNS rebinding), and the configured host itself when a token is required.
+  const checkHost = !isWildcard(host);
+  const publicNames = tokenRequired && !isLoopbackHost(host) ? [host] : [];
+  let boundPort = port;
   let store = o.store;
   const s = o.config.store;
   const openExisting = async () => (!storeIsLocalFile(o.config) || existsSync(s.path) ? openStore(storeSpec(o.config)) : undefined);
@@ -132,9 +138,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const headers = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
-    if (isLoopback(host)) {
-      const hostName = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
-      if (!isLoopback(hostName)) return void res.writeHead(421, { ...headers, 'content-type': 'text/plain' }).end('this dashboard answers only to 127.0.0.1 / localhost\n');
+    if (checkHost && !hostHeaderAllowed(req.headers.host, boundPort, publicNames)) {
+      return void res.writeHead(421, { ...headers, 'content-type': 'text/plain' }).end(`this dashboard answers only to ${[...publicNames, '127.0.0.1', 'localhost', '[::1]'].join(' / ')} with port ${boundPort}\n`);
     }
     const auth = authorized(req, url);
     if (!auth) return void res.writeHead(401, { ...headers, 'content-type': 'text/plain' }).end('a token is required: open the address agentnet printed (with ?token=), or send Authorization: Bearer TOKEN\n');
@@ -213,6 +218,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     });
     server.listen(port, host, () => resolve());
   });
+  boundPort = (server.address() as { port: number }).port;
   server.headersTimeout = 5_000;
   server.requestTimeout = 0; // the event stream stays open
   server.maxConnections = 64;

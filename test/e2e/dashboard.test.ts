@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { agentnet, BIN, freePort, lines, ROOT, spawnNode, stopProcess, tempDir, waitFor } from '../helpers/util.ts';
+import { agentnet, BIN, freePort, lines, ROOT, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 import type { ChildProcess } from 'node:child_process';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -186,6 +186,18 @@ describe('the dashboard off loopback', () => {
   });
 });
 
+/** One request to 127.0.0.1:port with a given Host header; resolves with the status. */
+async function statusFor(port: number, host: string, path = '/', method = 'GET', headers: Record<string, string> = {}): Promise<number> {
+  const http = await import('node:http');
+  return new Promise<number>((resolve, reject) => {
+    http.request({ host: '127.0.0.1', port, path, method, headers: { ...headers, host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject).end();
+  });
+}
+
+/** Host headers a DNS-rebinding page (or a wrong port) would send to a loopback server. */
+const hostileHosts = (port: number) => ['attacker.example:80', `127.attacker.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost.attacker.example:${port}`, `127.0.0.1:${port + 1}`, `127.0.0.1`, `127.0.0.256:${port}`];
+const loopbackHosts = (port: number) => [`localhost:${port}`, `127.0.0.1:${port}`, `127.1.2.3:${port}`, `[::1]:${port}`];
+
 describe('the dashboard on loopback', () => {
   it('answers only to loopback host names (no DNS rebinding)', async () => {
     const t = tempDir();
@@ -197,14 +209,28 @@ describe('the dashboard on loopback', () => {
       const u = new URL(o2.find((l) => l.startsWith('dashboard of network'))!.replace(/^.*?: /, ''));
       assert.equal(u.hostname, '127.0.0.1');
       assert.equal(u.search, '', 'no token on loopback');
-      const http = await import('node:http');
-      const status = (host: string) =>
-        new Promise<number>((resolve, reject) => {
-          http.get({ host: '127.0.0.1', port: Number(u.port), path: '/', headers: { host } }, (res) => (res.resume(), resolve(res.statusCode!))).on('error', reject);
-        });
-      assert.equal(await status('attacker.example:80'), 421);
-      assert.equal(await status(`localhost:${u.port}`), 200);
-      assert.equal(await status(`127.0.0.1:${u.port}`), 200);
+      const port = Number(u.port);
+      for (const host of hostileHosts(port)) {
+        assert.equal(await statusFor(port, host), 421, host);
+        assert.equal(await statusFor(port, host, '/api/state'), 421, `${host} /api/state`);
+        assert.equal(await statusFor(port, host, '/api/pause', 'POST', { 'hx-request': 'true' }), 421, `${host} POST /api/pause`);
+      }
+      assert.ok(!existsSync(join(t.dir, '.agentnet', 'PAUSE')), 'no hostile host paused the network');
+      for (const host of loopbackHosts(port)) assert.equal(await statusFor(port, host), 200, host);
+    } finally {
+      await stopProcess(p);
+      t.cleanup();
+    }
+  });
+
+  it("an agent's /metrics answers only to loopback host names too", async () => {
+    const t = tempDir();
+    const { file, ports } = await network(t.dir, '');
+    const p = spawnNode([BIN, 'run', 'kaylee', '-c', file, '--quiet'], { cwd: t.dir });
+    try {
+      await waitHealthy(ports.kaylee!, 'kaylee', p);
+      for (const host of hostileHosts(ports.kaylee!)) assert.equal(await statusFor(ports.kaylee!, host, '/metrics'), 421, host);
+      for (const host of loopbackHosts(ports.kaylee!)) assert.equal(await statusFor(ports.kaylee!, host, '/metrics'), 200, host);
     } finally {
       await stopProcess(p);
       t.cleanup();
