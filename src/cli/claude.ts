@@ -17,8 +17,10 @@ export const claudeInstallCommand: Command = {
   .mcp.json                    mcpServers.agentnet: this agentnet's MCP server (agentnet mcp)
   .claude/settings.local.json  a SessionStart hook (startup, resume, clear, compact) running
                                agentnet claude session-start, which puts the pending requests
-                               into each new session's context; and "agentnet" in
-                               enabledMcpjsonServers so the server starts without a prompt
+                               into each new session's context; "agentnet" in
+                               enabledMcpjsonServers so the server starts without a prompt;
+                               and "mcp__agentnet" in permissions.allow so its tools run
+                               without one (claude -p can use them)
 The paths are this machine's, so the hook goes to settings.local.json (not committed);
 --shared writes .claude/settings.json instead. Running it again updates what it wrote.
 agentnet claude uninstall removes exactly this.
@@ -66,9 +68,10 @@ ${CONFIG_HELP}`,
 
 export const claudeUninstallCommand: Command = {
   usage: 'agentnet claude uninstall [--project DIR]',
-  help: `Removes the agentnet MCP server from .mcp.json, and the SessionStart hook and the
-enabledMcpjsonServers entry from .claude/settings.local.json and .claude/settings.json;
-everything else in those files stays. A file left empty is removed.
+  help: `Removes the agentnet MCP server from .mcp.json, and the SessionStart hook, the
+enabledMcpjsonServers entry and the permissions.allow rule "mcp__agentnet" from
+.claude/settings.local.json and .claude/settings.json; everything else in those files
+stays. A file left empty is removed.
 
 Options:
   --project DIR       the project (default: the current directory)`,

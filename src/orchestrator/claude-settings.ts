@@ -2,8 +2,10 @@
  * `agentnet claude install / uninstall`: the project's Claude Code configuration, merged, never
  * clobbered. Install adds the MCP server to `.mcp.json` (mcpServers.agentnet), and to
  * `.claude/settings.local.json` (or settings.json with --shared) a SessionStart hook
- * (matchers startup|resume|clear|compact) and "agentnet" in enabledMcpjsonServers. Uninstall
- * removes exactly those, and a file or object left empty by the removal.
+ * (matchers startup|resume|clear|compact), "agentnet" in enabledMcpjsonServers and
+ * "mcp__agentnet" in permissions.allow (the server's tools run without a prompt, so `claude -p`
+ * can use them). Uninstall removes exactly those, and a file or object left empty by the
+ * removal.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +13,8 @@ import { AgentnetError } from '../errors.ts';
 
 export const SERVER_NAME = 'agentnet';
 export const SESSION_START_MATCHER = 'startup|resume|clear|compact';
+/** The permission rule that allows every tool of the agentnet MCP server. */
+export const TOOLS_RULE = `mcp__${SERVER_NAME}`;
 /** What marks a hook command as ours. */
 const OURS = / claude session-start /;
 
@@ -84,6 +88,7 @@ export function installClaude(spec: InstallSpec, force = false): string[] {
     enabled.push(SERVER_NAME);
     changed = true;
   }
+  if (addToList(settings, 'permissions', 'allow', TOOLS_RULE, setPath)) changed = true;
   const hooks = (settings.hooks ??= {}) as Json;
   const groups = (hooks.SessionStart ??= []) as HookGroup[];
   if (!Array.isArray(groups)) throw new AgentnetError('CONFIG_INVALID', `${setPath}: hooks.SessionStart is not a list; fix it by hand`);
@@ -98,7 +103,7 @@ export function installClaude(spec: InstallSpec, force = false): string[] {
   }
   if (changed) {
     writeJson(setPath, settings);
-    changes.push(`${setPath}: SessionStart hook (${SESSION_START_MATCHER}) and enabledMcpjsonServers "${SERVER_NAME}"`);
+    changes.push(`${setPath}: SessionStart hook (${SESSION_START_MATCHER}), enabledMcpjsonServers "${SERVER_NAME}" and permissions.allow "${TOOLS_RULE}"`);
   }
   return changes;
 }
@@ -126,6 +131,7 @@ export function uninstallClaude(projectDir: string): string[] {
       if ((settings.enabledMcpjsonServers as unknown[]).length === 0) delete settings.enabledMcpjsonServers;
       changed = true;
     }
+    if (removeFromList(settings, 'permissions', 'allow', TOOLS_RULE)) changed = true;
     const hooks = settings.hooks as Json | undefined;
     const groups = hooks?.SessionStart as HookGroup[] | undefined;
     if (hooks && Array.isArray(groups)) {
@@ -142,7 +148,30 @@ export function uninstallClaude(projectDir: string): string[] {
     if (!changed) continue;
     if (Object.keys(settings).length === 0) unlinkSync(path);
     else writeJson(path, settings);
-    changes.push(`${path}: SessionStart hook and enabledMcpjsonServers "${SERVER_NAME}" removed`);
+    changes.push(`${path}: SessionStart hook, enabledMcpjsonServers "${SERVER_NAME}" and permissions.allow "${TOOLS_RULE}" removed`);
   }
   return changes;
+}
+
+/** Adds `item` to settings[section][key] (a list), creating them; true when it was not there. */
+function addToList(settings: Json, section: string, key: string, item: string, path: string): boolean {
+  const parent = (settings[section] ??= {}) as Json;
+  if (typeof parent !== 'object' || Array.isArray(parent)) throw new AgentnetError('CONFIG_INVALID', `${path}: ${section} is not an object; fix it by hand`);
+  const list = (parent[key] ??= []) as unknown[];
+  if (!Array.isArray(list)) throw new AgentnetError('CONFIG_INVALID', `${path}: ${section}.${key} is not a list; fix it by hand`);
+  if (list.includes(item)) return false;
+  list.push(item);
+  return true;
+}
+
+/** Removes `item` from settings[section][key], and the list and section if that empties them. */
+function removeFromList(settings: Json, section: string, key: string, item: string): boolean {
+  const parent = settings[section] as Json | undefined;
+  const list = parent?.[key];
+  if (!parent || !Array.isArray(list) || !list.includes(item)) return false;
+  const kept = list.filter((x) => x !== item);
+  if (kept.length) parent[key] = kept;
+  else delete parent[key];
+  if (Object.keys(parent).length === 0) delete settings[section];
+  return true;
 }

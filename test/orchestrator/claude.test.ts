@@ -31,6 +31,7 @@ describe('agentnet claude', () => {
     assert.deepEqual(mcp.mcpServers.agentnet.args.slice(1), ['mcp', '--config', config]);
     const settings = readJson(join(project, '.claude', 'settings.local.json'));
     assert.deepEqual(settings.enabledMcpjsonServers, ['agentnet']);
+    assert.deepEqual(settings.permissions, { allow: ['mcp__agentnet'] }, "the agentnet tools run without a prompt");
     assert.equal(settings.hooks.SessionStart.length, 1);
     assert.equal(settings.hooks.SessionStart[0].matcher, 'startup|resume|clear|compact');
     const hook = settings.hooks.SessionStart[0].hooks[0];
@@ -83,7 +84,7 @@ describe('agentnet claude', () => {
     assert.deepEqual(mcp.mcpServers.github, mcpBefore.mcpServers.github);
     assert.ok(mcp.mcpServers.agentnet);
     const s = readJson(join(project, '.claude', 'settings.local.json'));
-    assert.deepEqual(s.permissions, settingsBefore.permissions);
+    assert.deepEqual(s.permissions, { allow: ['Bash(npm test)', 'mcp__agentnet'] });
     assert.deepEqual(s.enabledMcpjsonServers, ['github', 'agentnet']);
     assert.deepEqual(s.hooks.PreToolUse, settingsBefore.hooks.PreToolUse);
     assert.equal(s.hooks.SessionStart.length, 2);
