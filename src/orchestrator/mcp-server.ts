@@ -45,7 +45,15 @@ export const CHANNEL_NOTIFICATION = 'notifications/claude/channel';
 
 type ToolResult = { content: Array<{ type: 'text'; text: string }>; structuredContent?: Record<string, unknown>; isError?: boolean };
 
-const text = (t: string, data?: Record<string, unknown>): ToolResult => ({ content: [{ type: 'text', text: t }], ...(data ? { structuredContent: data } : {}) });
+/**
+ * A result with words and, optionally, data. Claude Code hands the model only the structured
+ * part when there is one, so the data carries the words too: `note` (the text's first line,
+ * unless the data brings its own) says what happened and what to do next.
+ */
+const text = (t: string, data?: Record<string, unknown>): ToolResult => ({
+  content: [{ type: 'text', text: t }],
+  ...(data ? { structuredContent: { note: t.split('\n')[0]!, ...data } } : {}),
+});
 const json = (t: string, data: unknown) => text(`${t}\n${JSON.stringify(data, null, 2)}`);
 
 export function createMcpServer(o: McpOptions): McpServer {
@@ -81,12 +89,13 @@ export function createMcpServer(o: McpOptions): McpServer {
       const all = await pendingRequests(bridge, config, agent);
       const shown = all.slice(0, limit);
       const claims = await Promise.all(shown.map((m) => claimOf(store.memory, m.id)));
-      if (shown.length === 0) return text(`no pending requests for ${agent}`, { requests: [], total: 0 });
+      if (shown.length === 0) return text(`no pending requests for ${agent}`, { total: 0, requests: [] });
       const items = shown.map((m, i) => ({ message: m, claim: claims[i] }));
       const body = items.map(({ message, claim }) => describeRequest(message) + (claim ? `\nclaimed: by ${claim.holder === holder ? 'you' : claim.holder} until ${claim.until}` : '')).join('\n\n');
       return text(`${all.length} pending request${all.length === 1 ? '' : 's'} for ${agent}${all.length > shown.length ? ` (showing ${shown.length})` : ''}:\n\n${body}`, {
+        note: `${all.length} pending request${all.length === 1 ? '' : 's'} for ${agent}, most urgent first${all.length > shown.length ? ` (showing ${shown.length})` : ''}. Claim one with bridge_claim (not one claimed by another holder), do the work, then answer it with bridge_reply; the answer reaches whoever asked.`,
         total: all.length,
-        requests: items.map(({ message, claim }) => ({ ...message, ...(claim ? { claim } : {}) })),
+        requests: items.map(({ message, claim }) => ({ ...message, ...(claim ? { claim: { ...claim, by: claim.holder === holder ? 'you' : claim.holder } } : {}) })),
       });
     },
   );
