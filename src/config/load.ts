@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { AgentnetError } from '../errors.ts';
 import { substituteEnv, type Substitution } from './env.ts';
 import { ConfigError, locate, problemsFromIssues } from './errors.ts';
@@ -88,7 +88,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       }),
     );
   }
-  const raw = doc.toJS() as unknown;
+  const raw = toJS(doc, counter, file);
   const sub: Substitution = { secretPaths: new Set(), missing: [] };
   const wanted = options.agents;
   // An agent that runs elsewhere may use variables this machine does not have.
@@ -135,6 +135,27 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
   };
   return { config: deepFreeze(config), secretPaths: sub.secretPaths };
 }
+
+/** The document's value; a file whose aliases would expand without bound ("billion laughs") is a located parse error, not a crash. */
+function toJS(doc: Document, counter: LineCounter, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    if (!/alias/i.test((err as Error).message)) throw err;
+    let first: { range?: [number, number, number] | null; source?: string } | undefined;
+    visit(doc, { Alias: (_, node) => ((first = node), visit.BREAK) });
+    const at = first?.range ? counter.linePos(first.range[0]) : undefined;
+    throw new ConfigError(
+      'CONFIG_PARSE',
+      file,
+      [{ path: '', message: `YAML aliases${first?.source ? ` (*${first.source} and others)` : ''} expand to too many values: ${(err as Error).message}`, ...(at ? { line: at.line, col: at.col } : {}) }],
+      `agentnet refuses a file whose aliases (*name) expand more than ${MAX_ALIAS_COUNT} times over, so a crafted file cannot exhaust memory. Write the values out, or use fewer nested aliases.`,
+    );
+  }
+}
+
+/** yaml's own default: an alias may be expanded this many times over in all. */
+const MAX_ALIAS_COUNT = 100;
 
 /** A bridge without a backend of its own follows the store: PostgreSQL for both, by default. */
 function resolveBridge(cfg: ParsedConfig, path: string): Config['bridge'] {

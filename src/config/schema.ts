@@ -1,4 +1,5 @@
 /** The schema of agentnet.yaml: parsed once, at start, into a frozen typed object. */
+import { isIP } from 'node:net';
 import { Cron } from 'croner';
 import { z } from 'zod';
 
@@ -22,13 +23,28 @@ const name = z
 const port = z.number().int().min(1, 'expected a port from 1 to 65535').max(65535, 'expected a port from 1 to 65535');
 const positiveInt = z.number().int().positive();
 
+/** An IP literal (127.0.0.1, ::1) or a host name by RFC 1123: dot-separated labels of letters, digits and "-" (not at either end), at most 253 characters. */
+export function isHostName(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  return name.length > 0 && name.length <= 253 && name.split('.').every((label) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
+}
+const HOST_EXPECTED = 'an IP address (127.0.0.1, 0.0.0.0, ::1) or a host name (letters, digits, "-" and ".", e.g. localhost or agents.example.org)';
+/** Where a server listens, or a machine to reach: checked here, not by a getaddrinfo failure at start. */
+const host = z.string().refine(isHostName, HOST_EXPECTED);
+/** An http(s) address whose host is one `host` accepts. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).refine(
+  (u) => isHostName(new URL(u).hostname.replace(/^\[(.*)\]$/, '$1')),
+  `an http:// or https:// URL whose host is ${HOST_EXPECTED}`,
+);
+
 const modelObject = z.strictObject({
   provider: z.enum(['offline', 'anthropic', 'openai', 'claude-code']),
   /** The provider's model id, e.g. claude-sonnet-4-6 or gpt-4o. */
   name: z.string().min(1).optional(),
   apiKey: z.string().optional(),
   /** OpenAI-compatible servers (Ollama, vLLM, llama.cpp) and fakes in tests. */
-  baseUrl: z.url().optional(),
+  baseUrl: httpUrl.optional(),
   maxTokens: positiveInt.optional(),
   timeoutMs: positiveInt.optional(),
   maxRetries: z.number().int().min(0).optional(),
@@ -93,28 +109,28 @@ const chatFields = {
 const channel = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('whatsapp'),
-    apiUrl: z.url().default('https://api.green-api.com'),
+    apiUrl: httpUrl.default('https://api.green-api.com'),
     idInstance: z.union([z.string().regex(/^\d+$/, 'digits'), positiveInt]).transform(String),
     apiToken: z.string().min(1),
     receive: z.enum(['poll', 'webhook']).default('poll'),
     /** Long-poll wait of receiveNotification, 5 to 60 s. */
     receiveTimeoutS: z.number().int().min(5).max(60).default(20),
-    webhook: z.strictObject({ host: z.string().default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
+    webhook: z.strictObject({ host: host.default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
     pace: pace(1000, 100),
     ...chatFields,
   }),
   z.strictObject({
     type: z.literal('telegram'),
     token: z.string().min(1),
-    apiRoot: z.url().optional(),
+    apiRoot: httpUrl.optional(),
     receive: z.enum(['poll', 'webhook']).default('poll'),
     webhook: z
       .strictObject({
-        host: z.string().default('127.0.0.1'),
+        host: host.default('127.0.0.1'),
         port,
         secret: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/, '16 to 256 of A-Z, a-z, 0-9, "_" and "-" (Telegram\'s rule for secret_token)'),
         /** The public https address Telegram posts to; registered with setWebhook at start when given. */
-        url: z.url().optional(),
+        url: httpUrl.optional(),
       })
       .optional(),
     // Telegram allows about one message a second per chat and 30 a second in all.
@@ -211,7 +227,7 @@ const agent = z.strictObject({
     .default({ ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000, maxBackoffMs: 60_000 }),
   deployments: z.record(name, deployment).default({}),
   reviews: z.record(name, review).default({}),
-  health: z.strictObject({ host: z.string().default('127.0.0.1'), port }),
+  health: z.strictObject({ host: host.default('127.0.0.1'), port }),
   budget: z
     .strictObject({ tokensPerDay: positiveInt.optional(), costPerDayUsd: z.number().positive().optional() })
     .optional(),
@@ -258,7 +274,7 @@ const store = z.preprocess(
 
 /** The live dashboard (`agentnet dashboard`, and `agentnet up`). */
 const dashboard = z.strictObject({
-  host: z.string().default('127.0.0.1'),
+  host: host.default('127.0.0.1'),
   port: port.default(7700),
   /** Required from browsers whenever host is not loopback; generated and printed when unset. */
   token: z.string().min(16, 'a token of at least 16 characters').optional(),

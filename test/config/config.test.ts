@@ -157,6 +157,61 @@ agents:
     assert.match(err.message, /YAML syntax error/);
   });
 
+  it('refuses a YAML alias bomb ("billion laughs") as a located parse error', () => {
+    const levels = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const bomb = levels.map((l, i) => (i === 0 ? `${l}: &${l} [lol, lol, lol, lol, lol, lol, lol, lol, lol]` : `${l}: &${l} [${Array(9).fill(`*${levels[i - 1]}`).join(', ')}]`)).join('\n');
+    const err = problemsOf(() => parseConfig(`${MIN}${bomb}\n`, 'bomb.yaml'));
+    assert.equal(err.code, 'CONFIG_PARSE');
+    assert.equal(err.file, 'bomb.yaml');
+    assert.equal(err.problems[0]!.line, 7, 'points at the first alias');
+    assert.match(err.message, /^bomb\.yaml is not a valid agentnet config:\n {2}bomb\.yaml:7:\d+ +YAML aliases \(\*a and others\) expand to too many values/);
+    assert.match(err.message, /Write the values out, or use fewer nested aliases/);
+  });
+
+  it('checks host fields and URLs when the config is checked, not by a failed lookup at start', () => {
+    const bad = problemsOf(() =>
+      parseConfig(
+        `network: home
+dashboard: { host: "dash board" }
+agents:
+  kami:
+    role: relay
+    health: { host: "not a host!!", port: 7702 }
+    channel: { type: whatsapp, idInstance: 1, apiToken: t, apiUrl: "ftp://api.example", receive: webhook, webhook: { host: "-x-", port: 8443, token: 0123456789abcdef } }
+  tg:
+    role: relay
+    health: { host: "127.0.0.1.", port: 7703 }
+    channel: { type: telegram, token: t, apiRoot: "https://bad_host.example", receive: webhook, webhook: { host: "a..b", port: 8444, secret: s0123456789abcdef, url: "https://ok.example/tg" } }
+`,
+        'agentnet.yaml',
+      ),
+    );
+    assert.equal(bad.code, 'CONFIG_INVALID');
+    const byPath = Object.fromEntries(bad.problems.map((p) => [p.path, p]));
+    assert.deepEqual(Object.keys(byPath).sort(), [
+      'agents.kami.channel.apiUrl',
+      'agents.kami.channel.webhook.host',
+      'agents.kami.health.host',
+      'agents.tg.channel.apiRoot',
+      'agents.tg.channel.webhook.host',
+      'dashboard.host',
+    ]);
+    assert.match(byPath['agents.kami.health.host']!.message, /an IP address .* or a host name .*, got "not a host!!"/);
+    assert.equal(byPath['agents.kami.health.host']!.line, 6);
+    assert.match(byPath['agents.kami.channel.apiUrl']!.message, /http:\/\/ or https:\/\/ URL/);
+    assert.match(byPath['agents.tg.channel.apiRoot']!.message, /whose host is/);
+    // What a server listens on, or a provider is reached at: IP literals and RFC 1123 names.
+    const ok = parseConfig(
+      MIN.replace('health: { port: 7702 }', 'health: { host: "::1", port: 7702 }') + 'dashboard: { host: agents-1.example.org }\n',
+      'ok.yaml',
+    ).config;
+    assert.equal(ok.agents.kami!.health.host, '::1');
+    assert.equal(ok.dashboard.host, 'agents-1.example.org');
+    for (const host of ['0.0.0.0', 'localhost', '10.1.2.3', 'fe80::1', 'my-laptop']) {
+      assert.equal(parseConfig(MIN.replace('health: { port: 7702 }', `health: { host: "${host}", port: 7702 }`), 'ok.yaml').config.agents.kami!.health.host, host);
+    }
+  });
+
   it('substitutes ${ENV} and ${ENV:-default}; a missing variable names its path', () => {
     const text = `network: home
 agents:
