@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openBridge, replyFields, type BridgeMessage } from '../bridge/index.ts';
+import { openBridge, poisonReason, replyFields, statusRecord, type BridgeMessage } from '../bridge/index.ts';
 import { createRedactor } from '../log/redact.ts';
 import { retryable } from '../models/retry.ts';
 import { bridgeSpec, renderPrompt, storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
@@ -210,6 +210,37 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     let shutdownWith: (reason: string) => void = () => {};
     const shutdown = new Promise<string>((resolve) => (shutdownWith = resolve));
 
+    /**
+     * Tells the sender of a request that it failed, as its one response (nothing if someone
+     * answered it meanwhile). Built from the message's status record, which keeps the chat it
+     * came from however large the message was.
+     */
+    const tellFailure = async (msg: BridgeMessage, why: string): Promise<void> => {
+      if (msg.type !== 'request') return;
+      const fields = replyFields(statusRecord(msg, 'done'));
+      await bridge.answer(msg.id, { from: name, content: redact(`${name}: ${why}`), ...fields, metadata: { ...fields.metadata, failed: true } });
+    };
+
+    /**
+     * Whether `msg` needs nothing more from anyone: done on the bridge now, or a request that has
+     * its response (a crash, or a Claude Code session, got there first; it is completed here).
+     * Asked of every message, not only old ones: the bridge's state decides, not a time window.
+     */
+    const settled = async (msg: BridgeMessage): Promise<boolean> => {
+      if ((await bridge.get(msg.id))?.status === 'done') return true;
+      if (msg.type !== 'request' || (await bridge.answerOf(msg.id)) === undefined) return false;
+      await bridge.markDone(msg.id);
+      return true;
+    };
+
+    /** A message nobody can handle (too large, nested too deep): never fatal, never repeated, never a wall. */
+    const quarantine = async (msg: BridgeMessage, reason: string): Promise<void> => {
+      stats.errors.quarantined = (stats.errors.quarantined ?? 0) + 1;
+      logger.warn({ id: msg.id, from: msg.from.slice(0, 200), type: msg.type, reason }, 'quarantined a bridge message: not handled');
+      await tellFailure(msg, `your message ${msg.id} was not handled: ${reason}. Send it smaller (put large content in a file and send its path).`);
+      await bridge.markDone(msg.id);
+    };
+
     /** A revisit: the role left the message pending for someone else (a session that claimed it) for now. */
     const handleOnce = async (msg: BridgeMessage): Promise<Revisit | undefined> => {
       // One message never holds the agent longer than this, however the retries add up.
@@ -230,7 +261,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
           if (!again) {
             // Never leave the sender waiting in silence.
             const why = isAgentnetError(err, 'BUDGET_EXHAUSTED') ? err.message : `could not handle this (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}): ${(err as Error).message}`;
-            await bridge.append({ from: name, type: 'response', content: redact(`${name}: ${why}`), ...replyFields(msg), metadata: { ...replyFields(msg).metadata, failed: true } });
+            await tellFailure(msg, why);
             return undefined;
           }
           await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)) * (0.5 + Math.random()), undefined, { signal: stopping.signal });
@@ -281,8 +312,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       if (!role.accepts(msg)) return;
       await pause.untilResumed(stopping.signal);
       inFlight = (async () => {
-        // Catching up on an old record: it may have been done since (by another tool or instance).
-        if (Date.now() - Date.parse(msg.ts) > 5000 && (await bridge.get(msg.id))?.status === 'done') return processed.add(msg.id);
+        if (await settled(msg)) return processed.add(msg.id);
+        const poison = poisonReason(msg);
+        if (poison !== undefined) return void (await quarantine(msg, poison), processed.add(msg.id));
         stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
         logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
         const outcome = await handleOnce(msg);

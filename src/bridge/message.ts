@@ -183,7 +183,7 @@ export function statusRecord(msg: BridgeMessage, status: MessageStatus, now = ne
     id: record.id,
     content: `${record.content.slice(0, CUT_AT)}… [cut by agentnet: ${poison}; the whole message is its first line in the bridge]`,
     status,
-    metadata: { ...shortFields(jsonDepth(msg.metadata, 4) <= 4 ? chatFields(msg) : undefined), quarantined: poison },
+    metadata: { ...shortFields(chatFields(msg)), quarantined: poison },
   };
   if (typeof record.to === 'string' && isAgentName(record.to)) cut.to = record.to;
   if (typeof record.replyTo === 'string' && record.replyTo.length <= 200) cut.replyTo = record.replyTo;

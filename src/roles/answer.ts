@@ -26,6 +26,12 @@ export function conversationOf(msg: BridgeMessage): string {
   return chat !== undefined ? `${String(msg.metadata?.channel ?? 'chat')}:${String(chat)}` : `agent:${msg.from}`;
 }
 
+/** Whether the bridge already holds an answer to `msg`, or has it done without one. */
+async function answeredAlready(ctx: RoleContext, msg: BridgeMessage): Promise<boolean> {
+  if ((await ctx.bridge.get(msg.id))?.status === 'done') return true;
+  return (await ctx.bridge.answerOf(msg.id)) !== undefined;
+}
+
 export interface AnswerRoleOptions {
   /** Message types this role acknowledges without answering. */
   acknowledge: Array<BridgeMessage['type']>;
@@ -50,6 +56,8 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
           // A session that closes without answering lets its claim lapse: look again then.
           return { revisitAt: Date.parse(claim.claim.until) + 1000 };
         }
+        // A session may have answered and let go of its claim just before ours: the bridge says.
+        if (await answeredAlready(ctx, msg)) return void (await releaseClaim(ctx.store.memory, msg.id, holder));
       }
       let result;
       let toolsRun = 0;
@@ -80,14 +88,15 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         throw err;
       }
       signal.throwIfAborted(); // stopping: no reply now; the message is redelivered after the restart
-      const sent = await ctx.bridge.append({
+      // The one gate every answerer goes through: whoever answered first stays the only answer.
+      const outcome = await ctx.bridge.answer(msg.id, {
         from: ctx.agent.name,
-        type: 'response',
         content: result.text,
         ...replyFields(msg),
         ...(msg.metadata?.priority ? { metadata: { ...replyFields(msg).metadata, priority: msg.metadata.priority } } : {}),
       });
-      ctx.logger.info({ id: msg.id, from: msg.from, reply: sent.id, model: ctx.model.id, steps: result.steps }, 'answered');
+      if (outcome.answered) ctx.logger.info({ id: msg.id, from: msg.from, reply: outcome.response.id, model: ctx.model.id, steps: result.steps }, 'answered');
+      else ctx.logger.warn({ id: msg.id, reason: outcome.reason, ...(outcome.reason === 'already-answered' ? { answeredBy: outcome.response.from, reply: outcome.response.id } : {}) }, 'answered by someone else meanwhile; ours is not sent');
       if (ctx.agent.role === 'orchestrator' && ctx.store) await releaseClaim(ctx.store.memory, msg.id, holder);
     },
   };

@@ -330,7 +330,8 @@ export function createRelayRole(ctx: RoleContext): Role {
       const text = msg.type === 'notification' && msg.from !== name ? `🔔 ${msg.from}: ${msg.content}` : msg.content;
       const chats = await targetsOf(msg);
       await enqueue(chats.flatMap((chat) => reply(`bridge:${msg.id}:${chat}`, chat, text)));
-      if (msg.replyTo) {
+      // A response completes its request (seed responders do not mark it); a notification about it does not.
+      if (msg.type === 'response' && msg.replyTo) {
         const original = await ctx.bridge.get(msg.replyTo);
         if (original && original.status !== 'done') await ctx.bridge.markDone(original);
       }

@@ -176,8 +176,9 @@ describe('agent runtime', () => {
     await start('claude', { model, maxAttempts: 4 });
     const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'long job' });
     await waitFor(async () => (await responsesTo(req.id)).some((m) => m.metadata?.failed === true), 'the failure notice');
-    const replies = (await responsesTo(req.id)).map((m) => m.content);
-    assert.deepEqual(replies.filter((c) => c === 'working on it').length, 1, 'the tool ran once');
+    const aboutIt = (await bridge.list()).filter((m) => m.replyTo === req.id);
+    assert.deepEqual(aboutIt.filter((m) => m.content === 'working on it').map((m) => m.type), ['notification'], 'the tool ran once, and its word is a notification');
+    assert.equal((await responsesTo(req.id)).length, 1, 'the request has exactly one response: the failure notice');
     assert.equal(calls, 2, 'one loop, not four');
   });
 

@@ -30,13 +30,14 @@ export function bridgeSendTool(bridge: Bridge, self: string, agents: string[]): 
 export function bridgeReplyTool(bridge: Bridge, self: string): Tool {
   return defineTool(
     'bridge_reply',
-    'Reply to the message you are handling now, before your final answer (for example to acknowledge a long job). Your final answer is sent as a reply anyway.',
+    'Tell whoever sent the message you are handling something now, before your final answer (for example to acknowledge a long job). Your final answer is sent as the reply anyway.',
     z.object({ content: z.string().min(1) }),
     async (input, ctx) => {
       const msg = ctx.message;
       if (!msg) throw new ToolRefusal('there is no message to reply to');
-      const m = await bridge.append({ from: self, type: 'response', content: input.content, ...replyFields(msg) });
-      return `replied ${m.id}`;
+      // A notification about the request, not a response: a request has exactly one response, the final answer.
+      const m = await bridge.append({ from: self, type: 'notification', content: input.content, ...replyFields(msg) });
+      return `sent ${m.id} to the asker; your final answer follows as the reply`;
     },
   );
 }
