@@ -1,7 +1,24 @@
-import { collectSecrets, findConfigFile, loadConfig } from '../config/index.ts';
-import { AgentnetError } from '../errors.ts';
-import { startAgent, type RunningAgent } from '../agent/runtime.ts';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+import { collectSecrets, findConfigFile, loadConfig, type Config } from '../config/index.ts';
+import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
+import { agentLogFile, startAgent, type RunningAgent } from '../agent/runtime.ts';
+import { createAgentLogger } from '../log/agent-logger.ts';
+import { createRedactor } from '../log/redact.ts';
+import { CONFIG_HELP, CONFIG_OPTION, type CliIo, type Command } from './command.ts';
+
+/**
+ * Why an agent did not start, where its operator looks: its own log file (else left empty: the
+ * reason was only in `up`'s output) and stderr (the journal under systemd). Resolves with the exit
+ * code; an error that is neither ours nor the system's is thrown on, for main to call it a bug.
+ */
+function reportStartFailure(config: Config, name: string, secrets: string[], err: unknown, io: CliIo): number {
+  const code = isAgentnetError(err) ? err.code : errnoCode(err);
+  const logger = createAgentLogger({ agent: name, file: agentLogFile(config, name), secrets, stdout: false });
+  logger.error({ code: code ?? 'UNEXPECTED', err }, 'start failed');
+  logger.flush();
+  if (code === undefined) throw err;
+  io.err(createRedactor(secrets)(`agentnet run: ${name} could not start (${code}): ${(err as Error).message}\n`));
+  return 1;
+}
 
 export const runCommand: Command = {
   usage: 'agentnet run AGENT [-c FILE] [--quiet]',
@@ -27,14 +44,19 @@ ${CONFIG_HELP}
     const fromEnv = Object.entries(io.env)
       .filter(([k, v]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(k) && v !== undefined && v.length >= 8)
       .map(([, v]) => v!);
+    const secrets = [...collectSecrets(config, secretPaths), ...fromEnv];
     let running: RunningAgent;
     try {
-      running = await startAgent({ config, agent: name, secrets: [...collectSecrets(config, secretPaths), ...fromEnv], stdout: values.quiet !== true, signal: io.signal });
+      running = await startAgent({ config, agent: name, secrets, stdout: values.quiet !== true, signal: io.signal });
     } catch (err) {
       // Stopped while it waited to start (its PostgreSQL unreachable): a requested stop, not a failure.
-      if (!io.signal.aborted) throw err;
-      io.err(`agentnet run: ${name} stopped before it had started\n`);
-      return 0;
+      if (io.signal.aborted) {
+        io.err(`agentnet run: ${name} stopped before it had started\n`);
+        return 0;
+      }
+      // An agent not in the config has no log file to write to.
+      if (isAgentnetError(err, 'AGENT_UNKNOWN')) throw err;
+      return reportStartFailure(config, name, secrets, err, io);
     }
     const failed = await Promise.race([
       new Promise<false>((resolve) => {

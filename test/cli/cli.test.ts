@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { COMMANDS } from '../../src/cli/commands.ts';
 import { loadCommand } from '../../src/cli/main.ts';
-import { agentnet, BIN, lines, spawnNode, tempDir, waitFor } from '../helpers/util.ts';
+import { agentnet, BIN, lines, spawnNode, tempDir, waitFor, writeNetwork } from '../helpers/util.ts';
 
 const NO_STACK = /\n\s+at /;
 
@@ -76,6 +76,30 @@ describe('agentnet CLI', () => {
       assert.doesNotMatch(bad.stderr, NO_STACK);
     } finally {
       done();
+    }
+  });
+
+  it('an agent that cannot start says why in its own log file and on stderr', async () => {
+    const t = tempDir('agentnet-cli-start-');
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    try {
+      const { file, ports } = await writeNetwork(t.dir);
+      await new Promise<void>((resolve) => taken.listen(ports.kaylee, '127.0.0.1', () => resolve()));
+      const r = await agentnet(['run', 'kaylee', '-c', file, '--quiet'], { cwd: t.dir });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`kaylee could not start \\(HEALTH_PORT_IN_USE\\): health port 127\\.0\\.0\\.1:${ports.kaylee} is in use`));
+      assert.doesNotMatch(r.stderr, NO_STACK);
+      const log = readFileSync(join(t.dir, '.agentnet', 'logs', 'kaylee.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const failed = log.find((l) => l.event === 'start failed');
+      assert.ok(failed, `a "start failed" line in the log: ${JSON.stringify(log)}`);
+      assert.equal(failed.level, 'error');
+      assert.equal(failed.agent, 'kaylee');
+      assert.equal(failed.code, 'HEALTH_PORT_IN_USE');
+      assert.match(String((failed.err as { message?: string }).message), /is in use: is this agent already running\?/);
+    } finally {
+      taken.close();
+      t.cleanup();
     }
   });
 
