@@ -250,6 +250,27 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
     }
   });
 
+  it('Telegram webhook: a malformed update (text an object) is acknowledged and skipped; the owner is still answered', async () => {
+    const tg = await startFakeTelegram({ webhookRetryMs: 100 });
+    try {
+      const port = await freePort();
+      const webhook = `{ host: 127.0.0.1, port: ${port}, secret: tg-secret-0123456789, url: "http://127.0.0.1:${port}/" }`;
+      await network('', {
+        channel: `    channel: { type: telegram, token: "${tg.token}", apiRoot: "${tg.apiRoot}", receive: webhook, webhook: ${webhook}, owners: [111], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }`,
+      });
+      run('claude');
+      run('kami');
+      await Promise.all([healthy('claude'), healthy('kami')]);
+      const bad = tg.update({ message: { message_id: 1, date: 1700000000, from: { id: 111, is_bot: false, first_name: 'Ann' }, chat: { id: 111, type: 'private' }, text: { bold: 'status' } } });
+      tg.incoming({ fromId: 111, text: '/status' });
+      const status = await tg.waitForSent((m) => m.chat_id === '111', 15_000);
+      assert.match(status.text, /kami/);
+      assert.deepEqual(tg.webhookAttempts.filter((a) => a.update_id === bad).map((a) => a.status), [200]);
+    } finally {
+      await tg.close();
+    }
+  });
+
   it('terminal: agentnet chat talks to a relay without any chat account', async () => {
     await network('', { channel: '    channel: { type: terminal, language: en }' });
     run('kami');
