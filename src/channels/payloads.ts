@@ -24,7 +24,6 @@ export const telegramUpdate = z.looseObject({
   message: telegramMessage.optional(),
   edited_message: telegramMessage.optional(),
 });
-export type TelegramUpdate = z.infer<typeof telegramUpdate>;
 
 // ---- Green API ----
 
@@ -39,7 +38,8 @@ const messageData = z.looseObject({
 
 const incomingMessage = z.looseObject({
   typeWebhook: z.literal('incomingMessageReceived'),
-  timestamp: z.number(),
+  /** Unix seconds; a message without one is still the owner's (stamped on arrival). */
+  timestamp: z.number().optional(),
   idMessage: z.string().min(1),
   senderData: z.looseObject({
     chatId: z.string().min(1),

@@ -85,7 +85,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
         sender: (sd.sender ?? sd.chatId).replace(/@.*$/, ''),
         ...(sd.senderName ? { senderName: sd.senderName } : {}),
         text: got.text,
-        at: Number.isFinite(body.timestamp) && body.timestamp > 0 ? body.timestamp * 1000 : Date.now(),
+        at: body.timestamp !== undefined && body.timestamp > 0 ? body.timestamp * 1000 : Date.now(),
       };
     }
     if (notice.kind === 'status') {

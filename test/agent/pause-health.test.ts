@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { PauseWatch, readPause } from '../../src/agent/pause.ts';
-import { startHealthServer } from '../../src/agent/health.ts';
+import { hostHeaderAllowed, startHealthServer } from '../../src/agent/health.ts';
 import { createStats } from '../../src/agent/stats.ts';
 import { freePort, tempDir } from '../helpers/util.ts';
 
@@ -37,4 +37,14 @@ it('a client that never finishes its request cannot hold the health server open 
   await Promise.race([closing, new Promise((r) => setTimeout(r, 3000))]);
   socket.destroy();
   assert.ok(closed, 'close() finished while the client was still sending');
+});
+
+it('a Host header is allowed only as a literal loopback name or address (or a configured name) with the port', () => {
+  for (const host of ['localhost:7700', 'LOCALHOST:7700', '127.0.0.1:7700', '127.255.0.9:7700', '[::1]:7700']) assert.ok(hostHeaderAllowed(host, 7700), host);
+  for (const host of [undefined, '', '127.attacker.example:7700', '127.0.0.1.nip.io:7700', '127.0.0.1:7701', '127.0.0.1', '127.0.0.300:7700', '127.1:7700', '::1:7700', '[::2]:7700', 'localhost:7700:1', 'dash.example.org:7700']) {
+    assert.ok(!hostHeaderAllowed(host, 7700), String(host));
+  }
+  assert.ok(hostHeaderAllowed('localhost', 80), 'no port is port 80');
+  assert.ok(hostHeaderAllowed('Dash.Example.org:7700', 7700, ['dash.example.org']), 'a configured name, any case');
+  assert.ok(!hostHeaderAllowed('dash.example.org.evil.example:7700', 7700, ['dash.example.org']));
 });
