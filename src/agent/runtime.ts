@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { openBridge, poisonReason, replyFields, statusRecord, type BridgeMessage } from '../bridge/index.ts';
 import { createRedactor } from '../log/redact.ts';
 import { retryable } from '../models/retry.ts';
@@ -296,6 +296,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       revisits.add(timer);
     };
     const take = async (msg: BridgeMessage): Promise<void> => {
+      // A backlog of messages whose handling never waits on real I/O would run as one chain of
+      // microtasks and starve /health (the monitor would call the agent down): a turn per message.
+      await yieldToEventLoop();
       if (recipientOf(msg, config) !== name || processed.has(msg.id)) return;
       if (isShutdownOrder(msg)) {
         await bridge.markDone(msg);

@@ -194,6 +194,26 @@ agents:
     assert.equal(quarantined.length, 2, 'logged once each');
   });
 
+  it('answers /health while it drains a backlog, so the monitor never takes a busy agent for a dead one', async () => {
+    const n = 1000;
+    // The offline model: no I/O per message, the case that used to starve the event loop.
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/^    model: .*\n/m, ''));
+    mkdirSync(join(t.dir, '.agentnet'), { recursive: true });
+    writeFileSync(join(t.dir, '.agentnet', 'PAUSE'), 'test\n');
+    for (let i = 0; i < n; i++) await request(`backlog ${i}`);
+    await startAgent();
+    const { rmSync } = await import('node:fs');
+    rmSync(join(t.dir, '.agentnet', 'PAUSE'));
+    const answered = async () => (await bridge.list({ type: 'response' })).length;
+    await waitFor(async () => (await answered()) > 0, 'the drain to start');
+    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { status: string };
+    const answeredThen = await answered();
+    assert.equal(health.status, 'ok');
+    assert.ok(answeredThen < n / 2, `/health answered only after ${answeredThen} of ${n} requests`);
+    await fence();
+  });
+
   it('a response left without its done record (a crash in an older version, a seed writer) completes the request, not a second answer', async () => {
     const req = await request('half done');
     await bridge.append({ from: 'claude', to: 'kami', type: 'response', replyTo: req.id, content: 'written before the crash' });
