@@ -12,7 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isMainLoop, messagesText, plan, startFakeClaudeApi, systemText, toolCalls, toolNames, type FakeClaudeApi, type Scripter } from '../fakes/fake-claude-api.ts';
+import { isMainLoop, lastPrompt, messagesText, plan, startFakeClaudeApi, systemText, toolCalls, toolNames, type FakeClaudeApi, type Scripter } from '../fakes/fake-claude-api.ts';
 import { ensureRealClaude, realClaudeEnv } from '../helpers/real-claude.ts';
 import { agentnet, BIN, collect, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy, type RunResult } from '../helpers/util.ts';
 
@@ -36,17 +36,6 @@ const cliIn = (dir: string) => async (...args: string[]) => {
 
 const bridgeLs = async (cli: (...a: string[]) => Promise<string>): Promise<Msg[]> =>
   (await cli('bridge', 'ls', '--json')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Msg);
-
-/** The text of the newest prompt in a request (the user turn that is not a tool result). */
-function lastPrompt(body: any): string {
-  for (const m of [...(body?.messages ?? [])].reverse()) {
-    if (m.role !== 'user') continue;
-    const texts = typeof m.content === 'string' ? [m.content] : (m.content ?? []).filter((c: any) => c.type === 'text').map((c: any) => c.text as string);
-    const prompt = texts.filter((t: string) => !t.startsWith('<system-reminder>')).join('\n');
-    if (prompt) return prompt;
-  }
-  return '';
-}
 
 describe('Claude Code (real CLI) in an installed project: claude -p answers through the agentnet tools', () => {
   const t = tempDir();

@@ -1,8 +1,9 @@
 /**
- * The orchestrator agent as a process with `model: claude-code`: requests on the bridge are
- * answered by a (fake) headless Claude Code that uses the network through the real
- * `agentnet mcp`; failures reach the asker; a request a session claimed is left to it, and
- * taken back when the claim lapses unanswered.
+ * The orchestrator agent as a process with `model: claude-code` (the real CLI, pinned; a fake
+ * Messages API whose model echoes the request) and Claude Code sessions claiming requests: a
+ * request a session claimed is left to it, and taken back when the claim lapses unanswered;
+ * one it answered is not answered again. Answering, resuming and failures with the real CLI:
+ * claude-real.test.ts.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,8 @@ import { openBridge } from '../../src/bridge/index.ts';
 import { claimRequest } from '../../src/orchestrator/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
-import { fakeClaude } from '../fakes/claude-bin.ts';
+import { requestContent, startFakeClaudeApi, type FakeClaudeApi } from '../fakes/fake-claude-api.ts';
+import { ensureRealClaude, realClaudeEnv } from '../helpers/real-claude.ts';
 
 interface Msg {
   id: string;
@@ -27,7 +29,7 @@ interface Msg {
 describe('the orchestrator answering headless with Claude Code', () => {
   const t = tempDir();
   const config = join(t.dir, 'agentnet.yaml');
-  const fake = fakeClaude(t.dir);
+  let api: FakeClaudeApi;
   let agent: ChildProcess;
   let port: number;
   const cli = async (...args: string[]) => {
@@ -45,12 +47,14 @@ describe('the orchestrator answering headless with Claude Code', () => {
       .map((l) => JSON.parse(l) as Msg)
       .filter((m) => m.replyTo === id);
   const answer = async (id: string): Promise<Msg> => {
-    await waitFor(async () => (await responses(id)).length > 0, `an answer to ${id}`, 30_000);
+    await waitFor(async () => (await responses(id)).length > 0, `an answer to ${id}`, 60_000);
     return (await responses(id))[0]!;
   };
   const log = () => readFileSync(join(t.dir, '.agentnet', 'logs', 'claude.log'), 'utf8');
 
   before(async () => {
+    const bin = await ensureRealClaude();
+    api = await startFakeClaudeApi((body) => ({ text: `echo: ${requestContent(body)}` }));
     port = await freePort();
     mkdirSync(join(t.dir, 'work'));
     writeFileSync(
@@ -61,47 +65,19 @@ agents:
   claude:
     role: orchestrator
     health: { port: ${port} }
-    model: { provider: claude-code, command: ${fake.command}, maxTurns: 6, timeoutMs: 30000, cwd: work }
+    model: { provider: claude-code, command: ${bin}, maxTurns: 6, timeoutMs: 120000, cwd: work }
     tools: [memory_get, memory_set]
   kami: { role: relay, health: { port: ${await freePort()} } }
   kaylee: { role: autonomous, health: { port: ${await freePort()} } }
 `,
     );
-    agent = spawnNode([BIN, 'run', 'claude', '-c', config, '--quiet'], { cwd: t.dir, env: { FAKE_CLAUDE_LOG: fake.log, FAKE_CLAUDE_STATE: fake.state } });
-    await waitHealthy(port, 'claude');
+    agent = spawnNode([BIN, 'run', 'claude', '-c', config, '--quiet'], { cwd: t.dir, env: realClaudeEnv(api.url, join(t.dir, 'home')) });
+    await waitHealthy(port, 'claude', agent);
   });
   after(async () => {
-    await stopProcess(agent);
+    if (agent) await stopProcess(agent);
+    await api?.close();
     t.cleanup();
-  });
-
-  it('answers a relayed request, and continues the same chat in the same Claude Code session', async () => {
-    const first = await answer(await send('hello there'));
-    assert.equal(first.from, 'claude');
-    assert.equal(first.metadata?.whatsapp_sender, '972500000000@c.us', 'the relay knows which chat to deliver to');
-    const session = /^echo: hello there \(turn 1 of session ([0-9a-f-]{36})\)$/.exec(first.content)?.[1];
-    assert.ok(session, first.content);
-    const second = await answer(await send('and again'));
-    assert.equal(second.content, `echo: and again (turn 2 of session ${session})`);
-    const elsewhere = await answer(await send('a different chat', '972511111111@c.us'));
-    assert.match(elsewhere.content, /turn 1 of session/);
-    const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { usage: { model: string; costTodayUsd: number } };
-    assert.equal(health.usage.model, 'claude-code');
-    assert.ok(Math.abs(health.usage.costTodayUsd - 3 * 0.0125) < 1e-9, `three runs at the cost Claude Code reported, not ${health.usage.costTodayUsd}`);
-  });
-
-  it('gives Claude Code the network through agentnet mcp: the granted tools work, the reply tools are hidden', async () => {
-    const res = await answer(await send('check the network'));
-    assert.match(res.content, /^network seen: network hl: running, \d+ pending bridge messages; memory: stored; reply tool: hidden$/);
-    assert.match(await cli('memory', 'get', 'notes', 'headless'), /was here/);
-  });
-
-  it('tells the asker when Claude Code fails, instead of going quiet', async () => {
-    const crashed = await answer(await send('please crash'));
-    assert.equal(crashed.metadata?.failed, true);
-    assert.match(crashed.content, /^claude: could not handle this \(1 attempt\): Claude Code exited with code 3: fatal: the fake claude crashed on purpose$/);
-    const denied = await answer(await send('you will be denied'));
-    assert.match(denied.content, /Claude Code was refused Bash/);
   });
 
   it('leaves a request a session claimed, and answers it once the claim lapses unanswered', async () => {

@@ -179,6 +179,20 @@ export function toolCalls(body: any): Array<{ name: string; input: any; result?:
   return calls.map(({ id: _id, ...rest }) => rest);
 }
 
+/** The text of the newest prompt in a request (the user turn that is not a tool result nor a reminder). */
+export function lastPrompt(body: any): string {
+  for (const m of [...(body?.messages ?? [])].reverse()) {
+    if (m.role !== 'user') continue;
+    const texts: string[] = typeof m.content === 'string' ? [m.content] : (m.content ?? []).filter((c: any) => c.type === 'text').map((c: any) => String(c.text));
+    const prompt = texts.filter((t) => !t.startsWith('<system-reminder>')).join('\n');
+    if (prompt) return prompt;
+  }
+  return '';
+}
+
+/** The content of the bridge message in a headless run's prompt (<message ...>content</message>). */
+export const requestContent = (body: any): string => /<message[^>]*>\n?([\s\S]*?)\n?<\/message>/.exec(lastPrompt(body))?.[1] ?? '';
+
 /** The newest tool call and its result, if the conversation's last message answers one. */
 export const lastCall = (body: any) => toolCalls(body).at(-1);
 

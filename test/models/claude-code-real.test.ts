@@ -30,8 +30,16 @@ describe('model: claude-code with the real Claude Code CLI', () => {
   const logger: Logger = { debug() {}, info: (f, msg) => void (msg === 'claude-code run' && runs.push(f)), warn() {}, error() {} };
   const model = (over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
     createClaudeCodeModel({ ...config.agents.claude!.model, command: bin, ...over }, { agent: 'claude', network: config, logger, env: { ...realClaudeEnv(api.url, join(t.dir, 'home')), ...env } });
-  const ask = (over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}) =>
-    model(over, env).complete({ system: 'You are claude, the orchestrator.', messages: [{ role: 'user', content: 'A request from "kami".\n<message from="kami" id="m1">\nhow is the network?\n</message>' }] });
+  const ask = (over: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}, content = 'how is the network?', conversation?: string, m = model(over, env)) =>
+    m.complete({ system: 'You are claude, the orchestrator.', messages: [{ role: 'user', content: `A request from "kami".\n<message from="kami" id="m1">\n${content}\n</message>` }], ...(conversation ? { conversation } : {}) });
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => assert.fail('expected the run to fail'),
+      (e: unknown) => {
+        assert.ok(isAgentnetError(e), String(e));
+        return e as Error & { code: string; usage?: { costUsd?: number } };
+      },
+    );
 
   before(async () => {
     bin = await ensureRealClaude();
@@ -103,12 +111,46 @@ agents:
       return s;
     });
     const env = { CLAUDE_CODE_MAX_RETRIES: '0' };
-    const err = await ask({ allowedTools: ['ToolSearch'] }, env).then(() => assert.fail('expected the run to fail'), (e: unknown) => e);
-    assert.ok(isAgentnetError(err), String(err));
+    const err = await failure(ask({ allowedTools: ['ToolSearch'] }, env));
+    assert.equal(err.code, 'CLAUDE_CODE_FAILED');
     assert.deepEqual(runs.at(-1)!.tools, ['ToolSearch'], 'the run only searched');
     assert.equal((err as { sideEffects?: boolean }).sideEffects, undefined, 'nothing was changed');
     assert.ok(retryable(err).retry, `an overload is worth retrying: ${err.message}`);
     const again = await ask({ allowedTools: ['ToolSearch'] }, env);
     assert.equal(again.text, 'fine after all');
+  });
+
+  it('continues one Claude Code session per conversation, across a restart of the agent', async () => {
+    // The model answers with what it remembers of the conversation.
+    api.setScript((body) => ({ text: messagesText(body).includes('new here') ? 'I remember the first words' : 'new here' }));
+    const chat = 'whatsapp:972500000000@c.us';
+    assert.equal((await ask({}, {}, 'first words', chat)).text, 'new here');
+    // A new model object is what a restarted agent has: the sessions file carries the session.
+    assert.equal((await ask({}, {}, 'more words', chat)).text, 'I remember the first words');
+    assert.equal(runs.at(-1)!.resumed, true);
+    assert.equal((await ask({}, {}, 'someone else', 'whatsapp:972599999999@c.us')).text, 'new here');
+  });
+
+  it('treats "success" without an answer as a failure', async () => {
+    api.setScript(() => ({ text: '' }));
+    assert.equal((await failure(ask())).code, 'CLAUDE_CODE_NO_ANSWER');
+  });
+
+  it("runs within what is left of the agent's daily cost budget, on the cost Claude Code reports", async () => {
+    const { Budget, withBudget } = await import('../../src/models/budget.ts');
+    api.setScript(() => ({ text: 'within budget', usage: { input_tokens: 1000, output_tokens: 100 } }));
+    const probe = await ask();
+    const perRun = probe.usage.costUsd!;
+    assert.ok(perRun > 0, 'Claude Code reports what a run cost');
+    // Room for one run and a bit: the second is stopped by Claude Code at what is left.
+    const budget = new Budget(join(t.dir, 'usage.json'), { costPerDayUsd: perRun * 1.5 }, undefined);
+    const m = withBudget(createClaudeCodeModel({ ...config.agents.claude!.model, command: bin }, { agent: 'claude', network: config, logger, env: realClaudeEnv(api.url, join(t.dir, 'home')), costLeftUsd: () => budget.costLeftUsd() }), budget, () => {});
+    assert.equal((await ask({}, {}, 'one', undefined, m)).text, 'within budget');
+    const second = await failure(ask({}, {}, 'two', undefined, m));
+    assert.equal(second.code, 'BUDGET_EXHAUSTED', second.message);
+    assert.match(second.message, /^Claude Code stopped at what is left of today's budget/);
+    const requests = api.requests.length;
+    assert.equal((await failure(ask({}, {}, 'three', undefined, m))).code, 'BUDGET_EXHAUSTED');
+    assert.equal(api.requests.length, requests, 'Claude Code was not started once the budget was spent');
   });
 });
