@@ -8,13 +8,13 @@
  * counts what the CLI reports it cost in /health and on the dashboard.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { isMainLoop, lastPrompt, messagesText, plan, startFakeClaudeApi, systemText, toolCalls, toolNames, type FakeClaudeApi, type Scripter } from '../fakes/fake-claude-api.ts';
-import { ensureRealClaude, realClaudeEnv } from '../helpers/real-claude.ts';
-import { agentnet, BIN, collect, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy, type RunResult } from '../helpers/util.ts';
+import { answerPending, isMainLoop, lastPrompt, messagesText, plan, startFakeClaudeApi, systemText, toolCalls, toolNames, type FakeClaudeApi, type Scripter } from '../fakes/fake-claude-api.ts';
+import { ensureRealClaude, realClaudeEnv, runRealClaude } from '../helpers/real-claude.ts';
+import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 interface Msg {
   id: string;
@@ -41,20 +41,9 @@ describe('Claude Code (real CLI) in an installed project: claude -p answers thro
   const t = tempDir();
   const cli = cliIn(t.dir);
   let api: FakeClaudeApi;
-  let bin: string;
-  const claude = (args: string[]): Promise<RunResult> =>
-    collect(spawn(bin, args, { cwd: t.dir, env: realClaudeEnv(api.url, join(t.dir, 'home')), stdio: ['ignore', 'pipe', 'pipe'] }));
-  /** Inbox → claim (the id read from the inbox's result, as the model sees it) → reply → text. */
-  const answering = (content: string) =>
-    plan(
-      { tool: 'mcp__agentnet__bridge_inbox' },
-      { tool: 'mcp__agentnet__bridge_claim', input: (b: any) => ({ id: /"id":"([^"]+)"/.exec(toolCalls(b).at(-1)?.result ?? '')?.[1] ?? 'no id seen' }) },
-      { tool: 'mcp__agentnet__bridge_reply', input: (b: any) => ({ id: toolCalls(b).at(-1)!.input.id, content }) },
-      { text: 'answered the pending request' },
-    );
-
+  const claude = (args: string[], cwd = t.dir) => runRealClaude(args, { cwd, baseUrl: api.url, home: join(t.dir, 'home') });
   before(async () => {
-    bin = await ensureRealClaude();
+    await ensureRealClaude();
     api = await startFakeClaudeApi();
     writeFileSync(
       join(t.dir, 'agentnet.yaml'),
@@ -69,7 +58,7 @@ describe('Claude Code (real CLI) in an installed project: claude -p answers thro
 
   it('claude -p "answer the pending requests": the hook lists it, the tools run unprompted, the answer goes to the asker', async () => {
     const id = (JSON.parse(await cli('bridge', 'send', '--to', 'claude', '--from', 'kami', '--sender', '972500000000@c.us', '--json', 'is the site up?')) as Msg).id;
-    api.setScript(answering('yes, the site is up'));
+    api.setScript(answerPending('yes, the site is up'));
     const from = api.requests.length;
     const r = await claude(['-p', 'answer the pending requests']);
     assert.equal(r.code, 0, r.stderr);
@@ -96,16 +85,10 @@ describe('Claude Code (real CLI) in an installed project: claude -p answers thro
 
   it('claude -p --mcp-config .mcp.json --allowedTools mcp__agentnet works from outside the project too', async () => {
     const id = (JSON.parse(await cli('bridge', 'send', '--to', 'claude', '--from', 'kami', '--json', 'and the API?')) as Msg).id;
-    api.setScript(answering('the API is up too'));
+    api.setScript(answerPending('the API is up too'));
     const elsewhere = join(t.dir, 'elsewhere');
     mkdirSync(elsewhere);
-    const r = await collect(
-      spawn(bin, ['-p', '--mcp-config', join(t.dir, '.mcp.json'), '--allowedTools', 'mcp__agentnet', '--', 'answer the pending requests'], {
-        cwd: elsewhere,
-        env: realClaudeEnv(api.url, join(t.dir, 'home')),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      }),
-    );
+    const r = await claude(['-p', '--mcp-config', join(t.dir, '.mcp.json'), '--allowedTools', 'mcp__agentnet', '--', 'answer the pending requests'], elsewhere);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual((await bridgeLs(cli)).filter((m) => m.replyTo === id).map((m) => m.content), ['the API is up too']);
   });

@@ -224,3 +224,17 @@ export function plan(...steps: PlanStep[]): Scripter {
     return { toolUses: [{ name: step.tool, input }] };
   };
 }
+
+/**
+ * What an interactive session asked to "answer the pending requests" does: bridge_inbox,
+ * bridge_claim of the first id the inbox's result shows (read as the model sees it),
+ * bridge_reply with `content`, then a closing text.
+ */
+export function answerPending(content: string, closing = 'answered the pending request'): Scripter {
+  return plan(
+    { tool: 'mcp__agentnet__bridge_inbox' },
+    { tool: 'mcp__agentnet__bridge_claim', input: (b: any) => ({ id: /"id":"([^"]+)"/.exec(toolCalls(b).at(-1)?.result ?? '')?.[1] ?? 'no id seen' }) },
+    { tool: 'mcp__agentnet__bridge_reply', input: (b: any) => ({ id: toolCalls(b).at(-1)!.input.id, content }) },
+    { text: closing },
+  );
+}

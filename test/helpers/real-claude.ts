@@ -6,10 +6,11 @@
  * place; the first rename wins and the other's copy is thrown away. A CLI that cannot be
  * installed fails the test with the reason (it is never skipped).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { collect, type RunResult } from './util.ts';
 
 export const REAL_CLAUDE_PACKAGE = '@anthropic-ai/claude-code';
 export const REAL_CLAUDE_VERSION = '2.1.332';
@@ -96,4 +97,13 @@ export function realClaudeEnv(baseUrl: string, home: string, base: NodeJS.Proces
     DISABLE_AUTOUPDATER: '1',
     DISABLE_TELEMETRY: '1',
   };
+}
+
+/**
+ * Runs the real `claude` (e.g. `['-p', 'answer the pending requests']`) in `cwd` against the
+ * fake Messages API at `baseUrl`, with `home` as its HOME, and collects its output.
+ */
+export async function runRealClaude(args: string[], o: { cwd: string; baseUrl: string; home: string; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+  const bin = await ensureRealClaude();
+  return collect(spawn(bin, args, { cwd: o.cwd, env: { ...realClaudeEnv(o.baseUrl, o.home), ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] }));
 }
