@@ -13,6 +13,10 @@ let n = 0;
 export interface FakeAnthropicOptions {
   models?: string[];
   keys?: string[];
+  /** What to answer when no scripted step is left (a soak answers every request this way). */
+  respond?: (body: any) => Step<AnthropicReply>;
+  /** Keep only the last N requests. */
+  keep?: number;
 }
 
 export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<ScriptedServer<AnthropicReply>> {
@@ -39,7 +43,7 @@ export function startFakeAnthropic(options: FakeAnthropicOptions = {}): Promise<
     stop_reason: r.toolUses?.length ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: r.usage ?? { input_tokens: 25, output_tokens: 10 },
-  }), lookup);
+  }), lookup, { ...(options.respond ? { fallback: options.respond } : {}), ...(options.keep !== undefined ? { keep: options.keep } : {}) });
 }
 
 export const anthropicError = (status: number, type: string, headers?: Record<string, string>): Step<AnthropicReply> => ({

@@ -18,7 +18,19 @@ export interface ScriptedServer<Reply> {
 /** Answers GET requests other than the scripted route (e.g. a models lookup): [status, body], or undefined for 404. */
 export type GetHandler = (path: string, headers: IncomingMessage['headers']) => [number, unknown] | undefined;
 
-export async function startScriptedServer<Reply>(route: string, render: (reply: Reply, body: any) => unknown, get?: GetHandler): Promise<ScriptedServer<Reply>> {
+export interface ScriptedServerOptions<Reply> {
+  /** The step for a request when no scripted step is left (default: a 500 saying so). */
+  fallback?: (body: any) => Step<Reply>;
+  /** Keep only the last N requests in `requests` (a long soak would otherwise hold them all). */
+  keep?: number;
+}
+
+export async function startScriptedServer<Reply>(
+  route: string,
+  render: (reply: Reply, body: any) => unknown,
+  get?: GetHandler,
+  options: ScriptedServerOptions<Reply> = {},
+): Promise<ScriptedServer<Reply>> {
   const queue: Step<Reply>[] = [];
   const requests: ScriptedServer<Reply>['requests'] = [];
   const respond = async (step: Step<Reply> | undefined, body: any, res: ServerResponse) => {
@@ -43,7 +55,8 @@ export async function startScriptedServer<Reply>(route: string, render: (reply: 
       }
       const body = text ? JSON.parse(text) : undefined;
       requests.push({ path: req.url, headers: req.headers, body, at: Date.now() });
-      void respond(queue.shift(), body, res);
+      if (options.keep !== undefined && requests.length > options.keep) requests.splice(0, requests.length - options.keep);
+      void respond(queue.shift() ?? options.fallback?.(body), body, res);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
