@@ -14,7 +14,9 @@ import { openBridge, type Bridge, type BridgeMessage } from '../../src/bridge/in
 import { startFakeAnthropic } from '../fakes/fake-anthropic.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import type { AnthropicReply } from '../fakes/fake-anthropic.ts';
-import { BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { answerPending, startFakeClaudeApi, toolCalls } from '../fakes/fake-claude-api.ts';
+import { ensureRealClaude, runRealClaude } from '../helpers/real-claude.ts';
+import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 type ToolResult = { content: Array<{ type: string; text: string }>; isError?: boolean };
 
@@ -212,6 +214,45 @@ agents:
     assert.equal(health.status, 'ok');
     assert.ok(answeredThen < n / 2, `/health answered only after ${answeredThen} of ${n} requests`);
     await fence();
+  });
+
+  /** A real Claude Code session (`claude -p` of the pinned CLI) in the installed project, answering the inbox. */
+  const realSession = async (content: string) => {
+    await ensureRealClaude();
+    const api = await startFakeClaudeApi(answerPending(content));
+    open.push(api);
+    const r = await agentnet(['claude', 'install', '-c', config], { cwd: t.dir });
+    assert.equal(r.code, 0, r.stderr);
+    return { api, run: () => runRealClaude(['-p', 'answer the pending requests'], { cwd: t.dir, baseUrl: api.url, home: join(t.dir, 'home') }) };
+  };
+
+  it('the real Claude Code answers through bridge_reply, then the agent starts at once: one answer (the reported duplicate)', async () => {
+    const req = await request('answered by Claude Code');
+    const session = await realSession('from Claude Code');
+    const r = await session.run();
+    assert.equal(r.code, 0, r.stderr);
+    modelAnswers(5);
+    await startAgent();
+    await fence();
+    assert.deepEqual((await responsesTo(req.id)).map((m) => m.content), ['from Claude Code']);
+  });
+
+  it('the agent holds the claim while its model works: the real Claude Code is told and sends nothing', async () => {
+    // Long enough for the session to start, search its tools and try while the agent still works.
+    fake.script({ delayMs: 20_000, then: { reply: { text: 'from the agent' } } });
+    await startAgent();
+    const req = await request('the agent has it');
+    await waitFor(() => fake.requests.length === 1, 'the agent to be working on it');
+    const session = await realSession('from Claude Code');
+    const r = await session.run();
+    assert.equal(r.code, 0, r.stderr);
+    const calls = toolCalls(session.api.requests.at(-1)!.body);
+    const reply = calls.find((c) => c.name === 'mcp__agentnet__bridge_reply');
+    assert.ok(reply?.isError, `the session's reply was refused: ${JSON.stringify(calls)}`);
+    assert.match(reply!.result ?? '', /claimed by agent:claude/, JSON.stringify(calls));
+    await waitFor(async () => (await responsesTo(req.id)).length === 1, 'the agent to answer', 60_000);
+    await fence();
+    assert.deepEqual((await responsesTo(req.id)).map((m) => m.content), ['from the agent']);
   });
 
   it('a response left without its done record (a crash in an older version, a seed writer) completes the request, not a second answer', async () => {
