@@ -1,5 +1,5 @@
 /** Where the jsonl backend keeps its files, all beside the bridge file. */
-import { openSync, readFileSync, statSync } from 'node:fs';
+import { openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode } from '../errors.ts';
 
@@ -38,11 +38,16 @@ export function jsonlFiles(live: string): JsonlFiles {
   };
 }
 
-/** What rotation leaves for readers: file `from` was replaced by `to`. */
+/**
+ * What rotation leaves for readers: file `from` was replaced by `to`. Lines of `from` before
+ * `end` are in `to` before `resumeAt` (or archived); lines a lockless writer put in `from` after
+ * `end` are appended to the live file later (carried), so readers stop reading `from` at `end`.
+ */
 export interface RotationMarker {
   version: 1;
   at: string;
-  from: { file: string; end: number; endLine: number };
+  /** `carried`: how far `from`'s later lines have been appended to the live file (absent until the first carry). */
+  from: { file: string; end: number; endLine: number; carried?: number };
   to: { file: string; resumeAt: number; resumeLine: number };
 }
 
@@ -77,9 +82,18 @@ export function readMarkers(files: JsonlFiles): RotationMarker[] {
   }
 }
 
-/** The rotation that replaced `file`, if it is still recorded. */
+/** Replaces the recorded rotations in one atomic step (callers hold the bridge lock). */
+export function writeMarkers(files: JsonlFiles, markers: RotationMarker[]): void {
+  writeFileSync(`${files.marker}.tmp`, JSON.stringify(markers.slice(-MARKER_HISTORY)) + '\n');
+  renameSync(`${files.marker}.tmp`, files.marker);
+}
+
+/**
+ * The rotation that replaced `file`, if it is still recorded. The last one: a rotation that died
+ * before its swap left a marker for a swap that never happened, and the next one supersedes it.
+ */
 export function markerFrom(files: JsonlFiles, file: string): RotationMarker | undefined {
-  return readMarkers(files).find((m) => m.from.file === file);
+  return readMarkers(files).findLast((m) => m.from.file === file);
 }
 
 /** The identity of the file at `path` now, or undefined if there is none. */

@@ -1,5 +1,5 @@
 /** Reads complete lines of a bridge file from a byte position; a torn last line is left unread. */
-import { readSync } from 'node:fs';
+import { fstatSync, readSync } from 'node:fs';
 
 /** A place in a file: a byte offset at the start of a line and how many lines precede it. */
 export interface FilePosition {
@@ -79,4 +79,35 @@ export function startsLine(fd: number, offset: number): boolean {
   if (offset === 0) return true;
   const one = Buffer.allocUnsafe(1);
   return readSync(fd, one, 0, 1, offset - 1) === 1 && one[0] === NEWLINE;
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * The complete lines from `offset` (a line start) to the file's current end, as raw bytes: about
+ * `max` bytes at most (more if one line is longer), empty if no newline has arrived yet. Bytes
+ * after the last newline are left where they are: their writer may still be completing them.
+ */
+export function readCompleteLines(fd: number, offset: number, max = 4 << 20): Buffer {
+  const size = fstatSync(fd).size;
+  for (let want = Math.min(size - offset, max); want > 0; want = Math.min(want * 2, size - offset)) {
+    const buf = Buffer.allocUnsafe(want);
+    let n = 0;
+    while (n < want) {
+      const got = readSync(fd, buf, n, want - n, offset + n);
+      if (got === 0) break;
+      n += got;
+    }
+    const nl = n === 0 ? -1 : buf.lastIndexOf(NEWLINE, n - 1);
+    if (nl !== -1) return buf.subarray(0, nl + 1);
+    if (n < want || offset + want >= size) break; // only a torn (or still growing) line
+  }
+  return NO_BYTES;
+}
+
+/** How many lines (newlines) `bytes` holds. */
+export function countLines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(NEWLINE); i !== -1; i = bytes.indexOf(NEWLINE, i + 1)) n++;
+  return n;
 }

@@ -2,11 +2,22 @@
  * Rotation for the jsonl backend: messages that are done and whose last record is older
  * than N days move to `<stem>-archive-YYYY-MM.jsonl` (month of the message's first record).
  *
- * Under the bridge lock (appends wait for it), rotation writes the kept lines byte for byte to
- * a new file, leaves a marker saying where readers of the old file continue in the new one,
- * keeps the old file reachable as `.prev` (for readers that were stopped), and renames the new
- * file into place. Archive writes are fsynced before the swap and deduplicated, so a crash at
+ * Under the bridge lock (agentnet's appends wait for it), rotation writes the kept lines byte for
+ * byte to a new file, leaves a marker saying where readers of the old file continue in the new
+ * one, keeps the old file reachable as `.prev` (for readers that were stopped), and renames the
+ * new file into place. Archive writes are fsynced before the swap and deduplicated, so a crash at
  * any point loses nothing and a re-run does not archive a record twice.
+ *
+ * Seed-style writers take no lock: they append (O_APPEND) at any time, and one that opened the
+ * path before the swap writes into the old file after it. So rotation (1) catches up, copying
+ * lines appended since its snapshot to the new file until a read finds nothing new, then swaps;
+ * (2) right after the swap, still under the lock, carries the old file's complete lines past the
+ * copied end (`from.end`) to the new live file and records how far (`from.carried`); (3) at the
+ * next rotation, first thing and again just before `.prev` is replaced, carries what `.prev` got
+ * later still, skipping lines the live file already has (a crash may have hidden an earlier
+ * carry), and quarantines a torn tail nobody will complete. A torn tail is never copied into the
+ * new file: its writer completes it in the old one. Readers stop reading an old file at
+ * `from.end`, so a carried line is delivered once, from the live file.
  */
 import {
   closeSync,
@@ -15,23 +26,26 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   rmSync,
   unlinkSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
+import { basename, join } from 'node:path';
 import { errnoCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RotateOptions, RotateResult } from './bridge.ts';
-import { fileIdentity, MARKER_HISTORY, openIfExists, readMarkers, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
-import { readLines } from './jsonl-lines.ts';
+import { fileIdentity, identityOf, openIfExists, readMarkers, writeMarkers, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
+import { countLines, readCompleteLines, readLines, startsLine } from './jsonl-lines.ts';
 import { scanFile } from './jsonl-read.ts';
 import { parseLine } from './message.ts';
 import { acquireFileLock } from './lock.ts';
 
 const DAY_MS = 86_400_000;
+/** Catch-up and carry rounds before moving on; writers faster than the copy leave the rest to the next step. */
+const MAX_ROUNDS = 10;
 
 /** Buffers writes to a file descriptor in 1 MiB blocks. */
 class BlockWriter {
@@ -104,6 +118,97 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Temp files of rotations that died: under the lock no other rotation is running, so all are stale. */
+function removeStaleTemps(files: JsonlFiles): void {
+  const prefix = `${basename(files.live)}.rotate-`;
+  for (const name of readdirSync(files.dir)) {
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(files.dir, name), { force: true });
+  }
+}
+
+/**
+ * Appends whole lines to a file other writers append to (opened `a+`): one O_APPEND write, after
+ * a newline if the file ends in a crashed writer's fragment (at worst an empty line, which readers skip).
+ */
+function appendLines(fd: number, lines: Buffer): void {
+  const size = fstatSync(fd).size;
+  const buf = startsLine(fd, size) ? lines : Buffer.concat([Buffer.from('\n'), lines]);
+  for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off);
+}
+
+/** `lines` without those the file at `fd` already holds (a carry a crash kept from being recorded). */
+function notYetIn(fd: number, lines: Buffer): Buffer {
+  const texts = lines.toString('utf8').split('\n').slice(0, -1);
+  const wanted = new Set(texts);
+  const present = new Set<string>();
+  for (const raw of readLines(fd, { offset: 0, line: 0 })) if (wanted.has(raw.text)) present.add(raw.text);
+  const missing = texts.filter((t) => t.trim() !== '' && !present.has(t));
+  return Buffer.from(missing.map((t) => t + '\n').join(''));
+}
+
+/**
+ * Step 3: carries the lines `.prev` got past what was carried already (writers that opened the
+ * old path before the swap and wrote after it) to the live file, and quarantines a torn tail
+ * (its writer is long gone). Returns how many fragments were quarantined.
+ */
+function carryPrev(files: JsonlFiles, logger: Logger): number {
+  const prevFd = openIfExists(files.prev);
+  if (prevFd === undefined) return 0;
+  let liveFd: number | undefined;
+  try {
+    const prev = fileIdentity(fstatSync(prevFd, { bigint: true }));
+    // A rotation that died between linking `.prev` and its swap left `.prev` = the live file.
+    if (identityOf(files.live) === prev || identityOf(files.live) === undefined) return 0;
+    const markers = readMarkers(files);
+    const marker = markers.findLast((m) => m.from.file === prev);
+    if (!marker) return 0;
+    const from = marker.from.carried ?? marker.from.end;
+    const size = fstatSync(prevFd).size;
+    if (size <= from) return 0;
+    let lines = Buffer.alloc(0);
+    for (let chunk = readCompleteLines(prevFd, from); chunk.length > 0; chunk = readCompleteLines(prevFd, from + lines.length)) {
+      lines = Buffer.concat([lines, chunk]);
+    }
+    let quarantined = 0;
+    if (lines.length > 0) {
+      liveFd = openSync(files.live, 'a+');
+      const missing = notYetIn(liveFd, lines);
+      if (missing.length > 0) appendLines(liveFd, missing);
+      logger.info({ lines: countLines(lines), appended: countLines(missing) }, 'carried lines a lockless writer appended to the replaced bridge file late');
+    }
+    let carried = from + lines.length;
+    const tailEnd = fstatSync(prevFd).size;
+    if (tailEnd > carried && readCompleteLines(prevFd, carried).length === 0) {
+      const tail = Buffer.allocUnsafe(tailEnd - carried);
+      readSync(prevFd, tail, 0, tail.length, carried);
+      const q = openAppendable(files.quarantine);
+      q.push(Buffer.concat([tail, Buffer.from('\n')]));
+      finish(q);
+      quarantined = 1;
+      carried = tailEnd;
+      logger.warn({ file: files.prev, offset: tailEnd - tail.length, bytes: tail.length }, 'replaced bridge file ended in a torn line nobody completed; quarantined it');
+    }
+    marker.from.carried = carried;
+    writeMarkers(files, markers);
+    return quarantined;
+  } finally {
+    closeSync(prevFd);
+    if (liveFd !== undefined) closeSync(liveFd);
+  }
+}
+
+/** Step 2: appends the old file's complete lines past `from` to the new live file; returns how far it got. */
+function carry(oldFd: number, from: number, liveFd: number): number {
+  let at = from;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const lines = readCompleteLines(oldFd, at);
+    if (lines.length === 0) break;
+    appendLines(liveFd, lines);
+    at += lines.length;
+  }
+  return at;
+}
+
 export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeoutMs: number, options: RotateOptions = {}): Promise<RotateResult> {
   const days = options.olderThanDays ?? 30;
   const cutoff = (options.now ?? new Date()).getTime() - days * DAY_MS;
@@ -114,6 +219,8 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
   let tmp: string | undefined;
   let swapped = false;
   try {
+    removeStaleTemps(files);
+    result.quarantined += carryPrev(files, logger); // even when nothing is archived: late lines must not wait for a swap
     fd = openIfExists(files.live);
     if (fd === undefined) return result;
     const oldStat = fstatSync(fd, { bigint: true });
@@ -190,38 +297,54 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
       // A crash after archiving but before the swap leaves the record in both; skip it then.
       if (!archive.existing.has(recordKey(raw.text))) archive.writer.push(raw.text + '\n');
     }
-    kept.flush();
-    const resumeAt = kept.written;
-    // A torn tail stays a torn tail: copied as is, so its writer's newline completes it.
-    if (end < size) {
-      const tail = Buffer.allocUnsafe(size - end);
-      readSync(fd, tail, 0, tail.length, end);
-      kept.push(tail);
-    }
     for (const a of archives.values()) finish(a.writer);
     if (quarantine) finish(quarantine);
-    kept.flush();
-    fsyncSync(kept.fd);
-    const newStat = fstatSync(kept.fd, { bigint: true });
-    closeSync(kept.fd);
 
-    const marker: RotationMarker = {
-      version: 1,
-      at: new Date().toISOString(),
-      from: { file: fileIdentity(oldStat), end, endLine },
-      to: { file: fileIdentity(newStat), resumeAt, resumeLine: keptLines },
-    };
+    // `.prev` is about to be replaced: carry what it got since the start, then point it at the old file.
+    result.quarantined += carryPrev(files, logger);
     try {
       unlinkSync(files.prev);
     } catch (err) {
       if (errnoCode(err) !== 'ENOENT') throw err;
     }
     linkSync(files.live, files.prev);
-    const history = [...readMarkers(files), marker].slice(-MARKER_HISTORY);
-    writeFileSync(`${files.marker}.tmp`, JSON.stringify(history) + '\n');
-    renameSync(`${files.marker}.tmp`, files.marker);
-    renameSync(tmp, files.live);
-    swapped = true;
+
+    // Catch up: lines appended since the snapshot (lockless writers do not wait for the lock) are
+    // newer than anything archived, so they are kept. A torn tail stays behind: its writer
+    // completes it in the old file, and the carry below brings it over.
+    const history = readMarkers(files);
+    const to = fileIdentity(fstatSync(kept.fd, { bigint: true }));
+    let marker: RotationMarker | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      lock.touch();
+      const more = readCompleteLines(fd, end);
+      if (more.length === 0 && marker) break;
+      const lines = countLines(more);
+      kept.push(more);
+      end += more.length;
+      endLine += lines;
+      keptLines += lines;
+      kept.flush();
+      fsyncSync(kept.fd);
+      marker = {
+        version: 1,
+        at: new Date().toISOString(),
+        from: { file: fileIdentity(oldStat), end, endLine },
+        to: { file: to, resumeAt: kept.written, resumeLine: keptLines },
+      };
+      writeMarkers(files, [...history, marker]);
+    }
+    closeSync(kept.fd);
+    const liveFd = openSync(tmp, 'a+'); // O_APPEND: lockless writers append to it as soon as it is live
+    try {
+      renameSync(tmp, files.live);
+      swapped = true;
+      // Carry: lines that reached the old file between the last catch-up read and the swap.
+      marker!.from.carried = carry(fd, end, liveFd);
+    } finally {
+      closeSync(liveFd);
+    }
+    writeMarkers(files, [...history, marker!]);
     fsyncDir(files.dir);
     logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined }, 'bridge rotated');
     return result;

@@ -27,6 +27,8 @@ export interface JsonlSubscriptionDeps {
 }
 
 const SAVE_EVERY = 100;
+/** At most this many handled-then-carried lines are remembered; beyond it a carried line may come twice (at-least-once). */
+const MAX_HANDLED = 10_000;
 
 export function encodeCursor(file: string, pos: FilePosition): Cursor {
   return `j1:${file}:${pos.offset}:${pos.line}`;
@@ -49,6 +51,12 @@ export class JsonlSubscription implements Subscription {
   #fileName: string;
   /** Set while reading the previous generation (after a restart across a rotation). */
   #draining: RotationMarker | undefined;
+  /**
+   * Lines this reader handled in a replaced file past its rotation's `from.end`: rotation carries
+   * them into the live file, where each is skipped once instead of delivered again.
+   */
+  readonly #handled = new Map<string, number>();
+  #handledCount = 0;
   #closed = false;
   #unsaved = 0;
   readonly #scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
@@ -192,10 +200,11 @@ export class JsonlSubscription implements Subscription {
       const live = identityOf(files.live);
       if (live === undefined) return void (await this.#deliver());
       if (live !== this.#file) {
-        // Rotation replaced our file; it is frozen now, so finish it, then map into the new one.
-        await this.#deliver();
-        if (this.#closed) return;
+        // Rotation replaced our file: finish it up to where rotation copied it (lockless writers'
+        // later lines are carried into the live file, and delivered from there), then map into the new one.
         const rotation = markerFrom(files, this.#file!);
+        await this.#deliver(rotation?.from.end);
+        if (this.#closed) return;
         if (rotation) this.#switchTo(rotation);
         else {
           logger.warn({ file: files.live }, 'bridge file was replaced without a rotation marker; reading the new file from the start');
@@ -216,7 +225,9 @@ export class JsonlSubscription implements Subscription {
   /** Moves from a drained file to where its rotation put the rest: the live file, or `.prev` if it was rotated again. */
   #switchTo(marker: RotationMarker): void {
     const { files, logger } = this.#deps;
-    if (this.#pos.offset !== marker.from.end) logger.debug({ at: this.#pos.offset, end: marker.from.end }, 'rotated file ended in a torn line');
+    if (this.#pos.offset < marker.from.end) logger.debug({ at: this.#pos.offset, end: marker.from.end }, 'rotated file ended in a torn line');
+    // Read past `from.end` while the file was still live (or before a restart): those lines are carried.
+    else if (this.#pos.offset > marker.from.end) this.#rememberHandled(marker.from.end);
     const resume = { offset: marker.to.resumeAt, line: marker.to.resumeLine };
     if (this.#open(files.live, resume) && this.#file === marker.to.file) return;
     if (this.#open(files.prev, resume) && this.#file === marker.to.file) {
@@ -230,13 +241,31 @@ export class JsonlSubscription implements Subscription {
     if (!this.#open(files.live, { offset: 0, line: 0 })) this.#closeFd();
   }
 
+  #rememberHandled(from: number): void {
+    for (const raw of readLines(this.#fd!, { offset: from, line: 0 }, this.#pos.offset)) {
+      if (raw.text.trim() === '' || this.#handledCount >= MAX_HANDLED) continue;
+      this.#handled.set(raw.text, (this.#handled.get(raw.text) ?? 0) + 1);
+      this.#handledCount++;
+    }
+  }
+
+  /** True (and forgotten) if `text` is a carried copy of a line this reader handled already. */
+  #alreadyHandled(text: string): boolean {
+    const n = this.#handled.get(text);
+    if (n === undefined) return false;
+    if (n > 1) this.#handled.set(text, n - 1);
+    else this.#handled.delete(text);
+    this.#handledCount--;
+    return true;
+  }
+
   async #deliver(limit?: number): Promise<void> {
     const { logger } = this.#deps;
     const { filter, onError } = this.#options;
     const fd = this.#fd!;
     for (const raw of readLines(fd, this.#pos, limit, this.#scratch)) {
       if (this.#closed || fd !== this.#fd) return;
-      if (raw.text.trim() !== '') {
+      if (raw.text.trim() !== '' && !(this.#handledCount > 0 && this.#alreadyHandled(raw.text))) {
         const parsed = parseLine(raw.text);
         if (!parsed.ok) {
           logger.warn({ file: this.#fileName, line: raw.lineNo, error: parsed.error }, 'skipped a malformed bridge line');
