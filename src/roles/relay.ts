@@ -188,8 +188,11 @@ export function createRelayRole(ctx: RoleContext): Role {
     const escalated = { done: false };
     // Slow answers get an acknowledgement first (the same key as an escalation's: never two).
     const ackTimer = setTimeout(() => void enqueue(reply(`ack:${rec.key}`, rec.chatId, PHRASES.ack[lang])).catch(() => undefined), settings.ackAfterMs);
+    // A timer cleared when the answer is in: AbortSignal.timeout would keep each message's signal alive for 10 minutes.
+    const deadline = new AbortController();
+    const deadlineTimer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), 600_000).unref();
     try {
-      const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(600_000)]);
+      const signal = AbortSignal.any([stopping.signal, deadline.signal]);
       const result = await runToolLoop({
         model: ctx.model,
         system: ctx.prompt,
@@ -208,6 +211,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       await finish(rec, 'handled', reply(`answer:${rec.key}`, rec.chatId, result.text));
     } finally {
       clearTimeout(ackTimer);
+      clearTimeout(deadlineTimer);
     }
   };
 

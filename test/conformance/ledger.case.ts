@@ -65,5 +65,30 @@ export function describeLedger(c: StoreCase): void {
       assert.deepEqual([st.outbound.pending, st.outbound.sent, st.outbound.failed], [1, 1, 1]);
       assert.deepEqual((await pendingOf()).map((r) => r.key), ['a2']);
     });
+
+    it("finds every chat's head among a long backlog, sent replies and another agent's, oldest first", async () => {
+      // An owner who is not connected: hundreds of replies wait, in chats enqueued in no particular order.
+      const chats = ['C@c.us', 'A@c.us', 'E@g.us', 'B@c.us', 'D@lid'];
+      const replies = Array.from({ length: 500 }, (_, i) => ({ key: `r${i}`, agent: 'kami', chatId: chats[i % chats.length]!, text: `${i}` }));
+      await l().enqueue(replies.slice(0, 250));
+      await l().enqueue([{ key: 'other', agent: 'kami2', chatId: 'A@c.us', text: 'not kami\'s' }]);
+      await l().enqueue(replies.slice(250));
+      const now = Date.now();
+      const heads = await l().due('kami', Infinity);
+      assert.deepEqual(heads.map((r) => [r.key, r.chatId]), chats.map((c, i) => [`r${i}`, c]), 'each chat\'s oldest, in enqueue order');
+      // The first two chats' heads go out, one waits to retry: the next of each sent chat is its head now.
+      await l().markSent(heads[0]!.seq, 'P0', now);
+      await l().markSent(heads[1]!.seq, 'P1', now);
+      await l().retryLater(heads[2]!.seq, 'HTTP 400', now + 60_000);
+      assert.deepEqual((await l().due('kami', now)).map((r) => r.key), ['r3', 'r4', 'r5', 'r6']);
+      assert.deepEqual((await l().due('kami', Infinity)).map((r) => r.key), ['r2', 'r3', 'r4', 'r5', 'r6']);
+      assert.deepEqual((await l().due('kami2', Infinity)).map((r) => r.key), ['other']);
+      const st = await l().stats('kami', now + 5000);
+      assert.deepEqual([st.outbound.pending, st.outbound.sent], [498, 2]);
+      assert.ok(st.oldestPendingMs !== undefined && st.oldestPendingMs >= 5000, 'the oldest pending reply is r2, enqueued before now');
+      // Given up on B's head: B's next reply (every fifth) is its head now.
+      await l().markFailed((await l().due('kami', Infinity)).find((r) => r.chatId === 'B@c.us')!.seq, 'HTTP 400');
+      assert.deepEqual((await l().due('kami', Infinity)).map((r) => r.key), ['r2', 'r4', 'r5', 'r6', 'r8']);
+    });
   });
 }
