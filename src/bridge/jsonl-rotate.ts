@@ -315,11 +315,13 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     const history = readMarkers(files);
     const to = fileIdentity(fstatSync(kept.fd, { bigint: true }));
     let marker: RotationMarker | undefined;
+    let caughtUp = 0;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       lock.touch();
       const more = readCompleteLines(fd, end);
       if (more.length === 0 && marker) break;
       const lines = countLines(more);
+      caughtUp += lines;
       kept.push(more);
       end += more.length;
       endLine += lines;
@@ -346,7 +348,8 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     }
     writeMarkers(files, [...history, marker!]);
     fsyncDir(files.dir);
-    logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined }, 'bridge rotated');
+    const carried = marker!.from.carried! - marker!.from.end;
+    logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined, caughtUp, carriedBytes: carried }, 'bridge rotated');
     return result;
   } finally {
     if (fd !== undefined) closeSync(fd);

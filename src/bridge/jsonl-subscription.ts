@@ -242,11 +242,14 @@ export class JsonlSubscription implements Subscription {
   }
 
   #rememberHandled(from: number): void {
+    let remembered = 0;
     for (const raw of readLines(this.#fd!, { offset: from, line: 0 }, this.#pos.offset)) {
       if (raw.text.trim() === '' || this.#handledCount >= MAX_HANDLED) continue;
       this.#handled.set(raw.text, (this.#handled.get(raw.text) ?? 0) + 1);
       this.#handledCount++;
+      remembered++;
     }
+    this.#deps.logger.debug({ lines: remembered, from, to: this.#pos.offset }, 'read past the end rotation copied; the carried copies of those lines will be skipped');
   }
 
   /** True (and forgotten) if `text` is a carried copy of a line this reader handled already. */

@@ -1,9 +1,9 @@
 /** Rotation against seed-style writers: processes that append with appendFileSync and take no lock. */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { acquireFileLock, createJsonlBridge, type Bridge, type BridgeMessage, type Subscription } from '../../src/bridge/index.ts';
 import { createMemoryLogger } from '../../src/log/logger.ts';
 import { collect, spawnNode, tempDir, waitFor, type RunResult } from '../helpers/util.ts';
@@ -120,6 +120,13 @@ const liveFile = (path: string) => {
 /** Waits until the reader has followed the last rotation into the live file (a reader lapped twice is a known limit, not this test's subject). */
 const followed = (sub: Subscription, path: string) => waitFor(() => cursorFile(sub) === liveFile(path), 'the subscriber to follow the rotation');
 
+/** Runs a rotation in a child process; returns how many messages it archived. */
+async function rotateInChild(path: string): Promise<number> {
+  const r = await collect(spawnNode([ROTATOR, path, String(DAYS)]));
+  assert.equal(r.code, 0, r.stderr);
+  return (JSON.parse(r.stdout) as { archived: number }).archived;
+}
+
 /** Appends a last record through the bridge and waits for it: the reader has then seen every line before it. */
 async function drain(bridge: Bridge, delivered: Map<string, number>): Promise<void> {
   await bridge.append({ from: 'seed', type: 'notification', id: 'seed-sentinel', content: 'end of the test' });
@@ -127,8 +134,18 @@ async function drain(bridge: Bridge, delivered: Map<string, number>): Promise<vo
   delivered.delete('seed-sentinel');
 }
 
+/** Which of rotation's lockless paths this run went through (they depend on scheduling; the assertions do not). */
+function reportPaths(t: TestContext, logger: ReturnType<typeof createMemoryLogger>): void {
+  const sum = (msg: string, field: string) => logger.entries.filter((e) => e.msg === msg).reduce((n, e) => n + Number(e[field] ?? 0), 0);
+  t.diagnostic(
+    `caught up ${sum('bridge rotated', 'caughtUp')} lines before swaps; carried ${sum('bridge rotated', 'carriedBytes')} bytes right after swaps; ` +
+      `carried ${sum('carried lines a lockless writer appended to the replaced bridge file late', 'lines')} lines from .prev; ` +
+      `the reader read ${sum('read past the end rotation copied; the carried copies of those lines will be skipped', 'lines')} lines past a rotation's end`,
+  );
+}
+
 describe('jsonl rotation with lockless (seed-style) writer processes', () => {
-  it('10 rotations while 3 lockless writers append: every line is in live + archives exactly once and delivered exactly once', { timeout: 300_000 }, async () => {
+  it('10 rotations while 3 lockless writers append: every line is in live + archives exactly once and delivered exactly once', { timeout: 300_000 }, async (tc) => {
     const t = setup();
     try {
       const { sub, delivered } = await countingSubscriber(t.bridge);
@@ -136,7 +153,8 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       let archived = 0;
       for (let r = 0; r < 10; r++) {
         await appendOldBatch(t.path, r);
-        archived += (await t.bridge.rotate({ olderThanDays: DAYS })).archived;
+        // Every other rotation runs in its own process, as `agentnet bridge rotate` does: the reader then reads during it.
+        archived += r % 2 === 0 ? (await t.bridge.rotate({ olderThanDays: DAYS })).archived : await rotateInChild(t.path);
         await followed(sub, t.path);
       }
       const written = await writers.stop();
@@ -149,6 +167,7 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
 
       await drain(t.bridge, delivered);
       const got = tally(written, delivered);
+      reportPaths(tc, t.logger);
       assert.deepEqual({ lost: got.lost, duplicated: got.duplicated }, { lost: 0, duplicated: 0 }, `delivered, of ${got.total}: ${JSON.stringify(got.examples)}`);
       await sub.close();
     } finally {
@@ -157,7 +176,7 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
     }
   });
 
-  it('a rotation process SIGKILLed mid-way while lockless writers append loses nothing; the next rotation finishes the job', { timeout: 300_000 }, async () => {
+  it('a rotation process SIGKILLed mid-way while lockless writers append loses nothing; the next rotation finishes the job', { timeout: 300_000 }, async (tc) => {
     const t = setup();
     try {
       const { sub, delivered } = await countingSubscriber(t.bridge);
@@ -194,9 +213,85 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       assert.deepEqual({ lost: inFiles.lost, duplicated: inFiles.duplicated }, { lost: 0, duplicated: 0 }, `in live + archives, of ${inFiles.total}: ${JSON.stringify(inFiles.examples)}`);
       await drain(t.bridge, delivered);
       const got = tally(written, delivered);
+      reportPaths(tc, t.logger);
       assert.equal(got.lost, 0, `delivered, of ${got.total}: ${JSON.stringify(got.examples)}`);
       assert.equal(got.duplicated, 0, `delivered twice, of ${got.total}: ${JSON.stringify(got.examples)}`);
       await sub.close();
+    } finally {
+      await t.bridge.close();
+      t.cleanup();
+    }
+  });
+});
+
+describe('jsonl rotation: lines that reach the replaced file after the swap', () => {
+  const AHEAD = { olderThanDays: 1, now: new Date(Date.now() + 2 * 86_400_000) };
+  const seedLine = (id: string) => JSON.stringify({ ts: new Date().toISOString(), from: 'seed', type: 'request', id, content: id, status: 'pending' }) + '\n';
+  const TORN = '{"ts":"2026-12-04T00:00:00.000Z","from":"se';
+
+  /** Rotates while a seed writer sits between its open and its write, which then lands in the replaced file. */
+  async function rotateUnderLateWriter(t: ReturnType<typeof setup>, late: string) {
+    const old = await t.bridge.append({ from: 'kami', type: 'request', content: 'to archive' });
+    await t.bridge.markDone(old);
+    const fd = openSync(t.path, 'a');
+    const oldFile = liveFile(t.path);
+    try {
+      await t.bridge.rotate(AHEAD);
+      assert.notEqual(liveFile(t.path), oldFile);
+      writeSync(fd, late);
+    } finally {
+      closeSync(fd);
+    }
+    return oldFile;
+  }
+
+  it('the next rotation carries them into the live file once; a reader that handled them in the old file is not handed them again; a torn tail is quarantined', async () => {
+    const t = setup();
+    try {
+      const oldFile = await rotateUnderLateWriter(t, seedLine('seed-late-1') + TORN);
+      assert.equal(countInFiles(t.dir, t.path).get('seed-late-1'), undefined, 'only in .prev so far');
+      // A reader stopped with its cursor just past the late line: it handled it in the old file.
+      const prev = readFileSync(`${t.path}.prev`);
+      const offset = prev.length - TORN.length;
+      const lineNo = prev.subarray(0, offset).toString().split('\n').length - 1;
+      const got: string[] = [];
+      const sub = t.bridge.subscribe({ from: `j1:${oldFile}:${offset}:${lineNo}` }, (m) => void got.push(m.id));
+      await sub.ready;
+      const after = await t.bridge.append({ from: 'kami', type: 'request', content: 'after the swap' });
+      await waitFor(() => got.includes(after.id), 'the reader to reach the live file');
+
+      const r = await t.bridge.rotate(AHEAD);
+      assert.equal(r.quarantined, 1, 'the torn tail nobody completed');
+      assert.deepEqual(readFileSync(join(t.dir, 'messages-malformed.jsonl'), 'utf8'), TORN + '\n');
+      assert.equal(countInFiles(t.dir, t.path).get('seed-late-1'), 1, 'carried into the live file');
+      await t.bridge.rotate(AHEAD);
+      assert.equal(countInFiles(t.dir, t.path).get('seed-late-1'), 1, 'carried once only');
+
+      const last = await t.bridge.append({ from: 'kami', type: 'request', content: 'last' });
+      await waitFor(() => got.includes(last.id), 'the last record');
+      assert.deepEqual(got, [after.id, last.id], 'the late line came before the cursor: not delivered again');
+      const fresh: string[] = [];
+      const sub2 = t.bridge.subscribe({ from: 'start' }, (m) => void fresh.push(m.id));
+      await sub2.ready;
+      await waitFor(() => fresh.includes(last.id), 'a new reader to read the live file');
+      assert.deepEqual(fresh.filter((id) => id === 'seed-late-1'), ['seed-late-1'], 'a reader from the start gets it once');
+      await sub.close();
+      await sub2.close();
+    } finally {
+      await t.bridge.close();
+      t.cleanup();
+    }
+  });
+
+  it('a carry whose record a crash lost is not repeated', async () => {
+    const t = setup();
+    try {
+      const late = seedLine('seed-late-2');
+      await rotateUnderLateWriter(t, late);
+      // As if a rotation appended the line to the live file and died before recording that it had.
+      appendFileSync(t.path, late);
+      await t.bridge.rotate(AHEAD);
+      assert.equal(countInFiles(t.dir, t.path).get('seed-late-2'), 1);
     } finally {
       await t.bridge.close();
       t.cleanup();
