@@ -23,6 +23,21 @@ const toOut = (r: OutRow): OutboundRecord => ({
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
 });
 
+/**
+ * Each chat's oldest pending reply, by index seeks (a loose index scan over ledger_outbound_pending:
+ * agent, state, chat_id, seq) instead of a GROUP BY over every pending row, which the outbox paid
+ * on every wake while an owner was not connected (bench/relay-memory.ts). `$1` is the agent.
+ */
+const HEADS = `
+  WITH RECURSIVE chats(chat_id) AS (
+    (SELECT chat_id FROM ledger_outbound WHERE agent = $1 AND state = 'pending' ORDER BY chat_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT l.chat_id FROM ledger_outbound l WHERE l.agent = $1 AND l.state = 'pending' AND l.chat_id > c.chat_id ORDER BY l.chat_id LIMIT 1)
+    FROM chats c WHERE c.chat_id IS NOT NULL
+  )
+  SELECT o.* FROM chats c
+  CROSS JOIN LATERAL (SELECT * FROM ledger_outbound l WHERE l.agent = $1 AND l.state = 'pending' AND l.chat_id = c.chat_id ORDER BY l.seq LIMIT 1) o`;
+
 export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
   /** One insert per reply, in order: their seq is the order a chat's replies go out in. */
   const insertOut = async (client: pg.PoolClient, replies: NewOutbound[]) => {
@@ -72,12 +87,7 @@ export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
     },
     async due(agent, at) {
       // The oldest pending reply of each chat, if its wait is over: a chat's order is never overtaken.
-      const { rows } = await pool.query<OutRow>(
-        `SELECT o.* FROM ledger_outbound o
-         JOIN (SELECT chat_id, min(seq) AS seq FROM ledger_outbound WHERE agent = $1 AND state = 'pending' GROUP BY chat_id) h ON h.seq = o.seq
-         WHERE o.not_before <= $2 ORDER BY o.seq`,
-        [agent, Number.isFinite(at) ? at : Number.MAX_SAFE_INTEGER],
-      );
+      const { rows } = await pool.query<OutRow>(`${HEADS} WHERE o.not_before <= $2 ORDER BY o.seq`, [agent, Number.isFinite(at) ? at : Number.MAX_SAFE_INTEGER]);
       return rows.map(toOut);
     },
     async markSent(seq, providerId, at) {
@@ -102,7 +112,8 @@ export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
     async stats(agent, at) {
       const inbound = await count('ledger_inbound', agent, { received: 0, handled: 0, refused: 0 });
       const outbound = await count('ledger_outbound', agent, { pending: 0, sent: 0, failed: 0 });
-      const { rows } = await pool.query<{ t: string | null }>(`SELECT min(created_at) AS t FROM ledger_outbound WHERE agent = $1 AND state = 'pending'`, [agent]);
+      // The oldest pending reply is one of the chats' heads (seq follows created_at): no scan of every pending row.
+      const { rows } = await pool.query<{ t: string | null }>(`SELECT min(o.created_at) AS t FROM (${HEADS}) o`, [agent]);
       const oldest = rows[0]?.t ?? null;
       return { inbound, outbound, ...(oldest !== null ? { oldestPendingMs: Math.max(0, at - Number(oldest)) } : {}) };
     },
