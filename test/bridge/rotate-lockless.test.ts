@@ -200,6 +200,7 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
         const r = await exited;
         if (r.signal === 'SIGKILL') killedMidway++;
         else assert.equal(r.code, 0, r.stderr);
+        tc.diagnostic(r.signal === 'SIGKILL' ? `killed the rotation at "${where}"` : `the rotation finished before "${where}" was seen`);
         // A normal rotation next (it breaks the dead process's lock), then the reader follows.
         await appendOldBatch(t.path, batch + 10);
         await t.bridge.rotate({ olderThanDays: DAYS });
@@ -208,6 +209,7 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       assert.ok(killedMidway >= 1, 'at least one rotation was killed before it finished');
       const written = await writers.stop();
       await t.bridge.rotate({ olderThanDays: DAYS });
+      assert.deepEqual(readdirSync(t.dir).filter((n) => n.includes('.rotate-')), [], 'the killed rotations\' temp files are cleaned up');
 
       const inFiles = tally(written, countInFiles(t.dir, t.path));
       assert.deepEqual({ lost: inFiles.lost, duplicated: inFiles.duplicated }, { lost: 0, duplicated: 0 }, `in live + archives, of ${inFiles.total}: ${JSON.stringify(inFiles.examples)}`);
