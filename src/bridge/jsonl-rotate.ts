@@ -314,12 +314,12 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     // completes it in the old file, and the carry below brings it over.
     const history = readMarkers(files);
     const to = fileIdentity(fstatSync(kept.fd, { bigint: true }));
-    let marker: RotationMarker | undefined;
+    let marker: RotationMarker;
     let caughtUp = 0;
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    let more = readCompleteLines(fd, end);
+    let round = 0;
+    do {
       lock.touch();
-      const more = readCompleteLines(fd, end);
-      if (more.length === 0 && marker) break;
       const lines = countLines(more);
       caughtUp += lines;
       kept.push(more);
@@ -335,21 +335,22 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
         to: { file: to, resumeAt: kept.written, resumeLine: keptLines },
       };
       writeMarkers(files, [...history, marker]);
-    }
+      more = readCompleteLines(fd, end);
+    } while (more.length > 0 && ++round < MAX_ROUNDS);
     closeSync(kept.fd);
     const liveFd = openSync(tmp, 'a+'); // O_APPEND: lockless writers append to it as soon as it is live
     try {
       renameSync(tmp, files.live);
       swapped = true;
-      // Carry: lines that reached the old file between the last catch-up read and the swap.
-      marker!.from.carried = carry(fd, end, liveFd);
+      // Carry: lines that reached the old file after the last catch-up read (`more`, if any, among them).
+      marker.from.carried = carry(fd, end, liveFd);
     } finally {
       closeSync(liveFd);
     }
-    writeMarkers(files, [...history, marker!]);
+    writeMarkers(files, [...history, marker]);
     fsyncDir(files.dir);
-    const carried = marker!.from.carried! - marker!.from.end;
-    logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined, caughtUp, carriedBytes: carried }, 'bridge rotated');
+    const carriedBytes = marker.from.carried - marker.from.end;
+    logger.info({ archived: result.archived, kept: result.kept, quarantined: result.quarantined, caughtUp, carriedBytes }, 'bridge rotated');
     return result;
   } finally {
     if (fd !== undefined) closeSync(fd);
