@@ -49,7 +49,13 @@ export interface SoakAccount {
   quarantined: number;
   stuck: string[];
   tornLines: number;
-  phone: { once: number; twice: string[]; never: string[] };
+  /**
+   * At the fake phone. A send Green API accepted just before the relay was SIGKILLed (before
+   * the ledger recorded it) is sent again after the restart: Green API's sendMessage has no
+   * idempotency key. `unexplained` lists the duplicates with no kill of the relay (or of `up`)
+   * within a second after their first send: those would be a defect.
+   */
+  phone: { once: number; twice: string[]; never: string[]; unexplained: string[] };
   restarts: { agents: number; up: number; rotationsKilled: number; rotations: number };
   health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number }>;
   rssMiB: Record<string, { warm?: number; middle?: number; end?: number }>;
@@ -105,12 +111,14 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     quarantined: 0,
     stuck: [],
     tornLines: 0,
-    phone: { once: 0, twice: [], never: [] },
+    phone: { once: 0, twice: [], never: [], unexplained: [] },
     restarts: { agents: 0, up: 0, rotationsKilled: 0, rotations: 0 },
     health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0 }])),
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
   };
   const latencies: Record<string, number[]> = Object.fromEntries(AGENTS.map((a) => [a, []]));
+  /** When the relay died (killed itself, or with up). */
+  const relayKills: number[] = [];
 
   let up: ChildProcess | undefined;
   const startUp = () => {
@@ -179,6 +187,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
         await stopProcess(up!, 'SIGKILL');
         for (const pid of pids) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
         await sleep(300);
+        relayKills.push(Date.now());
         startUp();
         account.restarts.up++;
         log('killed up and its agents');
@@ -187,6 +196,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
         if (!pid) continue;
         try {
           process.kill(pid, 'SIGKILL');
+          if (target === 'kami') relayKills.push(Date.now());
           account.restarts.agents++;
           log(`killed ${target}`);
         } catch { /* already gone */ }
@@ -304,7 +314,12 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
         const n = phoneCount(mk);
         if (n === 1) account.phone.once++;
         else if (n === 0) account.phone.never.push(mk);
-        else account.phone.twice.push(mk);
+        else {
+          account.phone.twice.push(mk);
+          const at = green.sent.filter((x) => x.message.includes(`answer [soak:${mk}]`)).map((x) => x.at);
+          // The kill must follow the first send closely: in flight, not merely somewhere between.
+          if (!relayKills.some((k) => k >= at[0]! - 100 && k <= Math.min(at[0]! + 1000, at.at(-1)!))) account.phone.unexplained.push(mk);
+        }
       }
     }
     if (reqs.some((r) => r.status !== 'done')) account.stuck.push(mk);
@@ -345,7 +360,7 @@ export function formatAccount(a: SoakAccount): string {
     `quarantined (poison, one notice each): ${a.quarantined}`,
     `stuck pending: ${a.stuck.length}`,
     `torn or malformed lines: ${a.tornLines}`,
-    `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}, never ${a.phone.never.length}`,
+    `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}${a.phone.twice.length ? ` (${a.phone.twice.join(', ')}; with no relay kill between the two sends: ${a.phone.unexplained.length})` : ''}, never ${a.phone.never.length}`,
     `restarts: agents ${a.restarts.agents}, up (with its agents) ${a.restarts.up}; rotations ${a.restarts.rotations} (${a.restarts.rotationsKilled} killed mid-way)`,
     ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms`),
     ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: warm ${r.warm ?? '?'} MiB, middle ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),

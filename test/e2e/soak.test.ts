@@ -3,7 +3,7 @@
  * writers and the owner's WhatsApp, with agents and `up` SIGKILLed, rotations (some killed),
  * poison lines, a paused backlog, Green API and the model down for a while. Counted at the
  * end: nothing lost, nothing answered twice, nothing stuck, no torn line, each poison line
- * quarantined once, every answer at the phone exactly once.
+ * quarantined once, every answer at the phone (twice only across a relay SIGKILL).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -37,7 +37,9 @@ describe('the short soak', () => {
       assert.equal(a.tornLines, 0, report);
       assert.equal(a.quarantined, a.sent.poison, report);
       assert.equal(a.answeredOnce, a.sent.total - a.sent.poison, report);
-      assert.deepEqual(a.phone.twice, [], report);
+      // A relay SIGKILLed between Green API's accept and its ledger record sends that one again
+      // (sendMessage has no idempotency key): allowed only with such a kill between the sends.
+      assert.deepEqual(a.phone.unexplained, [], report);
       assert.deepEqual(a.phone.never, [], report);
     } finally {
       t.cleanup();
