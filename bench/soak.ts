@@ -116,7 +116,6 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0 }])),
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
   };
-  const latencies: Record<string, number[]> = Object.fromEntries(AGENTS.map((a) => [a, []]));
   /** When the relay died (killed itself, or with up). */
   const relayKills: number[] = [];
 
@@ -141,19 +140,8 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     throw new Error('the network did not come up');
   };
 
-  let running = true;
-  const probing = (async () => {
-    while (running) {
-      for (const a of AGENTS) {
-        const t0 = performance.now();
-        const h = await health(a, 3000);
-        account.health[a]!.probes++;
-        if (h) latencies[a]!.push(performance.now() - t0);
-        else account.health[a]!.failed++;
-      }
-      await sleep(1000);
-    }
-  })();
+  const probesFile = join(o.dir, 'probes.json');
+  const prober = spawnNode([new URL('./soak-prober.ts', import.meta.url).pathname, JSON.stringify(ports), probesFile]);
 
   startUp();
   await allHealthy();
@@ -337,10 +325,12 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   }
   await reader.close();
 
-  running = false;
-  await probing;
+  await stopProcess(prober, 'SIGTERM');
+  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[] }>;
   for (const a of AGENTS) {
-    const s = [...latencies[a]!].sort((x, y) => x - y);
+    const s = [...probes[a]!.latencies].sort((x, y) => x - y);
+    account.health[a]!.probes = probes[a]!.probes;
+    account.health[a]!.failed = probes[a]!.failed;
     account.health[a]!.p99Ms = Math.round((s[Math.ceil(s.length * 0.99) - 1] ?? 0) * 10) / 10;
     account.health[a]!.maxMs = Math.round((s.at(-1) ?? 0) * 10) / 10;
   }
