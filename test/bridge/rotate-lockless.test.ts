@@ -183,10 +183,10 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       const writers = await startWriters(t.dir, t.path, 2);
       const tmpOf = (pid: number) => `${t.path}.rotate-${pid}.tmp`;
       const size = (p: string) => (existsSync(p) ? statSync(p).size : 0);
-      // Where the killer strikes: pass 2 just started, pass 2 well under way, the new file just swapped in.
+      // Where the killer strikes: pass 2 just started, pass 2 under way (its first MiB archived), the new file just swapped in.
       const killPoints: Array<[string, (pid: number, before: string) => boolean]> = [
         ['pass 2 started', (pid) => existsSync(tmpOf(pid))],
-        ['pass 2 half done', (pid) => size(tmpOf(pid)) > 1 << 20],
+        ['pass 2 under way', (pid) => existsSync(tmpOf(pid)) && size(join(t.dir, 'messages-archive-2026-02.jsonl')) >= 1 << 20], // batch 1's month
         ['just after the swap', (_pid, before) => liveFile(t.path) !== before],
       ];
       let killedMidway = 0;
@@ -209,7 +209,6 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       assert.ok(killedMidway >= 1, 'at least one rotation was killed before it finished');
       const written = await writers.stop();
       await t.bridge.rotate({ olderThanDays: DAYS });
-      assert.deepEqual(readdirSync(t.dir).filter((n) => n.includes('.rotate-')), [], 'the killed rotations\' temp files are cleaned up');
 
       const inFiles = tally(written, countInFiles(t.dir, t.path));
       assert.deepEqual({ lost: inFiles.lost, duplicated: inFiles.duplicated }, { lost: 0, duplicated: 0 }, `in live + archives, of ${inFiles.total}: ${JSON.stringify(inFiles.examples)}`);
@@ -218,6 +217,7 @@ describe('jsonl rotation with lockless (seed-style) writer processes', () => {
       reportPaths(tc, t.logger);
       assert.equal(got.lost, 0, `delivered, of ${got.total}: ${JSON.stringify(got.examples)}`);
       assert.equal(got.duplicated, 0, `delivered twice, of ${got.total}: ${JSON.stringify(got.examples)}`);
+      assert.deepEqual(readdirSync(t.dir).filter((n) => n.includes('.rotate-')), [], 'the killed rotations\' temp files are cleaned up');
       await sub.close();
     } finally {
       await t.bridge.close();
