@@ -12,14 +12,18 @@
  * role having queued it ("took message" → "queued for the owner" in its log), and its drain rate.
  *
  *   node bench/relay-memory.ts [--rounds 3] [--count 1000] [--rate 100] [--warmup 200]
- *                              [--snapshots DIR] [--node-flags="--max-old-space-size=64"] [--keep]
+ *                              [--snapshots DIR] [--node-flags="--max-old-space-size=64"] [--keep] [--no-gc] [--rotate]
  *
- * --snapshots DIR: the relay runs with --heapsnapshot-signal=SIGUSR2 and a heap snapshot is
- * taken after warm-up and after each round (a snapshot runs a full GC first, so the heap figures
- * printed after it are the live heap); compare two with `node bench/heap-diff.ts A B`.
+ * Before each reading both agents are asked for a full GC through the inspector (`--no-gc` to read
+ * them as they are), so the heap figures are the live heap, not what the collector has not reached.
+ * --rotate: after each round, `agentnet bridge rotate --days 0` (what the autonomous agent does
+ * weekly): every done message moves to the archive, so the bridge's index of the live file, which
+ * grows with it by design, starts again; without it that index is part of what grows.
+ * --snapshots DIR: both agents run with --heapsnapshot-signal=SIGUSR2 and a heap snapshot of
+ * each is taken after warm-up and after each round; compare two with `node bench/heap-diff.ts A B`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -41,7 +45,10 @@ const { values } = parseArgs({
     snapshots: { type: 'string' },
     'node-flags': { type: 'string', default: '' },
     keep: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: true },
+    rotate: { type: 'boolean', default: false },
   },
+  allowNegative: true,
 });
 const rounds = Number(values.rounds);
 const count = Number(values.count);
@@ -75,6 +82,20 @@ function ownerNotConnected(fake: FakeGreenApi): () => void {
   fake.fail(400, 50, 'sendMessage');
   armed = 50;
   return () => clearInterval(timer);
+}
+
+/** A full GC in the agent, through its inspector (HeapProfiler.collectGarbage over the DevTools protocol). */
+async function collectGarbage(inspectPort: number): Promise<void> {
+  const [target] = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{ webSocketDebuggerUrl: string }>;
+  const ws = new WebSocket(target!.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    ws.onopen = resolve;
+    ws.onerror = reject;
+  });
+  const done = new Promise<void>((resolve) => (ws.onmessage = (e) => (JSON.parse(String(e.data)).id === 1 ? resolve() : undefined)));
+  ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  await done;
+  ws.close();
 }
 
 interface Memory {
@@ -132,8 +153,15 @@ async function untilHandled(port: number, total: number, timeoutMs: number) {
   }
 }
 
+/** What the autonomous agent runs weekly, with every done message old enough. */
+async function rotate(config: string) {
+  const p = spawn(process.execPath, [BIN, 'bridge', 'rotate', '--days', '0', '-c', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const code = await new Promise((r) => p.once('exit', r));
+  if (code !== 0) throw new Error(`agentnet bridge rotate exited ${code}`);
+}
+
 /** Asks the relay for a heap snapshot and waits until the file is written. */
-async function snapshot(child: ChildProcess, cwd: string, dest: string, label: string) {
+async function snapshot(child: ChildProcess, cwd: string, dest: string, name: string) {
   const before = new Set(readdirSync(cwd).filter((f) => f.endsWith('.heapsnapshot')));
   child.kill('SIGUSR2');
   let file: string | undefined;
@@ -148,7 +176,8 @@ async function snapshot(child: ChildProcess, cwd: string, dest: string, label: s
     lastSize = size;
   }
   mkdirSync(dest, { recursive: true });
-  copyFileSync(join(cwd, file), join(dest, `relay-${label}.heapsnapshot`));
+  copyFileSync(join(cwd, file), join(dest, `${name}.heapsnapshot`));
+  rmSync(join(cwd, file));
 }
 
 /** Per-response handling time in the relay, from its log: "took message" → "queued for the owner". */
@@ -178,6 +207,7 @@ const stopFaults = ownerNotConnected(fake);
 const procs: ChildProcess[] = [];
 try {
   const ports = { claude: await freePort(), kami: await freePort() };
+  const inspect = { claude: await freePort(), kami: await freePort() };
   const config = join(s.dir, 'agentnet.yaml');
   writeFileSync(
     config,
@@ -191,18 +221,22 @@ agents:
     relay: { watchMs: 0 }
 `,
   );
-  const start = (name: 'claude' | 'kami', flags: string[]) => {
-    const p = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...extraFlags, ...flags, BIN, 'run', name, '-c', config, '--quiet'], { cwd: s.dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  const start = (name: 'claude' | 'kami') => {
+    const flags = [...(values.gc ? [`--inspect=127.0.0.1:${inspect[name]}`] : []), ...(values.snapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+    // stderr is dropped: the inspector announces itself there.
+    const p = spawn(process.execPath, [...AGENT_NODE_FLAGS, ...extraFlags, ...flags, BIN, 'run', name, '-c', config, '--quiet'], { cwd: s.dir, stdio: 'ignore' });
     procs.push(p);
     return p;
   };
-  start('claude', []);
-  const kami = start('kami', values.snapshots ? ['--heapsnapshot-signal=SIGUSR2'] : []);
+  const agents = { claude: start('claude'), kami: start('kami') };
   await Promise.all([waitHealthy(ports.claude), waitHealthy(ports.kami)]);
 
   const rows: Array<{ label: string; claude: Memory; kami: Memory; time?: ReturnType<typeof handlingTimes>; seconds?: number }> = [];
   const record = async (label: string, extra: Partial<(typeof rows)[number]> = {}) => {
-    if (values.snapshots) await snapshot(kami, s.dir, values.snapshots, label);
+    for (const name of ['claude', 'kami'] as const) {
+      if (values.gc) await collectGarbage(inspect[name]);
+      if (values.snapshots) await snapshot(agents[name], s.dir, values.snapshots, `${name}-${label.replace(/\W+/g, '-')}`);
+    }
     const row = { label, claude: await memory(ports.claude), kami: await memory(ports.kami), ...extra };
     rows.push(row);
     console.error(`${label}: kami rss ${row.kami.rss.toFixed(1)} MiB heap ${row.kami.heapUsed.toFixed(1)}; claude rss ${row.claude.rss.toFixed(1)} heap ${row.claude.heapUsed.toFixed(1)}`);
@@ -214,6 +248,7 @@ agents:
     handled += warmup;
     await untilHandled(ports.kami, handled, 600_000);
   }
+  if (values.rotate) await rotate(config);
   await sleep(1000);
   await record('after warm-up');
   for (let r = 1; r <= rounds; r++) {
@@ -222,14 +257,15 @@ agents:
     handled += count;
     await untilHandled(ports.kami, handled, 600_000 + (count / rate) * 5000);
     const seconds = (Date.now() - t0) / 1000;
+    if (values.rotate) await rotate(config);
     await sleep(1000);
     await record(`after round ${r}`, { time: handlingTimes(join(s.dir, '.agentnet', 'logs', 'kami.log'), t0), seconds });
   }
   const health = (await (await fetch(`http://127.0.0.1:${ports.kami}/health`)).json()) as { ledger?: unknown };
 
   const f = (x: number) => x.toFixed(1);
-  console.log(`\n## Relay memory under traffic: ${rounds} × ${count} owner messages at ${rate}/s, owner not connected (warm-up ${warmup})\n`);
-  console.log(`node flags: ${[...AGENT_NODE_FLAGS, ...extraFlags].join(' ')}${values.snapshots ? ' (relay: heap snapshot before each reading: heap figures are after a full GC)' : ''}\n`);
+  console.log(`\n## Relay memory under traffic: ${rounds} × ${count} owner messages at ${rate}/s, owner not connected (warm-up ${warmup})${values.rotate ? ', bridge rotated after each round' : ''}\n`);
+  console.log(`node flags: ${[...AGENT_NODE_FLAGS, ...extraFlags].join(' ')}; ${values.gc ? 'a full GC in each agent before each reading' : 'no forced GC'}${values.snapshots ? '; heap snapshots taken (RSS includes what writing them cost)' : ''}\n`);
   console.log('| when | kami RSS | kami heap used | kami external | claude RSS | claude heap used | round took | kami per response p50 / mean / p99 | kami responses/s |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {

@@ -73,12 +73,15 @@ export function createRelayRole(ctx: RoleContext): Role {
     await enqueue(reply(`ack:${rec.key}`, rec.chatId, PHRASES.ack[lang]));
     if (!orchestrator) throw new AgentnetError('AGENT_UNKNOWN', 'there is no orchestrator agent in the config to pass this to');
     // The request id is chosen and recorded first: after a crash the same request is found, not sent again.
+    const fresh = !rec.escalatedAs;
     const id = rec.escalatedAs ?? newMessageId(name);
-    if (!rec.escalatedAs) {
+    if (fresh) {
       await store.ledger.escalating(name, rec.key, id);
       rec.escalatedAs = id;
     }
-    if (!(await ctx.bridge.get(id))) {
+    // Only an id chosen before a restart can be on the bridge already: looking up a new one would
+    // miss the live file and read every archive (the jsonl bridge), once per message.
+    if (fresh || !(await ctx.bridge.get(id))) {
       await ctx.bridge.append({
         id,
         from: name,
