@@ -14,6 +14,23 @@ interface Span {
   end: number;
 }
 
+/**
+ * The fields the index keeps, from a line that parses as a message. The whole schema is checked
+ * when a record is read back (`latest`); here it would cost ten times the JSON parse, and a
+ * rotation or a start reads the whole file.
+ */
+function keyFields(text: string): { id: string; type: unknown; replyTo?: string } | undefined {
+  let v: Record<string, unknown>;
+  try {
+    v = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  if (!v || typeof v !== 'object' || typeof v.id !== 'string' || v.id === '' || typeof v.ts !== 'string' || typeof v.content !== 'string') return undefined;
+  if (v.status !== 'pending' && v.status !== 'done') return undefined;
+  return { id: v.id, type: v.type, ...(typeof v.replyTo === 'string' ? { replyTo: v.replyTo } : {}) };
+}
+
 export class JsonlIndex {
   readonly #files: JsonlFiles;
   #fd: number | undefined;
@@ -43,9 +60,8 @@ export class JsonlIndex {
     for (const raw of readLines(this.#fd!, this.#pos, undefined, this.#scratch)) {
       this.#pos = { offset: raw.end, line: raw.lineNo };
       if (raw.text.trim() === '') continue;
-      const parsed = parseLine(raw.text);
-      if (!parsed.ok) continue; // readers log malformed lines; the index only skips them
-      const m = parsed.message;
+      const m = keyFields(raw.text);
+      if (!m) continue; // readers log malformed lines; the index only skips them
       this.#latest.set(m.id, { start: raw.start, end: raw.end });
       if (m.type === 'response' && m.replyTo !== undefined && !this.#answers.has(m.replyTo)) this.#answers.set(m.replyTo, m.id);
     }
