@@ -57,7 +57,8 @@ export interface SoakAccount {
    */
   phone: { once: number; twice: string[]; never: string[]; unexplained: string[] };
   restarts: { agents: number; up: number; rotationsKilled: number; rotations: number };
-  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number }>;
+  /** /health seen from outside, and the agent's own worst event-loop delay (from its /metrics). */
+  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number }>;
   rssMiB: Record<string, { warm?: number; middle?: number; end?: number }>;
 }
 
@@ -113,7 +114,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     tornLines: 0,
     phone: { once: 0, twice: [], never: [], unexplained: [] },
     restarts: { agents: 0, up: 0, rotationsKilled: 0, rotations: 0 },
-    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0 }])),
+    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0 }])),
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
   };
   /** When the relay died (killed itself, or with up). */
@@ -326,11 +327,12 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   await reader.close();
 
   await stopProcess(prober, 'SIGTERM');
-  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[] }>;
+  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[]; loopLagMaxMs: number }>;
   for (const a of AGENTS) {
     const s = [...probes[a]!.latencies].sort((x, y) => x - y);
     account.health[a]!.probes = probes[a]!.probes;
     account.health[a]!.failed = probes[a]!.failed;
+    account.health[a]!.loopLagMaxMs = Math.round(probes[a]!.loopLagMaxMs);
     account.health[a]!.p99Ms = Math.round((s[Math.ceil(s.length * 0.99) - 1] ?? 0) * 10) / 10;
     account.health[a]!.maxMs = Math.round((s.at(-1) ?? 0) * 10) / 10;
   }
@@ -352,7 +354,7 @@ export function formatAccount(a: SoakAccount): string {
     `torn or malformed lines: ${a.tornLines}`,
     `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}${a.phone.twice.length ? ` (${a.phone.twice.join(', ')}; with no relay kill between the two sends: ${a.phone.unexplained.length})` : ''}, never ${a.phone.never.length}`,
     `restarts: agents ${a.restarts.agents}, up (with its agents) ${a.restarts.up}; rotations ${a.restarts.rotations} (${a.restarts.rotationsKilled} killed mid-way)`,
-    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms`),
+    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
     ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: warm ${r.warm ?? '?'} MiB, middle ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
   ];
   return rows.join('\n');
