@@ -15,6 +15,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'init', summary: "write the seed's three-agent network (claude, kami, kaylee) into a directory", load: async () => (await import('./init.ts')).initCommand },
   { name: 'config check', summary: 'validate the config and print it resolved, with secrets masked', load: async () => (await import('./config-check.ts')).configCheckCommand },
   { name: 'up', summary: 'start every agent of this host and keep them running', load: async () => (await import('./up.ts')).upCommand },
+  { name: 'down', summary: 'stop the running agentnet up of this network, from any terminal', load: async () => (await import('./down.ts')).downCommand },
   { name: 'run', summary: 'run one agent in this process (what `up` and systemd start)', load: async () => (await import('./agent-run.ts')).runCommand },
   { name: 'chat', summary: 'talk to a relay from this terminal (its terminal channel)', load: async () => (await import('./chat.ts')).chatCommand },
   { name: 'mcp', summary: 'the MCP server (stdio) that lets Claude Code act as the orchestrator', load: async () => (await import('./mcp.ts')).mcpCommand },

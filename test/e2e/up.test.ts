@@ -126,3 +126,86 @@ describe('agentnet up with no config', () => {
     }
   });
 });
+
+/** A network on free ports without a dashboard, and its `up` pid once it has written it. */
+async function quietNetwork(dir: string): Promise<Record<string, number>> {
+  const { appendFileSync } = await import('node:fs');
+  const { writeNetwork } = await import('../helpers/util.ts');
+  const { ports } = await writeNetwork(dir);
+  appendFileSync(join(dir, 'agentnet.yaml'), 'dashboard: { enabled: false }\n');
+  return ports;
+}
+const upPid = (dir: string): number | undefined => {
+  try {
+    return JSON.parse(readFileSync(join(dir, '.agentnet', 'up.pid'), 'utf8')).pid;
+  } catch {
+    return undefined;
+  }
+};
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+};
+const allDown = async (ports: Record<string, number>) => (await Promise.all(Object.values(ports).map(health))).every((h) => h === undefined);
+
+describe('one agentnet up per state directory', () => {
+  it('a second up refuses, naming the first; agentnet down stops the first from another terminal', async () => {
+    const { dir, cleanup } = tempDir('agentnet-up-owner-');
+    const ports = await quietNetwork(dir);
+    const up = spawnNode([BIN, 'up'], { cwd: dir });
+    try {
+      const out = lines(up);
+      await waitFor(() => out.some((l) => l.startsWith('agentnet status for a table')), 'up to start', 30_000);
+      const second = await agentnet(['up'], { cwd: dir });
+      assert.equal(second.code, 1);
+      assert.match(second.stderr, new RegExp(`network test is already running \\(pid ${up.pid}\\); stop it with agentnet down`));
+      assert.equal((await health(ports.kami!))?.status, 'ok', 'the first network still runs');
+      const pids = await Promise.all(Object.values(ports).map(async (p) => (await health(p))!.pid));
+      const closed = new Promise((r) => up.once('close', r));
+      const down = await agentnet(['down'], { cwd: dir });
+      assert.equal(down.code, 0, down.stderr);
+      assert.match(down.stdout, /stopped/);
+      assert.equal(await closed, 0);
+      assert.ok(await allDown(ports));
+      assert.deepEqual(pids.filter(alive), [], 'no agent process left');
+      assert.equal(upPid(dir), undefined, 'up.pid removed');
+      const again = await agentnet(['down'], { cwd: dir });
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /not running/);
+    } finally {
+      if (up.exitCode === null) up.kill('SIGKILL');
+      cleanup();
+    }
+  });
+});
+
+describe('agentnet up started through npx', () => {
+  for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    it(`stops with every agent when npx gets ${signal}`, async () => {
+      const { spawn } = await import('node:child_process');
+      const { ROOT } = await import('../helpers/util.ts');
+      const { dir, cleanup } = tempDir('agentnet-npx-');
+      const ports = await quietNetwork(dir);
+      // As a user runs it in a clone: npm exec → sh -c agentnet → node.
+      const npx = spawn('npx', ['agentnet', 'up', '-c', join(dir, 'agentnet.yaml')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const out = lines(npx);
+        await waitFor(() => out.some((l) => l.startsWith('agentnet status for a table')), 'up to start through npx', 60_000);
+        const pid = upPid(dir)!;
+        const pids = await Promise.all(Object.values(ports).map(async (p) => (await health(p))!.pid));
+        npx.kill(signal);
+        await waitFor(() => !alive(pid) && pids.every((p) => !alive(p)), 'up and its agents to exit', 40_000);
+        assert.ok(await allDown(ports));
+      } finally {
+        if (npx.exitCode === null) npx.kill('SIGKILL');
+        const pid = upPid(dir);
+        if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
+        cleanup();
+      }
+    });
+  }
+});
