@@ -97,14 +97,24 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let timer: NodeJS.Timeout | undefined;
   let refreshing: Promise<void> | undefined;
 
+  /** When the gathering that produced `latest` started (performance.now()). */
+  let latestFrom = -1;
   const gather = async () => {
+    const started = performance.now();
     store ??= await openExisting().catch(() => undefined);
     const state = await collectDashboard(o.config, o.bridge, store);
     latest = { state, fragments: renderFragments(state) };
+    latestFrom = started;
     for (const c of clients) push(c);
   };
   /** One gathering at a time; callers share it. */
   const refresh = () => (refreshing ??= gather().catch((err: Error) => o.logger.warn({ err: err.message }, 'dashboard: could not gather the state')).finally(() => (refreshing = undefined)));
+  /** The state as of this request: a gathering already under way when it came in may predate it. */
+  const current = async () => {
+    const asked = performance.now();
+    await refresh();
+    if (latestFrom < asked) await refresh();
+  };
   const push = (c: { res: ServerResponse; sent: Partial<Record<Fragment, string>> }) => {
     if (!latest) return;
     for (const name of FRAGMENTS) {
@@ -154,12 +164,13 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return void res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'max-age=3600', 'x-content-type-options': 'nosniff' }).end(asset(url.pathname));
     }
     if (req.method === 'GET' && url.pathname === '/') {
-      if (!latest) await refresh();
+      // Every load shows the state now: the snapshot is refreshed on its own only while someone watches live.
+      await current();
       const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'";
       return void res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(renderPage(latest!.state));
     }
     if (req.method === 'GET' && url.pathname === '/api/state') {
-      await refresh();
+      await current();
       return void res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(latest!.state));
     }
     if (req.method === 'GET' && url.pathname === '/events') {
@@ -175,7 +186,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         }
       });
       schedule();
-      await refresh();
+      await current();
       push(client);
       return;
     }
