@@ -90,7 +90,7 @@ export interface Bridge {
    * response to it exists, appends `response` (with `replyTo` set) and the request's done record
    * in one write; otherwise appends no response. Throws BRIDGE_NOT_FOUND for an unknown id.
    */
-  answer(requestId: string, response: Omit<NewMessage, 'type' | 'replyTo' | 'status'>): Promise<AnswerOutcome>;
+  answer(requestId: string, response: Omit<NewMessage, 'type' | 'status'>): Promise<AnswerOutcome>;
   /** The response that answers request `requestId` (the first one, if a lockless writer added more). */
   answerOf(requestId: string): Promise<BridgeMessage | undefined>;
   /** Delivers records in order, from a cursor, until closed. */
