@@ -1,6 +1,48 @@
+/** `agentnet bridge send`: appends one message; with --wait, prints the answer to it. */
 import { AgentnetError } from '../errors.ts';
-import { MESSAGE_TYPES, PRIORITIES, type MessageType, type NewMessage, type Priority } from '../bridge/index.ts';
-import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
+import { MESSAGE_TYPES, PRIORITIES, type Bridge, type BridgeMessage, type MessageType, type NewMessage, type Priority } from '../bridge/index.ts';
+import type { Config } from '../config/index.ts';
+import { forPerson } from '../ops/status.ts';
+import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type CliIo, type Command, type Values } from './command.ts';
+import { safeText } from './format.ts';
+
+/** Resolves with the first response to `id()` appended from now on, or undefined when `signal` aborts. */
+function watchAnswer(bridge: Bridge, id: () => string | undefined, signal: AbortSignal): { ready: Promise<void>; answer: Promise<BridgeMessage | undefined> } {
+  let settle!: (m: BridgeMessage | undefined) => void;
+  const answer = new Promise<BridgeMessage | undefined>((resolve) => (settle = resolve));
+  const sub = bridge.subscribe({ from: 'end', filter: { type: 'response' }, signal }, (m) => {
+    if (m.replyTo !== undefined && m.replyTo === id()) settle(m);
+  });
+  signal.addEventListener('abort', () => settle(undefined), { once: true });
+  return { ready: sub.ready, answer: answer.finally(() => void sub.close()) };
+}
+
+function parseTimeout(values: Values): number {
+  const t = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!Number.isFinite(t) || t <= 0) throw new AgentnetError('USAGE', '--timeout: expected a number of seconds');
+  return t;
+}
+
+/** Appends, then waits for the answer: prints it and marks it read when it was addressed to a person. */
+async function sendAndWait(bridge: Bridge, config: Config, message: NewMessage, values: Values, io: CliIo): Promise<number> {
+  const timeout = parseTimeout(values);
+  const stop = AbortSignal.any([io.signal, AbortSignal.timeout(timeout * 1000)]);
+  let sentId: string | undefined;
+  const watch = watchAnswer(bridge, () => sentId, stop);
+  await watch.ready;
+  const sent = await bridge.append(message);
+  sentId = sent.id;
+  // An answer appended between the append and the first delivery is caught by the watch; one
+  // already there (a very fast agent) by this read.
+  const answer = (await bridge.answerOf(sent.id)) ?? (await watch.answer);
+  if (!answer) {
+    const why = io.signal.aborted ? 'stopped waiting' : `no answer within ${timeout} s`;
+    throw new AgentnetError('BRIDGE_WAIT_TIMEOUT', `${why} to ${sent.id}; it stays on the bridge, and its answer will wait in agentnet inbox`);
+  }
+  io.out(values.json ? `${JSON.stringify(answer)}\n` : `${safeText(answer.content)}\n`);
+  if (forPerson(answer, config)) await bridge.markDone(answer);
+  return 0;
+}
 
 function parseMeta(pairs: string[]): Record<string, string> {
   const meta: Record<string, string> = {};
@@ -15,7 +57,10 @@ function parseMeta(pairs: string[]): Record<string, string> {
 export const bridgeSendCommand: Command = {
   usage: 'agentnet bridge send --to AGENT [--type request] [--from NAME] [options] CONTENT... | -',
   help: `Appends one message (status pending) and prints its id. CONTENT is the words after the
-options, or - to read it from standard input.
+options, or - to read it from standard input. With --wait, prints the answer instead (its
+content; the whole response with --json) once an agent has answered, marks it read, and
+exits 1 if none came within --timeout. Without --wait, an answer to a person (the default
+sender is owner) waits in agentnet inbox.
 
 Options:
   --to AGENT          the addressee (an agent name)
@@ -27,10 +72,13 @@ Options:
   --sender CHAT       metadata.whatsapp_sender: the chat an answer goes back to
   --meta KEY=VALUE    any other metadata (repeatable)
   --json              print the whole message as JSON
+  --wait              wait for the answer and print it
+  --timeout S         with --wait: give up after S seconds (default 300; exit 1)
 ${CONFIG_HELP}
 
-Example:
-  agentnet bridge send --to claude --priority high "deploy the API to staging"`,
+Examples:
+  agentnet bridge send --to claude --priority high "deploy the API to staging"
+  agentnet bridge send --wait --to claude status"`,
   positionals: true,
   options: {
     ...CONFIG_OPTION,
@@ -43,6 +91,8 @@ Example:
     sender: { type: 'string' },
     meta: { type: 'string', multiple: true },
     json: { type: 'boolean' },
+    wait: { type: 'boolean' },
+    timeout: { type: 'string' },
   },
   async run(values, positionals, io) {
     const type = (values.type as string | undefined) ?? 'request';
@@ -68,8 +118,10 @@ Example:
       ...(values['reply-to'] ? { replyTo: values['reply-to'] as string } : {}),
       ...(Object.keys(metadata).length ? { metadata } : {}),
     };
-    const { bridge } = await openConfiguredBridge(values, io);
+    if (values.timeout !== undefined && !values.wait) throw new AgentnetError('USAGE', '--timeout goes with --wait');
+    const { bridge, loaded } = await openConfiguredBridge(values, io);
     try {
+      if (values.wait) return await sendAndWait(bridge, loaded.config, message, values, io);
       const sent = await bridge.append(message);
       io.out(values.json ? JSON.stringify(sent) + '\n' : `${sent.id}\n`);
     } finally {

@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'pause', summary: 'stop every agent from taking new work (the PAUSE file)', load: async () => (await import('./pause.ts')).pauseCommand },
   { name: 'resume', summary: 'let the agents take work again (removes PAUSE)', load: async () => (await import('./pause.ts')).resumeCommand },
   { name: 'logs', summary: "read the agents' structured logs, filtered; -f to follow", load: async () => (await import('./logs.ts')).logsCommand },
+  { name: 'inbox', summary: 'read the answers addressed to you (bridge send --wait prints one at once)', load: async () => (await import('./inbox.ts')).inboxCommand },
   { name: 'bridge send', summary: 'append a message to the bridge', load: async () => (await import('./bridge-send.ts')).bridgeSendCommand },
   { name: 'bridge ls', summary: 'list messages (their latest state), filtered', load: async () => (await import('./bridge-ls.ts')).bridgeLsCommand },
   { name: 'bridge tail', summary: 'show the last messages; with -f, follow new ones live', load: async () => (await import('./bridge-tail.ts')).bridgeTailCommand },

@@ -33,7 +33,7 @@ function header(s: DashboardState): string {
     ? `<button hx-post="api/resume" hx-swap="none" data-testid="resume">Resume</button>`
     : `<button hx-post="api/pause" hx-swap="none" data-testid="pause" hx-confirm="Pause the whole network? Agents finish what is in hand and take nothing new.">Pause network</button>`;
   return `<div class="bar"><h1>${esc(s.status.network)} ${pill}</h1>${button}</div>
-<p class="meta">${p.paused ? `paused${p.reason ? ` (${esc(p.reason)})` : ''}${p.by ? ` by ${esc(p.by)}` : ''} ${esc(ago(p.since, Date.parse(s.at)))} · ` : ''}<span data-testid="pending">${s.status.pending}</span> pending bridge message${s.status.pending === 1 ? '' : 's'}${q ? ` · queue: ${q.queued} queued, ${q.running} running, ${q.dead} dead` : ''} · updated ${esc(time(s.at))}</p>`;
+<p class="meta">${p.paused ? `paused${p.reason ? ` (${esc(p.reason)})` : ''}${p.by ? ` by ${esc(p.by)}` : ''} ${esc(ago(p.since, Date.parse(s.at)))} · ` : ''}<span data-testid="pending">${s.status.pending}</span> pending bridge message${s.status.pending === 1 ? '' : 's'}${s.status.inbox ? ` · <span data-testid="inbox">${s.status.inbox}</span> unread answer${s.status.inbox === 1 ? '' : 's'}` : ''}${q ? ` · queue: ${q.queued} queued, ${q.running} running, ${q.dead} dead` : ''} · updated ${esc(time(s.at))}</p>`;
 }
 
 function usage(a: AgentStatus): string {
@@ -64,10 +64,16 @@ function agents(s: DashboardState): string {
     .join('\n');
 }
 
-function message(m: BridgeMessage, now: number): string {
+/** An agent's pending message is work waiting; one addressed to a person is unread (agentnet inbox). */
+function statusPill(m: BridgeMessage, agents: Set<string>): string {
+  const unread = m.status === 'pending' && m.to !== undefined && !agents.has(m.to);
+  return unread ? '<span class="pill unread" title="in the inbox: agentnet inbox">unread</span>' : `<span class="pill ${esc(m.status)}">${esc(m.status)}</span>`;
+}
+
+function message(m: BridgeMessage, now: number, agents: Set<string>): string {
   const alert = m.type === 'notification' && (m.metadata?.alert !== undefined || m.metadata?.priority === 'high');
   return `<div class="msg ${esc(m.type)}${alert ? ' alert' : ''}">
-  <div class="who"><span class="t">${esc(time(m.ts))}</span> ${esc(m.from)} → ${esc(m.to ?? '—')} <span class="type">${esc(m.type)}</span> <span class="pill ${esc(m.status)}">${esc(m.status)}</span> <span class="ago">${esc(ago(m.ts, now))}</span></div>
+  <div class="who"><span class="t">${esc(time(m.ts))}</span> ${esc(m.from)} → ${esc(m.to ?? '—')} <span class="type">${esc(m.type)}</span> ${statusPill(m, agents)} <span class="ago">${esc(ago(m.ts, now))}</span></div>
   <div class="text">${esc(clip(m.content))}</div>
 </div>`;
 }
@@ -75,7 +81,8 @@ function message(m: BridgeMessage, now: number): string {
 function activity(s: DashboardState): string {
   if (s.threads.length === 0) return '<p class="empty">No bridge messages yet. Send one: <code>agentnet bridge send --to claude hello</code></p>';
   const now = Date.parse(s.at);
-  return s.threads.map((t) => `<div class="thread">${message(t.request, now)}${t.responses.map((r) => `<div class="reply">${message(r, now)}</div>`).join('')}</div>`).join('\n');
+  const names = new Set(s.status.agents.map((a) => a.agent));
+  return s.threads.map((t) => `<div class="thread">${message(t.request, now, names)}${t.responses.map((r) => `<div class="reply">${message(r, now, names)}</div>`).join('')}</div>`).join('\n');
 }
 
 /** One small stacked bar chart per agent: messages it sent per minute, by type. */

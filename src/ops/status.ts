@@ -1,5 +1,5 @@
 /** The network's state: every agent's /health, pending bridge messages per agent, PAUSE. */
-import type { Bridge } from '../bridge/index.ts';
+import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { readNetworkPause, readPause, type PauseState } from '../agent/pause.ts';
 import type { HealthReport } from '../agent/health.ts';
@@ -23,7 +23,16 @@ export interface NetworkStatus {
   network: string;
   pause: PauseState;
   agents: AgentStatus[];
+  /** Work waiting for an agent: pending messages addressed to one of the network's agents. */
   pending: number;
+  /** Pending answers addressed to a person (not an agent), read with `agentnet inbox`. */
+  inbox: number;
+}
+
+/** Whether a pending message waits in a person's inbox: addressed to a name that is no agent of the network. */
+export function forPerson(msg: BridgeMessage, config: Config): boolean {
+  const to = recipientOf(msg, config);
+  return to !== undefined && config.agents[to] === undefined;
 }
 
 export function healthUrl(host: string, port: number): string {
@@ -45,7 +54,12 @@ export async function probe(url: string, timeoutMs: number): Promise<{ health?: 
 export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number; memory?: Memory } = {}): Promise<NetworkStatus> {
   const pendingBy = new Map<string, number>();
   let pending = 0;
+  let inbox = 0;
   for (const m of await bridge.list({ status: 'pending' })) {
+    if (forPerson(m, config)) {
+      inbox++;
+      continue;
+    }
     pending++;
     const to = recipientOf(m, config) ?? '';
     pendingBy.set(to, (pendingBy.get(to) ?? 0) + 1);
@@ -70,7 +84,7 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
     }),
   );
   const pause = await readNetworkPause(config, options.memory).catch(() => readPause(config.stateDir));
-  return { network: config.network, pause, agents, pending };
+  return { network: config.network, pause, agents, pending, inbox };
 }
 
 const age = (iso: string | null | undefined) => {
@@ -82,7 +96,7 @@ const age = (iso: string | null | undefined) => {
 const uptime = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
 
 export function formatStatusTable(s: NetworkStatus): string {
-  const head = `network ${s.network}: ${s.pause.paused ? `PAUSED${s.pause.reason ? ` (${s.pause.reason})` : ''} since ${s.pause.since ?? '?'}` : 'running'}, ${s.pending} pending bridge messages\n\n`;
+  const head = `network ${s.network}: ${s.pause.paused ? `PAUSED${s.pause.reason ? ` (${s.pause.reason})` : ''} since ${s.pause.since ?? '?'}` : 'running'}, ${s.pending} pending bridge messages${s.inbox ? `, ${s.inbox} unread answers (agentnet inbox)` : ''}\n\n`;
   const rows = [['AGENT', 'ROLE', 'STATE', 'UPTIME', 'LAST ACTIVITY', 'PROCESSED', 'PENDING', 'WATCH', 'HEALTH']];
   for (const a of s.agents) {
     rows.push([

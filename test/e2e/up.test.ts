@@ -63,6 +63,28 @@ describe('agentnet up (end to end)', () => {
     assert.match(reply!.content, /not a language model/);
   });
 
+  it('bridge send --wait prints the answer and leaves nothing pending', async () => {
+    const r = await run(['bridge', 'send', '--wait', '--timeout', '60', '--to', 'claude', 'status']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /kami \(relay\): ok/);
+    const s = JSON.parse((await run(['status', '--json'])).stdout);
+    assert.deepEqual([s.pending, s.inbox], [0, 0]);
+  });
+
+  it('an answer to the owner waits in the inbox, not as pending work, until read', async () => {
+    const id = (await run(['bridge', 'send', '--to', 'claude', 'status'])).stdout.trim();
+    await waitFor(async () => JSON.parse((await run(['status', '--json'])).stdout).inbox === 1, 'the answer in the inbox');
+    const s = JSON.parse((await run(['status', '--json'])).stdout);
+    assert.equal(s.pending, 0, 'an answer to a person is no work waiting for an agent');
+    assert.match((await run(['status'])).stdout, /0 pending bridge messages, 1 unread answers \(agentnet inbox\)/);
+    const inbox = await run(['inbox']);
+    assert.equal(inbox.code, 0, inbox.stderr);
+    assert.match(inbox.stdout, new RegExp(`claude→owner .*↩${id}`));
+    assert.match(inbox.stdout, /kami \(relay\): ok/);
+    assert.equal(JSON.parse((await run(['status', '--json'])).stdout).inbox, 0, 'read: marked done');
+    assert.match((await run(['inbox'])).stdout, /no unread messages/);
+  });
+
   it('pause stops all work and resume continues it', async () => {
     assert.equal((await run(['pause', '--reason', 'e2e'])).code, 0);
     await waitFor(async () => (await health(ports.kaylee!))?.status === 'paused', 'kaylee to report paused');
@@ -208,4 +230,20 @@ describe('agentnet up started through npx', () => {
       }
     });
   }
+});
+
+describe('bridge send --wait with nobody to answer', () => {
+  it('gives up after --timeout with exit 1 and says where the answer will go', async () => {
+    const { dir, cleanup } = tempDir('agentnet-wait-');
+    try {
+      const { writeNetwork } = await import('../helpers/util.ts');
+      await writeNetwork(dir);
+      const r = await agentnet(['bridge', 'send', '--wait', '--timeout', '0.5', '--to', 'claude', 'anyone?'], { cwd: dir });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /no answer within 0\.5 s to owner-.*; it stays on the bridge, and its answer will wait in agentnet inbox/);
+      assert.equal(r.stdout, '');
+    } finally {
+      cleanup();
+    }
+  });
 });

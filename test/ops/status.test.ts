@@ -9,6 +9,7 @@ describe('agentnet status table', () => {
       network: 'home',
       pause: { paused: false },
       pending: 0,
+      inbox: 0,
       agents: [
         { agent: 'claude', role: 'orchestrator', url: 'http://127.0.0.1:7701/health', state: 'degraded', health, pending: 0 },
         { agent: 'kami', role: 'relay', url: 'http://127.0.0.1:7702/health', state: 'down', error: 'connect ECONNREFUSED', pending: 2 },
