@@ -7,9 +7,11 @@
  * the owner arrive at a fixed rate; each is recorded, acknowledged (queued), escalated over the
  * bridge, answered by the orchestrator, and the answer queued for the owner.
  *
- * Prints each agent's RSS and V8 heap (from /metrics) after warm-up and after each round, and
- * the relay's time per response: from the runtime taking the response off the bridge to the
- * role having queued it ("took message" → "queued for the owner" in its log), and its drain rate.
+ * Prints each agent's RSS and V8 heap (from /metrics) after warm-up and after each round, the CPU
+ * time each agent spent per owner message in the round (from /metrics: robust to other load on
+ * the machine, unlike wall times), and the relay's time per response: from the runtime taking the
+ * response off the bridge to the role having queued it ("took message" → "queued for the owner"
+ * in its log). A round that takes longer than count / rate means the relay fell behind.
  *
  *   node bench/relay-memory.ts [--rounds 3] [--count 1000] [--rate 100] [--warmup 200]
  *                              [--snapshots DIR] [--node-flags="--max-old-space-size=64"] [--keep] [--no-gc] [--rotate]
@@ -103,6 +105,8 @@ interface Memory {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  /** CPU seconds (user + system) since the process started. */
+  cpu: number;
 }
 
 async function metrics(port: number): Promise<Map<string, number>> {
@@ -123,6 +127,7 @@ async function memory(port: number): Promise<Memory> {
     heapUsed: m.get('agentnet_nodejs_heap_size_used_bytes')! / MiB,
     heapTotal: m.get('agentnet_nodejs_heap_size_total_bytes')! / MiB,
     external: m.get('agentnet_nodejs_external_memory_bytes')! / MiB,
+    cpu: m.get('agentnet_process_cpu_seconds_total')!,
   };
 }
 
@@ -184,8 +189,6 @@ async function snapshot(child: ChildProcess, cwd: string, dest: string, name: st
 function handlingTimes(logFile: string, since: number) {
   const took = new Map<string, number>();
   const spans: number[] = [];
-  let first = Infinity;
-  let last = 0;
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line) continue;
     const r = JSON.parse(line) as { ts: string; event: string; id?: string; type?: string };
@@ -194,11 +197,9 @@ function handlingTimes(logFile: string, since: number) {
     if (r.event === 'took message' && r.type === 'response' && r.id) took.set(r.id, t);
     else if (r.event === 'queued for the owner' && r.type === 'response' && r.id && took.has(r.id)) {
       spans.push(t - took.get(r.id)!);
-      first = Math.min(first, took.get(r.id)!);
-      last = Math.max(last, t);
     }
   }
-  return { spans: summarize(spans), mean: spans.reduce((a, b) => a + b, 0) / Math.max(1, spans.length), perSecond: spans.length / Math.max(0.001, (last - first) / 1000) };
+  return { spans: summarize(spans), mean: spans.reduce((a, b) => a + b, 0) / Math.max(1, spans.length) };
 }
 
 const s = scratch('relay-memory');
@@ -266,14 +267,16 @@ agents:
   const f = (x: number) => x.toFixed(1);
   console.log(`\n## Relay memory under traffic: ${rounds} × ${count} owner messages at ${rate}/s, owner not connected (warm-up ${warmup})${values.rotate ? ', bridge rotated after each round' : ''}\n`);
   console.log(`node flags: ${[...AGENT_NODE_FLAGS, ...extraFlags].join(' ')}; ${values.gc ? 'a full GC in each agent before each reading' : 'no forced GC'}${values.snapshots ? '; heap snapshots taken (RSS includes what writing them cost)' : ''}\n`);
-  console.log('| when | kami RSS | kami heap used | kami external | claude RSS | claude heap used | round took | kami per response p50 / mean / p99 | kami responses/s |');
+  console.log('| when | kami RSS | kami heap used | claude RSS | claude heap used | round took | kami CPU per message | claude CPU per message | kami: response taken → queued p50 / mean / p99 |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows) {
+  rows.forEach((r, i) => {
     const t = r.time ? `${ms(r.time.spans.p50)} / ${ms(r.time.mean)} / ${ms(r.time.spans.p99)}` : '–';
+    // CPU per owner message in the round (the GC forced before each reading included: the same for every round).
+    const cpu = (a: 'kami' | 'claude') => (i === 0 ? '–' : ms(((r[a].cpu - rows[i - 1]![a].cpu) * 1000) / count));
     console.log(
-      `| ${r.label} | ${f(r.kami.rss)} MiB | ${f(r.kami.heapUsed)} MiB | ${f(r.kami.external)} MiB | ${f(r.claude.rss)} MiB | ${f(r.claude.heapUsed)} MiB | ${r.seconds ? `${f(r.seconds)} s` : '–'} | ${t} | ${r.time ? Math.round(r.time.perSecond) : '–'} |`,
+      `| ${r.label} | ${f(r.kami.rss)} MiB | ${f(r.kami.heapUsed)} MiB | ${f(r.claude.rss)} MiB | ${f(r.claude.heapUsed)} MiB | ${r.seconds ? `${f(r.seconds)} s` : '–'} | ${cpu('kami')} | ${cpu('claude')} | ${t} |`,
     );
-  }
+  });
   console.log(`\nrelay ledger at the end: ${JSON.stringify(health.ledger)}`);
 } finally {
   stopFaults();
