@@ -43,6 +43,11 @@ export function describeIssue(issue: core.$ZodIssue): string {
       if (!first) return `${issue.message}, got ${show(issue.input)}`;
       return describeIssue(first);
     }
+    case 'custom':
+      // A check of a whole object (superRefine: duplicate ports, cron) says in full what is wrong
+      // and what to write; its input is that object, which would only bury the message.
+      if (issue.input !== null && typeof issue.input === 'object') return issue.message;
+      return `expected ${issue.message}${issue.input !== undefined ? `, got ${show(issue.input)}` : ''}`;
     case 'too_small':
     case 'too_big':
       return `${issue.message}${issue.input !== undefined ? `, got ${show(issue.input)}` : ''}`;

@@ -133,7 +133,27 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       ]),
     ),
   };
+  checkPromptFiles(cfg, config, wanted, doc, counter, file);
   return { config: deepFreeze(config), secretPaths: sub.secretPaths };
+}
+
+/**
+ * A `prompt:` that names no file is a mistake (a misspelled path), not a reason to run the
+ * role's default prompt in silence. Checked for the agents of this host that are wanted (the
+ * others' files live on their machines). Without `prompt:`, a missing prompts/<agent>.md still
+ * means the default prompt.
+ */
+function checkPromptFiles(cfg: ParsedConfig, config: Config, wanted: string[] | undefined, doc: Document, counter: LineCounter, file: string): void {
+  const here = hostname();
+  const problems = Object.entries(cfg.agents)
+    .filter(([name, a]) => a.prompt !== undefined && (wanted ?? [name]).includes(name) && (a.host === undefined || a.host === here))
+    .filter(([name]) => !existsSync(config.agents[name]!.prompt))
+    .map(([name, a]) => ({
+      path: `agents.${name}.prompt`,
+      message: `no such file: ${config.agents[name]!.prompt} (from "${a.prompt}", relative to the config file); fix the path, or remove prompt: to use the role's default`,
+      ...locate(doc, counter, ['agents', name, 'prompt']),
+    }));
+  if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
 }
 
 /** The document's value; a file whose aliases would expand without bound ("billion laughs") is a located parse error, not a crash. */

@@ -165,7 +165,8 @@ const schedule = z
     try {
       new Cron(s.cron, { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) });
     } catch (err) {
-      ctx.addIssue({ code: 'custom', path: ['cron'], message: `not a cron expression: ${(err as Error).message} (e.g. "*/5 * * * *")` });
+      const why = (err as Error).message.replace(/^CronPattern: /, '').replace(/\.$/, '');
+      ctx.addIssue({ code: 'custom', path: ['cron'], message: `"${s.cron}" is not a cron expression (${why}); write 5 fields, minute hour day month weekday, e.g. "*/5 * * * *" for every 5 minutes` });
     }
   });
 
