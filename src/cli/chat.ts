@@ -3,10 +3,32 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { channelOf, terminalSocketPath } from '../channels/index.ts';
-import { findConfigFile, loadConfig } from '../config/index.ts';
+import { openBridge, type Bridge } from '../bridge/index.ts';
+import { channelOf, TERMINAL_CHAT, terminalSocketPath } from '../channels/index.ts';
+import { bridgeSpec, findConfigFile, loadConfig, storeSpec } from '../config/index.ts';
+import type { Ledger } from '../store/index.ts';
 import { AgentnetError } from '../errors.ts';
-import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
+import { CONFIG_HELP, CONFIG_OPTION, cliLogger, type Command } from './command.ts';
+
+/**
+ * Whether every line sent has its replies, read from what the relay records (its delivery
+ * ledger in the store, and the bridge): each line handled by the relay; each escalated line's
+ * answer on the bridge and taken by the relay (done); no reply to the terminal still waiting
+ * to go out; and every reply that went out since the chat began printed here.
+ */
+async function repliesIn(bridge: Bridge, ledger: Ledger, relay: string, lineIds: string[], replies: number, sinceMs: number): Promise<boolean> {
+  for (const id of lineIds) {
+    const rec = await ledger.getInbound(relay, `terminal_${id}`);
+    if (!rec || rec.state === 'received') return false;
+    if (rec.escalatedAs) {
+      const answer = await bridge.answerOf(rec.escalatedAs);
+      if (!answer || (await bridge.get(answer.id))?.status !== 'done') return false;
+    }
+  }
+  const out = (await ledger.outbound(relay, { chatId: TERMINAL_CHAT, limit: 1000 })).filter((o) => o.createdAt >= sinceMs);
+  if (out.some((o) => o.state === 'pending')) return false;
+  return replies >= out.filter((o) => o.state === 'sent').length;
+}
 
 export const chatCommand: Command = {
   usage: 'agentnet chat AGENT [--wait SECONDS] [-c FILE]',
@@ -17,15 +39,17 @@ as on WhatsApp: status, pause, resume, shutdown all. The relay must use the term
 channel (the default of \`agentnet init\`, and what a relay without channel: uses).
 
 Lines are re-sent if the relay restarts before it recorded them, and never handled twice.
-With standard input from a pipe it sends every line, then waits for replies.
+With standard input from a pipe it sends every line and exits once every line has its
+replies (the relay's own, and the orchestrator's answer to what it passed on). Ctrl-D at a
+terminal leaves.
 
 Options:
-  --wait SECONDS      after input ends, keep printing replies this long (default 30 with a
-                      pipe, until Ctrl-C at a terminal)
+  --wait SECONDS      with a pipe: stop waiting for replies after this long without one
+                      (default 30)
 ${CONFIG_HELP}
 
 Example:
-  echo status | agentnet chat kami --wait 5`,
+  echo status | agentnet chat kami`,
   positionals: true,
   options: { ...CONFIG_OPTION, wait: { type: 'string' } },
   async run(values, positionals, io) {
@@ -43,6 +67,9 @@ Example:
     const unacked = new Map<string, string>();
     let socket: Socket | undefined;
     let lastActivity = Date.now();
+    let replies = 0;
+    let finishing = false;
+    const startedAt = Date.now();
 
     const open = () =>
       new Promise<Socket>((resolve, reject) => {
@@ -61,11 +88,16 @@ Example:
           return;
         }
         if (m.type === 'ack' && m.id) unacked.delete(m.id);
-        else if (m.type === 'message') io.out(`${name}: ${m.text}\n`);
+        else if (m.type === 'message') {
+          replies++;
+          io.out(`${name}: ${m.text}\n`);
+        }
         else if (m.type === 'error') io.err(`agentnet chat: ${m.error}\n`);
       });
       s.on('close', () => {
-        if (socket === s) socket = undefined;
+        if (socket !== s) return;
+        socket = undefined;
+        if (!finishing) io.err(`agentnet chat: ${name} is not running any more; reconnecting when it is back (Ctrl-C to leave)\n`);
       });
       s.on('error', () => undefined);
       for (const [id, text] of unacked) s.write(`${JSON.stringify({ type: 'message', id, text })}\n`);
@@ -75,7 +107,7 @@ Example:
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new AgentnetError(
-        'USAGE',
+        'AGENT_NOT_RUNNING',
         code === 'ENOENT' || code === 'ECONNREFUSED' ? `${name} is not running (no one listens on ${path}); start it with agentnet up or agentnet run ${name}` : `cannot connect to ${path}: ${(err as Error).message}`,
       );
     }
@@ -96,17 +128,31 @@ Example:
     const interactive = process.stdin.isTTY === true;
     if (interactive) io.out(`connected to ${name}; type a message, Ctrl-D to leave\n`);
     const input = createInterface({ input: process.stdin, crlfDelay: Infinity });
+    const lineIds: string[] = [];
     for await (const line of input) {
       if (!line.trim()) continue;
       const id = randomUUID();
+      lineIds.push(id);
       unacked.set(id, line);
       socket?.write(`${JSON.stringify({ type: 'message', id, text: line })}\n`);
       lastActivity = Date.now();
     }
     const quietFor = (wait ?? (interactive ? 0 : 30)) * 1000;
-    // Every line recorded, then replies until it has been quiet for the wait.
-    while (!io.signal.aborted && (unacked.size > 0 || Date.now() - lastActivity < quietFor)) await sleep(100);
+    // Every line recorded, then (with a pipe) its replies, or quiet for the wait.
+    const { openStore } = await import('../store/index.ts');
+    const bridge = interactive ? undefined : await openBridge(bridgeSpec(config, { watch: false }), cliLogger(io));
+    const store = bridge ? await openStore(storeSpec(config)) : undefined;
+    try {
+      while (!io.signal.aborted && (unacked.size > 0 || Date.now() - lastActivity < quietFor)) {
+        if (bridge && store && unacked.size === 0 && (await repliesIn(bridge, store.ledger, name, lineIds, replies, startedAt))) break;
+        await sleep(200);
+      }
+    } finally {
+      await store?.close();
+      await bridge?.close();
+    }
     const lost = unacked.size;
+    finishing = true;
     finished.abort();
     socket?.end();
     await reconnect;

@@ -85,6 +85,15 @@ describe('agentnet up (end to end)', () => {
     assert.match((await run(['inbox'])).stdout, /no unread messages/);
   });
 
+  // --wait 600: it must not wait out a quiet period; the test's own timeout only stops a hang.
+  it('chat with piped input exits once every line has its replies, the orchestrator\'s answer included', { timeout: 120_000 }, async () => {
+    const r = await agentnet(['chat', 'kami', '--wait', '600'], { cwd: dir, input: 'status\nplease check the backups\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /kami: .*kami \(relay\): ok/s, 'the status reply');
+    assert.match(r.stdout, /kami: Got it/, "kami's acknowledgement");
+    assert.match(r.stdout, /kami: claude received: "please check the backups"/, "claude's answer, delivered by kami");
+  });
+
   it('pause stops all work and resume continues it', async () => {
     assert.equal((await run(['pause', '--reason', 'e2e'])).code, 0);
     await waitFor(async () => (await health(ports.kaylee!))?.status === 'paused', 'kaylee to report paused');
@@ -242,6 +251,20 @@ describe('bridge send --wait with nobody to answer', () => {
       assert.equal(r.code, 1);
       assert.match(r.stderr, /no answer within 0\.5 s to owner-.*; it stays on the bridge, and its answer will wait in agentnet inbox/);
       assert.equal(r.stdout, '');
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('agentnet chat with the relay not running', () => {
+  it('says so at once, with how to start it (exit 1)', async () => {
+    const { dir, cleanup } = tempDir('agentnet-chat-down-');
+    try {
+      assert.equal((await agentnet(['init'], { cwd: dir })).code, 0);
+      const r = await agentnet(['chat', 'kami'], { cwd: dir, input: 'status\n' });
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /kami is not running .*; start it with agentnet up or agentnet run kami/);
     } finally {
       cleanup();
     }
