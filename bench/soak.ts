@@ -59,7 +59,8 @@ export interface SoakAccount {
   restarts: { agents: number; up: number; rotationsKilled: number; rotations: number };
   /** /health seen from outside, and the agent's own worst event-loop delay (from its /metrics). */
   health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number }>;
-  rssMiB: Record<string, { warm?: number; middle?: number; end?: number }>;
+  /** RSS when the network came up, a third into the steady phase (warm), two thirds in, and at the end. */
+  rssMiB: Record<string, { start?: number; warm?: number; middle?: number; end?: number }>;
 }
 
 const OWNER = '972501234567';
@@ -144,8 +145,15 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   const probesFile = join(o.dir, 'probes.json');
   const prober = spawnNode([new URL('./soak-prober.ts', import.meta.url).pathname, JSON.stringify(ports), probesFile]);
 
+  const sampleRss = async (at: 'start' | 'warm' | 'middle' | 'end') => {
+    for (const a of AGENTS) {
+      const pid = (await health(a))?.pid;
+      if (pid) account.rssMiB[a]![at] = rssMiB(pid);
+    }
+  };
   startUp();
   await allHealthy();
+  await sampleRss('start');
   log('network up');
   const total = o.chaosSeconds + o.steadySeconds;
   const writers = [
@@ -232,16 +240,10 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   log('chaos over; steady traffic');
 
   // Steady: no chaos; memory is measured on processes that now live to the end.
-  const sampleRss = async (at: 'warm' | 'middle' | 'end') => {
-    for (const a of AGENTS) {
-      const pid = (await health(a))?.pid;
-      if (pid) account.rssMiB[a]![at] = rssMiB(pid);
-    }
-  };
   const steadyStart = Date.now();
-  await sleep(Math.min(60, o.steadySeconds / 4) * 1000);
+  await sleep((o.steadySeconds * 1000) / 3);
   await sampleRss('warm');
-  await sleep(Math.max(0, steadyStart + (o.steadySeconds * 1000) / 2 - Date.now()));
+  await sleep(Math.max(0, steadyStart + (o.steadySeconds * 2000) / 3 - Date.now()));
   await sampleRss('middle');
   await Promise.all([writersDone, owner]);
   await sampleRss('end');
@@ -355,7 +357,7 @@ export function formatAccount(a: SoakAccount): string {
     `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}${a.phone.twice.length ? ` (${a.phone.twice.join(', ')}; with no relay kill between the two sends: ${a.phone.unexplained.length})` : ''}, never ${a.phone.never.length}`,
     `restarts: agents ${a.restarts.agents}, up (with its agents) ${a.restarts.up}; rotations ${a.restarts.rotations} (${a.restarts.rotationsKilled} killed mid-way)`,
     ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
-    ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: warm ${r.warm ?? '?'} MiB, middle ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
+    ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: start ${r.start ?? '?'} MiB; steady phase: warm ${r.warm ?? '?'} MiB, ⅔ ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
   ];
   return rows.join('\n');
 }
