@@ -92,7 +92,7 @@ bridge: { pollIntervalMs: 1000 }
 agents:
   claude:
     role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-5, apiKey: sk-ant-bench-0123456789, baseUrl: "${model.url}" }
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: sk-ant-bench-0123456789, baseUrl: "${model.url}" }
     health: { port: ${port(0)} }
   kami:
     role: relay

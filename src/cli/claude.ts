@@ -89,7 +89,7 @@ AGENT, most urgent first, or that there are none; Claude Code adds the text to t
 context. A jsonl bridge is read directly from --bridge (no config); a bridge in PostgreSQL
 through --config, giving up after 5 s. Exits 0 whatever happens.`,
   positionals: true,
-  options: { bridge: { type: 'string' }, config: { type: 'string' }, as: { type: 'string' }, default: { type: 'boolean' }, store: { type: 'string' }, network: { type: 'string' } },
+  options: { bridge: { type: 'string' }, config: { type: 'string', short: 'c' }, as: { type: 'string' }, default: { type: 'boolean' }, store: { type: 'string' }, network: { type: 'string' } },
   async run(values, _p, io) {
     // bin/agentnet.js takes this command before the CLI loads; this is the same code, for main().
     const argv = Object.entries(values).flatMap(([k, v]) => (v === true ? [`--${k}`] : typeof v === 'string' ? [`--${k}`, v] : []));

@@ -22,7 +22,7 @@ export const deploySystemdCommand: Command = {
   help: `Writes one unit per agent (default: the agents of this host) that runs
 "agentnet run AGENT" with Restart=on-failure, RestartSec=10, journald output and a sandbox
 (system units: NoNewPrivileges, ProtectSystem=strict with only the state directory writable,
-ProtectHome, PrivateTmp, a dedicated user). Secrets never go into a unit: each agent gets an
+ProtectHome, PrivateTmp unless the network lives under /tmp, a dedicated user). Secrets never go into a unit: each agent gets an
 environment file, mode 0600, with the \${VAR}s its part of the config uses (filled in from
 this shell's environment where set). Without --install nothing outside --out is touched.
 
@@ -39,7 +39,8 @@ Options:
 ${CONFIG_HELP}
 
 Example:
-  agentnet deploy systemd --install && sudo systemctl enable --now agentnet-seed-kami.service`,
+  agentnet deploy systemd --install && sudo systemctl enable --now agentnet-home-kami.service
+  (units are named agentnet-<network>-<agent>.service; agentnet init's network is home)`,
   positionals: true,
   options: {
     ...CONFIG_OPTION,

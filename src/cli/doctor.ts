@@ -35,7 +35,7 @@ ${CONFIG_HELP}`,
     const checks = await runDoctor({ configFile, env: io.env, offline: values.offline === true, timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 5000, onCheck: print });
     const failed = checks.filter((c) => c.status === 'fail').length;
     const warned = checks.filter((c) => c.status === 'warn').length;
-    if (values.json) io.out(JSON.stringify({ ok: failed === 0, checks }, null, 2) + '\n');
+    if (values.json) io.out(JSON.stringify({ ok: failed === 0, checks }) + '\n');
     else io.out(failed ? `\n${failed} problem${failed > 1 ? 's' : ''} to fix${warned ? `, ${warned} warnings` : ''}\n` : `\nall good${warned ? ` (${warned} warnings)` : ''}\n`);
     return failed ? 1 : 0;
   },

@@ -22,7 +22,7 @@ ${CONFIG_HELP}`,
     const store: Store | undefined = !storeIsLocalFile(loaded.config) || existsSync(s.path) ? await openStore(storeSpec(loaded.config)).catch(() => undefined) : undefined;
     try {
       const status = await collectStatus(loaded.config, bridge, store ? { memory: store.memory } : {});
-      io.out(values.json ? JSON.stringify(status, null, 2) + '\n' : formatStatusTable(status));
+      io.out(values.json ? JSON.stringify(status) + '\n' : formatStatusTable(status));
       return status.agents.some((a) => a.state === 'down') ? 1 : 0;
     } finally {
       await store?.close();

@@ -61,7 +61,7 @@ export function createOfflineModel(options: OfflineModelOptions): Model {
       const quoted = text.length > 200 ? `${text.slice(0, 199)}…` : text;
       return reply(
         `${options.agent} received: "${quoted}". I am the ${TAG}, so nothing was done about it. ` +
-          `Set a model for ${options.agent} in agentnet.yaml (anthropic:<model> or openai:<model>) for real answers; "status" works now.`,
+          `Set a model for ${options.agent} in agentnet.yaml (anthropic:<model> or openai:<model>; an orchestrator may also use claude-code, your Claude Code run headless) for real answers; "status" works now.`,
       );
     },
   };
