@@ -115,12 +115,19 @@ export function formatStatusTable(s: NetworkStatus): string {
   return head + rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
 
+/** The words of the short status, in the owner's language (the relay answers "סטטוס" in Hebrew). */
+const SHORT = {
+  en: { running: 'running', paused: 'PAUSED', state: { ok: 'ok', paused: 'paused', degraded: 'degraded', down: 'down' }, pending: 'pending', downSince: 'down since' },
+  he: { running: 'פועלת', paused: 'מושהית', state: { ok: 'תקין', paused: 'מושהה', degraded: 'פועל חלקית', down: 'לא זמין' }, pending: 'ממתינות', downSince: 'לא זמין מאז' },
+} as const;
+
 /** A few short lines, for a chat reply. */
-export function formatStatusShort(s: NetworkStatus): string {
+export function formatStatusShort(s: NetworkStatus, lang: 'en' | 'he' = 'en'): string {
+  const w = SHORT[lang];
   const lines = s.agents.map(
     (a) =>
-      `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${a.state}${a.pending ? `, ${a.pending} pending` : ''}` +
-      (a.watched?.state === 'down' ? `, down since ${age(a.watched.since)}` : ''),
+      `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${w.state[a.state]}${a.pending ? `, ${a.pending} ${w.pending}` : ''}` +
+      (a.watched?.state === 'down' ? `, ${w.downSince} ${age(a.watched.since)}` : ''),
   );
-  return [`${s.network}: ${s.pause.paused ? 'PAUSED' : 'running'}`, ...lines].join('\n');
+  return [`${s.network}: ${s.pause.paused ? w.paused : w.running}`, ...lines].join('\n');
 }

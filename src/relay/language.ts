@@ -33,5 +33,9 @@ export const PHRASES = {
     he: (stopped: string, running: string) => `🛑 כיבוי: נעצרו ${stopped || 'אף אחד'}${running ? `; עדיין עונים: ${running}` : ''}. גם אני נעצר עכשיו.`,
   },
   down: { en: (agent: string, why: string) => `❌ ${agent} is down: ${why}`, he: (agent: string, why: string) => `❌ ${agent} לא זמין: ${why}` },
+  tasks: {
+    en: (q: { queued: number; running: number; dead: number }) => `tasks: ${q.queued} queued, ${q.running} running, ${q.dead} dead`,
+    he: (q: { queued: number; running: number; dead: number }) => `משימות: ${q.queued} בתור, ${q.running} רצות, ${q.dead} נכשלו`,
+  },
   up: { en: (agent: string) => `✅ ${agent} is back up.`, he: (agent: string) => `✅ ${agent} חזר לפעול.` },
 } as const;

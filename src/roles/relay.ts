@@ -116,10 +116,9 @@ export function createRelayRole(ctx: RoleContext): Role {
     );
 
   // ---- owner commands
-  const statusText = async () => {
+  const statusText = async (lang: Language) => {
     const s = await collectStatus(ctx.config, ctx.bridge, { memory: store.memory });
-    const q = await store.queue.stats();
-    return `${formatStatusShort(s)}\ntasks: ${q.queued} queued, ${q.running} running, ${q.dead} dead`;
+    return `${formatStatusShort(s, lang)}\n${PHRASES.tasks[lang](await store.queue.stats())}`;
   };
 
   const shutdownAll = async (rec: InboundRecord, lang: Language) => {
@@ -153,7 +152,7 @@ export function createRelayRole(ctx: RoleContext): Role {
     ctx.logger.info({ key: rec.key, command: cmd }, 'owner command');
     switch (cmd) {
       case 'status':
-        await respond(await statusText());
+        await respond(await statusText(lang));
         return true;
       case 'pause':
         if ((await readNetworkPause(ctx.config, ctx.store?.memory)).paused) await respond(PHRASES.alreadyPaused[lang]);

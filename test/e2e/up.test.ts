@@ -94,6 +94,13 @@ describe('agentnet up (end to end)', () => {
     assert.match(r.stdout, /kami: claude received: "please check the backups"/, "claude's answer, delivered by kami");
   });
 
+  it('answers סטטוס in Hebrew, body included', { timeout: 120_000 }, async () => {
+    const r = await agentnet(['chat', 'kami'], { cwd: dir, input: 'סטטוס\n' });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^kami: home: פועלת\n✅ claude \(orchestrator\): תקין\n.*\nמשימות: \d+ בתור, \d+ רצות, \d+ נכשלו\n$/s);
+    assert.doesNotMatch(r.stdout, /running|queued|: ok/);
+  });
+
   it('pause stops all work and resume continues it', async () => {
     assert.equal((await run(['pause', '--reason', 'e2e'])).code, 0);
     await waitFor(async () => (await health(ports.kaylee!))?.status === 'paused', 'kaylee to report paused');
