@@ -51,7 +51,8 @@ describe('agent logs', () => {
       assert.equal(all.code, 0, all.stderr);
       assert.deepEqual(all.stdout.trim().split('\n').map((l) => l.split(/\s+/)[2]), ['claude:', 'kami:', 'claude:'], 'merged by time');
       const warn = await agentnet(['logs', '--level', 'warn'], { cwd: dir });
-      assert.equal(warn.stdout.trim().split('\n').length, 2);
+      assert.equal(warn.code, 0, warn.stderr);
+      assert.equal(warn.stdout.trim().split('\n').length, 2, `stdout: ${warn.stdout}\nstderr: ${warn.stderr}`);
       const ev = await agentnet(['logs', '--event', 'took', '--json'], { cwd: dir });
       assert.deepEqual(JSON.parse(ev.stdout), { level: 'warn', ts: '2026-11-24T10:00:02Z', agent: 'kami', id: 'kami-1', event: 'took message' });
       const one = await agentnet(['logs', 'claude', '-n', '1'], { cwd: dir });
