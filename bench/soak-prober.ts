@@ -17,7 +17,7 @@ const result: Record<string, { probes: number; failed: number; latencies: number
 async function loopLag(agent: string, port: number): Promise<void> {
   try {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
-    const v = Number(/^agentnet_nodejs_eventloop_lag_max_seconds (\S+)/m.exec(text)?.[1]);
+    const v = Number(/^agentnet_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1]);
     if (Number.isFinite(v)) result[agent]!.loopLagMaxMs = Math.max(result[agent]!.loopLagMaxMs, v * 1000);
   } catch {
     /* down or restarting: the /health probe counts that */
