@@ -6,24 +6,16 @@
  *   node bench/backlog-health.ts [--requests 3000]
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createJsonlBridge } from '../src/bridge/index.ts';
+import { freePort } from '../test/helpers/util.ts';
 import { BENCH_DIR, ms, now, scratch, spawnTs, summarize } from './lib/util.ts';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '3000' } } });
 const n = Number(values.requests);
 const BIN = join(BENCH_DIR, '..', 'bin', 'agentnet.js');
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 async function probe(url: string): Promise<number> {
   const t0 = now();
