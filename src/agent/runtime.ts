@@ -327,7 +327,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       inFlight = (async () => {
         if (await settled(msg)) return processed.add(msg.id);
         const poison = poisonReason(msg);
-        if (poison !== undefined) return void (await quarantine(msg, poison), processed.add(msg.id));
+        if (poison !== undefined) {
+          await quarantine(msg, poison);
+          return processed.add(msg.id);
+        }
         stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
         logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
         const outcome = await handleOnce(msg);
