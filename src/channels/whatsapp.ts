@@ -38,7 +38,8 @@ export const STATE_HINTS: Record<string, string> = {
 };
 
 /** The hint for a state; nothing for an unknown one (never an Object.prototype member). */
-const stateHint = (s: string): string | undefined => (Object.hasOwn(STATE_HINTS, s) ? STATE_HINTS[s] : undefined);
+/** The hint for a Green API instance state; only the states we know (never an Object.prototype member). */
+export const stateHint = (s: string): string | undefined => (Object.hasOwn(STATE_HINTS, s) ? STATE_HINTS[s] : undefined);
 
 export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
   const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken });

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { DatabaseSync } from 'node:sqlite';
 import { inspectFileLock, openBridge } from '../bridge/index.ts';
 import { GreenApiClient } from '../channels/green-api.ts';
-import { STATE_HINTS } from '../channels/whatsapp.ts';
+import { stateHint } from '../channels/whatsapp.ts';
 import { agentsOfThisHost, bridgeSpec, loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
 import { createMemoryLogger } from '../log/logger.ts';
 import { SCHEMA_VERSION } from '../store/sqlite-migrations.ts';
@@ -258,7 +258,7 @@ async function checkGreenApi(check: string, ch: WhatsAppConfig, timeoutMs: numbe
   try {
     const state = await client.getStateInstance();
     if (state === 'authorized') return { check, status: 'ok', detail: `instance ${ch.idInstance} is authorized` };
-    return { check, status: 'fail', detail: `instance ${ch.idInstance} is ${state}`, fix: STATE_HINTS[state] ?? 'see the instance in the Green API console' };
+    return { check, status: 'fail', detail: `instance ${ch.idInstance} is ${state}`, fix: stateHint(state) ?? 'see the instance in the Green API console' };
   } catch (err) {
     const status = (err as { status?: number }).status;
     if (status === 401) return { check, status: 'fail', detail: `Green API refused the apiToken of instance ${ch.idInstance} (HTTP 401)`, fix: 'copy the apiTokenInstance from the Green API console into the channel\'s apiToken (its ${VAR})' };
