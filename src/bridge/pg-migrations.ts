@@ -6,7 +6,7 @@
  * - `seq` is the order of records: the cursor subscribers keep. Rotation moves records to
  *   `bridge_archive` with their seq, so a reader that was behind still finds them.
  */
-import type { PgMigration } from '../store/pg-db.ts';
+import type { PgMigration } from '../pg/index.ts';
 
 export const BRIDGE_COMPONENT = 'bridge';
 

@@ -5,7 +5,7 @@
  * never half of it, and reads the archive past its cursor too.
  */
 import type pg from 'pg';
-import { inTransaction } from '../store/pg-db.ts';
+import { inTransaction } from '../pg/index.ts';
 import type { RotateOptions, RotateResult } from './bridge.ts';
 import type { PgBridgeNames } from './pg-records.ts';
 

@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { isPgConnectionError } from '../store/pg-db.ts';
+import { isPgConnectionError } from '../pg/index.ts';
 import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './bridge.ts';
 import { matchesFilter } from './filter.ts';
 import type { PgListener } from './pg-listener.ts';

@@ -5,7 +5,7 @@
  */
 import { AgentnetError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl, type OutageReport } from '../store/pg-db.ts';
+import { checkSchemaName, createPgPool, DEFAULT_PG_SCHEMA, inTransaction, isPgConnectionError, loggedReachability, migratePg, redactPgUrl, type OutageReport } from '../pg/index.ts';
 import type { AnswerOutcome, Bridge, ListOptions, MessageHandler, RotateOptions, SubscribeOptions } from './bridge.ts';
 import { assertConsumerName } from './cursor-store.ts';
 import { buildMessage, statusRecord, type BridgeMessage, type NewMessage } from './message.ts';

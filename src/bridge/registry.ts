@@ -1,6 +1,7 @@
 /** Maps a config's bridge backend name to its factory; the core never imports a backend directly. */
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import type { PgOpenExtras } from '../pg/index.ts';
 import type { Bridge } from './bridge.ts';
 
 /** The serialisable description of a bridge: what a config (or a test's child process) opens. */
@@ -20,12 +21,7 @@ export interface BridgeSpec {
 }
 
 /** What a process gives besides the spec: not serialisable. */
-export interface BridgeOpenExtras {
-  /** Ends a server backend's waits for an unreachable server when aborted. */
-  stopWaitingOn?: AbortSignal;
-  /** A server backend's outages as they start (what health should say) and end (undefined), from the open on. */
-  reportOutage?: (problem: string | undefined) => void;
-}
+export type BridgeOpenExtras = PgOpenExtras;
 
 type Factory = (spec: BridgeSpec, logger: Logger | undefined, extras: BridgeOpenExtras) => Promise<Bridge>;
 

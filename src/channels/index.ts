@@ -7,4 +7,4 @@ export { createTerminalChannel, TERMINAL_CHAT, type TerminalChannelOptions } fro
 export { extractText } from './whatsapp-text.ts';
 export { splitMessage } from './split.ts';
 export { sameToken } from './http-endpoint.ts';
-export { channelOf, createChannel, isOwner, ownerChats, terminalSocketPath } from './registry.ts';
+export { channelOf, createChannel, terminalSocketPath } from './registry.ts';

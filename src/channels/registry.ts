@@ -4,28 +4,13 @@ import type { Config, ResolvedAgent } from '../config/index.ts';
 import type { ChannelConfig } from '../config/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import { ChannelError, type Channel } from './channel.ts';
-import { whatsappChatId } from './green-api.ts';
 import { createTelegramChannel } from './telegram.ts';
-import { createTerminalChannel, TERMINAL_CHAT } from './terminal.ts';
+import { createTerminalChannel } from './terminal.ts';
 import { createWhatsAppChannel } from './whatsapp.ts';
 
 export const terminalSocketPath = (config: Config, agent: string) => join(config.stateDir, 'agents', agent, 'chat.sock');
 
 export const channelOf = (agent: ResolvedAgent): ChannelConfig => agent.channel ?? { type: 'terminal', language: 'he', pace: { perChatMs: 0, perInstanceMs: 0 } };
-
-/** The chats the owners are reached at, for notifications nobody asked for (alerts, reports). */
-export function ownerChats(ch: ChannelConfig): string[] {
-  if (ch.type === 'terminal') return [TERMINAL_CHAT];
-  if (ch.type === 'whatsapp') return ch.owners.map(whatsappChatId);
-  return ch.owners; // a Telegram user's private chat has the user's id
-}
-
-/** Whether `sender` (as the channel reports it) is on the owner allow-list. */
-export function isOwner(ch: ChannelConfig, sender: string): boolean {
-  if (ch.type === 'terminal') return sender === TERMINAL_CHAT;
-  if (ch.type === 'whatsapp') return ch.owners.some((o) => o.replace(/^\+/, '').replace(/@c\.us$/, '') === sender.replace(/@.*$/, ''));
-  return ch.owners.includes(sender);
-}
 
 export function createChannel(config: Config, agent: ResolvedAgent, logger: Logger): Channel {
   const ch = channelOf(agent);

@@ -5,7 +5,7 @@ import { AgentnetError } from '../errors.ts';
 import { installClaude, uninstallClaude } from '../orchestrator/claude-settings.ts';
 import { runSessionStart } from '../orchestrator/session-start.ts';
 import { AGENTNET_BIN } from '../ops/supervisor.ts';
-import { firstWithRole } from '../roles/routing.ts';
+import { firstWithRole } from '../agent/routing.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 
 /** One word for a POSIX shell. */

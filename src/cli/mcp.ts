@@ -4,7 +4,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { storeSpec } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
-import { firstWithRole } from '../roles/routing.ts';
+import { firstWithRole } from '../agent/routing.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
 import { version } from './main.ts';

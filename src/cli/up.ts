@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { agentLogFile } from '../agent/runtime.ts';
 import { agentsOfThisHost, bridgeSpec, CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
-import { healthUrl } from '../ops/status.ts';
+import { healthUrl } from '../agent/health-probe.ts';
 import { claimUp, watchLauncher } from '../ops/owner.ts';
 import { Supervisor } from '../ops/supervisor.ts';
 import { CONFIG_HELP, CONFIG_OPTION, cliLogger, type CliIo, type Command } from './command.ts';

@@ -28,7 +28,7 @@ export async function createModel(config: ModelConfig, deps: ModelDeps): Promise
       return (await import('./openai.ts')).createOpenAIModel(config);
     case 'claude-code': {
       if (!deps.network) throw new AgentnetError('MODEL_UNAVAILABLE', `agent ${deps.agent}: claude-code needs the network's config`);
-      const { createClaudeCodeModel } = await import('./claude-code.ts');
+      const { createClaudeCodeModel } = await import('../orchestrator/claude-code.ts');
       return createClaudeCodeModel(config, {
         agent: deps.agent,
         network: deps.network,

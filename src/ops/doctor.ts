@@ -12,7 +12,7 @@ import { stateHint } from '../channels/whatsapp.ts';
 import { agentsOfThisHost, bridgeSpec, loadConfig, type Config, type ResolvedAgent } from '../config/index.ts';
 import { createMemoryLogger } from '../log/logger.ts';
 import { SCHEMA_VERSION } from '../store/sqlite-migrations.ts';
-import { healthUrl } from './status.ts';
+import { healthUrl } from '../agent/health-probe.ts';
 import type { HealthReport } from '../agent/health.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -285,7 +285,7 @@ async function checkPostgres(config: Config): Promise<Check> {
   const url = config.store.url ?? config.bridge.url!;
   const schema = config.store.schema ?? config.bridge.schema ?? 'agentnet';
   const { default: pg } = await import('pg');
-  const { redactPgUrl } = await import('../store/pg-db.ts');
+  const { redactPgUrl } = await import('../pg/index.ts');
   const shown = `${redactPgUrl(url)} (schema ${schema})`;
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {

@@ -3,7 +3,8 @@ import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { readNetworkPause, readPause, type PauseState } from '../agent/pause.ts';
 import type { HealthReport } from '../agent/health.ts';
-import { recipientOf } from '../roles/routing.ts';
+import { healthUrl, probe } from '../agent/health-probe.ts';
+import { recipientOf } from '../agent/routing.ts';
 import type { Memory } from '../store/index.ts';
 
 export interface AgentStatus {
@@ -33,22 +34,6 @@ export interface NetworkStatus {
 export function forPerson(msg: BridgeMessage, config: Config): boolean {
   const to = recipientOf(msg, config);
   return to !== undefined && config.agents[to] === undefined;
-}
-
-export function healthUrl(host: string, port: number): string {
-  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${h.includes(':') ? `[${h}]` : h}:${port}/health`;
-}
-
-export async function probe(url: string, timeoutMs: number): Promise<{ health?: HealthReport; error?: string }> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return { error: `HTTP ${res.status}` };
-    return { health: (await res.json()) as HealthReport };
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause;
-    return { error: cause?.code === 'ECONNREFUSED' ? 'not running' : (err as Error).name === 'TimeoutError' ? 'no answer' : (err as Error).message };
-  }
 }
 
 export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number; memory?: Memory } = {}): Promise<NetworkStatus> {

@@ -1,7 +1,7 @@
 /** The orchestrator's inbox: pending requests addressed to it, the most urgent and oldest first. */
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
-import { recipientOf } from '../roles/routing.ts';
+import { recipientOf } from '../agent/routing.ts';
 import { PRIORITY_RANK as RANK } from './session-start.ts';
 
 export const priorityOf = (m: BridgeMessage) => (m.metadata?.priority as string | undefined) ?? 'normal';

@@ -6,7 +6,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { Bridge, BridgeMessage, Subscription } from '../bridge/index.ts';
-import { recipientOf } from '../roles/routing.ts';
+import { recipientOf } from '../agent/routing.ts';
 import { replyFields } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';

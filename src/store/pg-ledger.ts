@@ -1,7 +1,7 @@
 /** The delivery ledger on PostgreSQL: two tables next to the queue and memory, in the same schema. */
 import type pg from 'pg';
 import type { InboundRecord, InboundState, Ledger, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
-import { inTransaction } from './pg-db.ts';
+import { inTransaction } from '../pg/index.ts';
 
 /** Rows as pg returns them: bigint columns come as strings. */
 interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: string; state: InboundState; escalated_as: string | null }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { AgentnetError } from '../errors.ts';
 import { MEMORY_HISTORY, type Memory, type MemoryHistoryEntry } from './memory.ts';
 import { checkMemoryVersion, memoryEntryFromRow, type MemoryRow } from './sql-rows.ts';
-import { inTransaction } from './pg-db.ts';
+import { inTransaction } from '../pg/index.ts';
 
 type Row = MemoryRow<string>;
 

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { AgentnetError } from '../errors.ts';
-import { inTransaction } from './pg-db.ts';
+import { inTransaction } from '../pg/index.ts';
 import type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
 import { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
 import { taskFromRow, type TaskRow } from './sql-rows.ts';

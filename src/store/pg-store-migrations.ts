@@ -7,7 +7,7 @@
  * - `seq` identity columns give the insertion order SQLite's rowid gives;
  * - memory keys use the "C" collation: byte order like SQLite's, and a prefix LIKE can use the index.
  */
-import type { PgMigration } from './pg-db.ts';
+import type { PgMigration } from '../pg/index.ts';
 
 export const STORE_COMPONENT = 'store';
 

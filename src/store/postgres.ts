@@ -1,6 +1,6 @@
 /** The postgres store backend: the queue, memory and ledger tables in one schema of a PostgreSQL database. */
 import type { Logger } from '../log/logger.ts';
-import { createPgPool, loggedReachability, migratePg, type OutageReport } from './pg-db.ts';
+import { createPgPool, loggedReachability, migratePg, type OutageReport } from '../pg/index.ts';
 import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';

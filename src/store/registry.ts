@@ -1,11 +1,11 @@
 /** Maps the config's store backend to its factory. */
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import type { BridgeOpenExtras } from '../bridge/index.ts';
+import type { PgOpenExtras } from '../pg/index.ts';
 import type { Store, StoreSpec } from './store.ts';
 
 /** Opens the store a spec describes; `logger` hears of a server backend's outages. */
-export async function openStore(spec: StoreSpec, logger?: Logger, extras: BridgeOpenExtras = {}): Promise<Store> {
+export async function openStore(spec: StoreSpec, logger?: Logger, extras: PgOpenExtras = {}): Promise<Store> {
   const backoff = { ...(spec.backoffMs !== undefined ? { backoffMs: spec.backoffMs } : {}), ...(spec.maxBackoffMs !== undefined ? { maxBackoffMs: spec.maxBackoffMs } : {}) };
   if (spec.backend === 'sqlite') {
     if (!spec.path) throw new AgentnetError('USAGE', 'the sqlite store needs a path');

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { runToolLoop } from '../models/tool-loop.ts';
+import { runToolLoop } from '../agent/tools/tool-loop.ts';
 import { namedEntry, TaskFailure, type TaskContext, type TaskKind } from './kind.ts';
 
 const exec = promisify(execFile);

@@ -19,3 +19,5 @@ export { recipientsOf, reportText, sendReport } from './report.ts';
 export { startWorker } from './worker.ts';
 export type { TaskFinish, Worker, WorkerOptions } from './worker.ts';
 export { REPORTED_NAMESPACE, reportLostTasks } from './lost.ts';
+export { SCHEDULE_NAMESPACE, slotKey, startScheduler } from './scheduler.ts';
+export type { ScheduleConfig, Scheduler, SchedulerOptions } from './scheduler.ts';

@@ -5,7 +5,7 @@
  * monitor does not alert twice.
  */
 import { isAgentnetError } from '../errors.ts';
-import { healthUrl, probe } from '../ops/status.ts';
+import { healthUrl, probe } from '../agent/health-probe.ts';
 import type { ResolvedAgent } from '../config/index.ts';
 import { payloadOf, type TaskContext, type TaskKind } from './kind.ts';
 

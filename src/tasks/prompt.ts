@@ -1,5 +1,5 @@
 /** prompt: a free-form task for the agent's model, with the tools its config grants. */
-import { runToolLoop } from '../models/tool-loop.ts';
+import { runToolLoop } from '../agent/tools/tool-loop.ts';
 import { payloadOf, TaskFailure, type TaskKind } from './kind.ts';
 
 export const promptTask: TaskKind = {

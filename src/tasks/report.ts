@@ -5,7 +5,7 @@
  */
 import type { Bridge } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
-import { firstWithRole } from '../roles/routing.ts';
+import { firstWithRole } from '../agent/routing.ts';
 import { payloadOf, TaskFailure, type Recipient, type TaskKind } from './kind.ts';
 import type { TaskFinish } from './worker.ts';
 

@@ -1,6 +1,6 @@
 /** A clock tests move by hand: sleepers wake in time order as it passes them, nothing really waits. */
 import { setImmediate as tick } from 'node:timers/promises';
-import type { Clock } from '../../src/schedule/clock.ts';
+import type { Clock } from '../../src/agent/clock.ts';
 
 export class FakeClock implements Clock {
   #t: number;

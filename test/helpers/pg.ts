@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { pgReachable } from '../../src/store/pg-db.ts';
+import { pgReachable } from '../../src/pg/pool.ts';
 
 export const PG_URL = process.env.AGENTNET_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -8,7 +8,7 @@ import { createAnthropicModel } from '../../src/models/anthropic.ts';
 import type { Model } from '../../src/models/model.ts';
 import { createOpenAIModel } from '../../src/models/openai.ts';
 import type { RetryOptions } from '../../src/models/retry.ts';
-import { runToolLoop } from '../../src/models/tool-loop.ts';
+import { runToolLoop } from '../../src/agent/tools/tool-loop.ts';
 import { anthropicError, startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic.ts';
 import { openaiError, startFakeOpenAI, type OpenAIReply } from '../fakes/fake-openai.ts';
 import type { ScriptedServer, Step } from '../fakes/scripted-server.ts';

@@ -3,18 +3,18 @@
  * the task queue, the relay owns a chat channel. A role's module is imported only by an agent
  * that has it: an orchestrator does not load the relay's channels or the scheduler.
  */
-import type { Role, RoleContext } from './role.ts';
+import type { Role, RoleContext } from '../agent/role.ts';
 
 export async function createRole(ctx: RoleContext): Promise<Role> {
   switch (ctx.agent.role) {
     case 'orchestrator':
-      return (await import('./answer.ts')).createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
+      return (await import('../orchestrator/answer.ts')).createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
     case 'autonomous':
-      return (await import('./autonomous.ts')).createAutonomousRole(ctx);
+      return (await import('../tasks/role.ts')).createAutonomousRole(ctx);
     case 'relay':
-      return (await import('./relay.ts')).createRelayRole(ctx);
+      return (await import('../relay/role.ts')).createRelayRole(ctx);
   }
 }
 
-export type { Role, RoleContext } from './role.ts';
-export { recipientOf } from './routing.ts';
+export type { Role, RoleContext } from '../agent/role.ts';
+export { recipientOf } from '../agent/routing.ts';

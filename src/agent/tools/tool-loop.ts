@@ -3,8 +3,8 @@
  * it answers in text or the step limit is reached. Unknown tools, invalid arguments and tool
  * failures go back to the model as error results; they never crash the agent.
  */
-import type { Tool } from '../agent/tools/tool.ts';
-import type { ChatMessage, Model, ModelResponse } from './model.ts';
+import type { Tool } from './tool.ts';
+import type { ChatMessage, Model, ModelResponse } from '../../models/model.ts';
 
 export interface ToolLoopOptions {
   model: Model;

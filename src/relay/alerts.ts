@@ -8,7 +8,7 @@ import type { Bridge } from '../bridge/index.ts';
 import { GreenApiClient, loadGrammy, whatsappChatId } from '../channels/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { firstWithRole } from '../roles/routing.ts';
+import { firstWithRole } from '../agent/routing.ts';
 
 export interface Alerter {
   /** Delivers an alert; resolves with how it went out: `whatsapp`, `telegram` or `bridge`. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createMemoryLogger } from '../../src/log/logger.ts';
-import { startScheduler, type ScheduleConfig, type Scheduler } from '../../src/schedule/index.ts';
+import { startScheduler, type ScheduleConfig, type Scheduler } from '../../src/tasks/scheduler.ts';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { tempDir } from '../helpers/util.ts';

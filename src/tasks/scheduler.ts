@@ -8,7 +8,7 @@ import { Cron } from 'croner';
 import type { AgentConfig } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Memory, Task, TaskQueue } from '../store/index.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock } from '../agent/clock.ts';
 
 export type ScheduleConfig = AgentConfig['schedules'][number];
 

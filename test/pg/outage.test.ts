@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPgBridge } from '../../src/bridge/pg.ts';
 import { isAgentnetError } from '../../src/errors.ts';
-import { createPgPool } from '../../src/store/pg-db.ts';
+import { createPgPool } from '../../src/pg/pool.ts';
 import { createPostgresStore } from '../../src/store/postgres.ts';
 import pg from 'pg';
 import { pgClusterSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';

@@ -5,12 +5,12 @@
  * runs the built-in task kinds, ending each with an explicit report.
  */
 import { AgentnetError } from '../errors.ts';
-import { createAlerter } from '../schedule/alerts.ts';
-import { systemClock } from '../schedule/clock.ts';
-import { startScheduler, type Scheduler } from '../schedule/scheduler.ts';
-import { reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from '../tasks/index.ts';
-import { createAnswerRole } from './answer.ts';
-import type { Role, RoleContext } from './role.ts';
+import { createAlerter } from '../relay/alerts.ts';
+import { systemClock } from '../agent/clock.ts';
+import { startScheduler, type Scheduler } from './scheduler.ts';
+import { reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
+import { createAnswerRole } from '../orchestrator/answer.ts';
+import type { Role, RoleContext } from '../agent/role.ts';
 
 export function createAutonomousRole(ctx: RoleContext): Role {
   const answer = createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });

@@ -1,8 +1,6 @@
 /**
- * PostgreSQL plumbing shared by the postgres store and bridge: a connection pool whose
- * connections use the network's schema (so several networks share one database), and schema
- * migrations versioned in code, applied under an advisory lock so two agents starting together
- * do not race. The pool replaces connections PostgreSQL dropped (a restart): the next query
+ * The PostgreSQL connection pool shared by the postgres store and bridge: its connections use
+ * the network's schema (so several networks share one database). The pool replaces connections PostgreSQL dropped (a restart): the next query
  * gets a fresh one. Given `waitForServerMs`, a query or transaction that meets an unreachable
  * server waits it out (back-off 100 ms doubling to 2 s) and runs again, instead of failing:
  * an agent keeps the work in its hands through a restart. The pool's `reachability` says
@@ -12,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
+import { isMaybeDone, isPgConnectionError, markMaybeDone, redactPgUrl } from './errors.ts';
 
 export interface PgSpec {
   /** postgres://user:password@host:port/database?sslmode=... */
@@ -26,26 +25,16 @@ export interface PgSpec {
   stopWaitingOn?: AbortSignal;
 }
 
-export interface PgMigration {
-  version: number;
-  name: string;
-  /** Runs with search_path set to the schema: unqualified names land there. */
-  sql: string;
+/** What a process gives a server backend (bridge or store) besides its spec: not serialisable. */
+export interface PgOpenExtras {
+  /** Ends a server backend's waits for an unreachable server when aborted. */
+  stopWaitingOn?: AbortSignal;
+  /** A server backend's outages as they start (what health should say) and end (undefined), from the open on. */
+  reportOutage?: (problem: string | undefined) => void;
 }
 
 export const DEFAULT_PG_SCHEMA = 'agentnet';
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-/** The URL with its password hidden, for messages and logs. */
-export function redactPgUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
-  }
-}
 
 export function checkSchemaName(schema: string): string {
   if (!SCHEMA_NAME.test(schema)) {
@@ -95,11 +84,6 @@ export function loggedReachability(what: string, logger?: Logger, report?: Outag
   return r;
 }
 
-/** Marks a connection error that may have come after the server committed: running the work again could do it twice. */
-const MAYBE_DONE = Symbol('agentnet.pg.maybeDone');
-function markMaybeDone(err: unknown): void {
-  if (err && typeof err === 'object') (err as { [MAYBE_DONE]?: boolean })[MAYBE_DONE] = true;
-}
 
 /** A statement that only reads: running it again after a cut connection is harmless. */
 function isReadOnly(text: string): boolean {
@@ -107,7 +91,7 @@ function isReadOnly(text: string): boolean {
 }
 
 /** Runs `fn` on a connection checked out of the pool; gives it back after, or drops it if it broke. */
-async function onClient<T>(client: pg.PoolClient, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function onClient<T>(client: pg.PoolClient, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   let broken: Error | undefined;
   // A checked-out connection has no error listener of the pool's: a server going away between
   // two queries would otherwise be an unhandled 'error' event, fatal to the process.
@@ -173,7 +157,7 @@ export class PgPool extends pg.Pool {
           throw err;
         }
         this.reachability.failed(err);
-        if ((err as { [MAYBE_DONE]?: boolean })[MAYBE_DONE] || this.#stop.signal.aborted || Date.now() + delay > deadline) throw err;
+        if (isMaybeDone(err) || this.#stop.signal.aborted || Date.now() + delay > deadline) throw err;
         await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => {});
         if (this.#stop.signal.aborted) throw err;
         delay = Math.min(delay * 2, WAIT_MAX_MS);
@@ -211,73 +195,6 @@ export function createPgPool(spec: PgSpec, onError?: (err: Error) => void, reach
   // Without a listener, an idle connection killed by a server restart would crash the process.
   pool.on('error', (err) => onError?.(err));
   return pool;
-}
-
-/** Whether an error means PostgreSQL is unreachable or restarting (worth waiting out), not a bad query. */
-export function isPgConnectionError(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | undefined;
-  if (!e) return false;
-  // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now, 08xxx connection exceptions.
-  // 53300 too many connections; the errno codes of a server or network that is not there.
-  const codes = ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT'];
-  if (typeof e.code === 'string' && (/^08/.test(e.code) || codes.includes(e.code))) return true;
-  // pg-pool's own: every connection busy or hanging past connectionTimeoutMillis.
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(e.message ?? '');
-}
-
-/**
- * Applies the pending migrations of one component (`store`, `bridge`) in one transaction,
- * holding a transaction-scoped advisory lock: a second process waits, then finds them applied.
- */
-export async function migratePg(pool: pg.Pool, spec: PgSpec, component: string, migrations: PgMigration[]): Promise<number> {
-  const schema = checkSchemaName(spec.schema ?? DEFAULT_PG_SCHEMA);
-  const migrate = async (client: pg.PoolClient): Promise<number> => {
-    try {
-      await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`agentnet:${schema}:migrations`]);
-      await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (component text NOT NULL, version integer NOT NULL, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (component, version))',
-      );
-      const { rows } = await client.query<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations WHERE component = $1', [component]);
-      const current = rows[0]?.v ?? 0;
-      const latest = Math.max(0, ...migrations.map((m) => m.version));
-      if (current > latest) {
-        throw new AgentnetError('STORE_OPEN_FAILED', `the ${component} tables in schema "${schema}" have version ${current}, newer than this agentnet understands (${latest}); upgrade agentnet`);
-      }
-      for (const m of migrations.filter((x) => x.version > current).sort((a, b) => a.version - b.version)) {
-        await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)', [component, m.version, m.name]);
-      }
-      await client.query('COMMIT');
-      return latest;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    }
-  };
-  // One transaction that reads the applied versions first: running it again after a cut (even
-  // one during its COMMIT) finds what was applied and does the rest. An agent that starts while
-  // the server is down waits for it here, like any other operation of its pool.
-  const attempt = async () => {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      if (isPgConnectionError(err)) throw err;
-      throw new AgentnetError('STORE_OPEN_FAILED', `cannot connect to PostgreSQL at ${redactPgUrl(spec.url)}: ${(err as Error).message}; is the URL right?`, { cause: err });
-    }
-    return onClient(client, migrate);
-  };
-  try {
-    return await (pool instanceof PgPool ? pool.patiently(attempt) : attempt());
-  } catch (err) {
-    if (err instanceof AgentnetError) throw err;
-    if (isPgConnectionError(err)) {
-      throw new AgentnetError('STORE_OPEN_FAILED', `cannot connect to PostgreSQL at ${redactPgUrl(spec.url)}: ${(err as Error).message}; is the server running and the URL right?`, { cause: err });
-    }
-    throw new AgentnetError('STORE_OPEN_FAILED', `cannot migrate the ${component} tables in PostgreSQL (${redactPgUrl(spec.url)}, schema ${schema}): ${(err as Error).message}`, { cause: err });
-  }
 }
 
 /**

@@ -12,10 +12,10 @@ import type { Config, ModelConfig } from '../config/index.ts';
 import { AgentnetError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { AGENTNET_BIN } from '../ops/supervisor.ts';
-import { headlessMcpTools, MCP_TOOL_NAMES, mcpToolId, READ_ONLY_MCP_TOOLS } from '../orchestrator/mcp-tools.ts';
+import { headlessMcpTools, MCP_TOOL_NAMES, mcpToolId, READ_ONLY_MCP_TOOLS } from './mcp-tools.ts';
 import { runClaude, type ClaudeRun } from './claude-code-run.ts';
 import { ClaudeSessions } from './claude-sessions.ts';
-import type { Model, ModelRequest, ModelResponse } from './model.ts';
+import type { Model, ModelRequest, ModelResponse } from '../models/model.ts';
 
 export const CLAUDE_CODE_DEFAULTS = { maxTurns: 10, timeoutMs: 300_000, sessionIdleHours: 12 } as const;
 

@@ -3,10 +3,10 @@
  * the agent is answered by its model and the answer goes back over the bridge as a response;
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
-import { claimRequest, releaseClaim } from '../orchestrator/claims.ts';
+import { claimRequest, releaseClaim } from './claims.ts';
 import { replyFields, type BridgeMessage } from '../bridge/index.ts';
-import { runToolLoop } from '../models/tool-loop.ts';
-import type { Role, RoleContext } from './role.ts';
+import { runToolLoop } from '../agent/tools/tool-loop.ts';
+import type { Role, RoleContext } from '../agent/role.ts';
 
 /** Wraps text that came from outside as data: a model must never take it as instructions. */
 export function untrusted(msg: BridgeMessage): string {

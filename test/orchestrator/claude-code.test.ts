@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
-import { createClaudeCodeModel } from '../../src/models/claude-code.ts';
+import { createClaudeCodeModel } from '../../src/orchestrator/claude-code.ts';
 import type { Model, ModelRequest } from '../../src/models/model.ts';
 import { retryable } from '../../src/models/retry.ts';
 import { fakeClaude } from '../fakes/claude-bin.ts';

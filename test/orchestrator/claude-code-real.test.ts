@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
 import type { Logger } from '../../src/log/logger.ts';
-import { createClaudeCodeModel } from '../../src/models/claude-code.ts';
+import { createClaudeCodeModel } from '../../src/orchestrator/claude-code.ts';
 import { retryable } from '../../src/models/retry.ts';
 import { messagesText, plan, startFakeClaudeApi, systemText, toolNames, type FakeClaudeApi } from '../fakes/fake-claude-api.ts';
 import { ensureRealClaude, realClaudeEnv } from '../helpers/real-claude.ts';

@@ -3,10 +3,10 @@ import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config, ResolvedAgent } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Model } from '../models/model.ts';
-import type { AgentStats } from '../agent/stats.ts';
-import type { Tool } from '../agent/tools/tool.ts';
+import type { AgentStats } from './stats.ts';
+import type { Tool } from './tools/tool.ts';
 import type { Store } from '../store/index.ts';
-import type { Clock } from '../schedule/clock.ts';
+import type { Clock } from './clock.ts';
 
 export interface RoleContext {
   agent: ResolvedAgent;
