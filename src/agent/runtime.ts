@@ -17,7 +17,7 @@ import { firstWithRole } from './routing.ts';
 import { createAgentLogger } from '../log/agent-logger.ts';
 import type { Model } from '../models/model.ts';
 import { createModel } from '../models/registry.ts';
-import { collectStatus, formatStatusShort } from '../ops/status.ts';
+import { collectStatus, formatStatusShort } from './network-status.ts';
 import { createRole, recipientOf } from '../cli/roles.ts';
 import type { Revisit } from './role.ts';
 import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';

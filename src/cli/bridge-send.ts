@@ -2,7 +2,7 @@
 import { AgentnetError } from '../errors.ts';
 import { MESSAGE_TYPES, PRIORITIES, type Bridge, type BridgeMessage, type MessageType, type NewMessage, type Priority } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
-import { forPerson } from '../ops/status.ts';
+import { forPerson } from '../agent/network-status.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type CliIo, type Command, type Values } from './command.ts';
 import { safeText } from './format.ts';
 

@@ -3,7 +3,7 @@
  * any name that is not an agent of the network). Nothing in the network consumes them, so they
  * wait here; reading marks them done, and `status` counts only work waiting for an agent.
  */
-import { forPerson } from '../ops/status.ts';
+import { forPerson } from '../agent/network-status.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { formatMessage, safeText } from './format.ts';
 

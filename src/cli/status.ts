@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { storeIsLocalFile, storeSpec } from '../config/index.ts';
-import { collectStatus, formatStatusTable } from '../ops/status.ts';
+import { collectStatus } from '../agent/network-status.ts';
+import { formatStatusTable } from '../ops/status.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 

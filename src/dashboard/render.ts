@@ -4,7 +4,7 @@
  * goes through `esc`, so a hostile WhatsApp message cannot inject markup.
  */
 import type { BridgeMessage } from '../bridge/index.ts';
-import type { AgentStatus } from '../ops/status.ts';
+import type { AgentStatus } from '../agent/network-status.ts';
 import type { Task } from '../store/index.ts';
 import type { DashboardState } from './state.ts';
 

@@ -1,7 +1,7 @@
 /** What the dashboard shows, gathered from the agents' /health, the bridge and the store. */
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
-import { collectStatus, type NetworkStatus } from '../ops/status.ts';
+import { collectStatus, type NetworkStatus } from '../agent/network-status.ts';
 import type { Store, Task, TaskState } from '../store/index.ts';
 
 export interface Thread {

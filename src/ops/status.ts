@@ -1,82 +1,5 @@
-/** The network's state: every agent's /health, pending bridge messages per agent, PAUSE. */
-import type { Bridge, BridgeMessage } from '../bridge/index.ts';
-import type { Config } from '../config/index.ts';
-import { readNetworkPause, readPause, type PauseState } from '../agent/pause.ts';
-import type { HealthReport } from '../agent/health.ts';
-import { healthUrl, probe } from '../agent/health-probe.ts';
-import { recipientOf } from '../agent/routing.ts';
-import type { Memory } from '../store/index.ts';
-
-export interface AgentStatus {
-  agent: string;
-  role: string;
-  url: string;
-  /** `down` when /health did not answer. */
-  state: 'ok' | 'paused' | 'degraded' | 'down';
-  health?: HealthReport;
-  error?: string;
-  pending: number;
-  /** What the last health watch (a monitor task, the relay's watch) recorded of this agent. */
-  watched?: { state: 'up' | 'down'; since: string; checkedAt: string; by: string; error?: string };
-}
-
-export interface NetworkStatus {
-  network: string;
-  pause: PauseState;
-  agents: AgentStatus[];
-  /** Work waiting for an agent: pending messages addressed to one of the network's agents. */
-  pending: number;
-  /** Pending answers addressed to a person (not an agent), read with `agentnet inbox`. */
-  inbox: number;
-}
-
-/** Whether a pending message waits in a person's inbox: addressed to a name that is no agent of the network. */
-export function forPerson(msg: BridgeMessage, config: Config): boolean {
-  const to = recipientOf(msg, config);
-  return to !== undefined && config.agents[to] === undefined;
-}
-
-export async function collectStatus(config: Config, bridge: Bridge, options: { timeoutMs?: number; memory?: Memory } = {}): Promise<NetworkStatus> {
-  const pendingBy = new Map<string, number>();
-  let pending = 0;
-  let inbox = 0;
-  for (const m of await bridge.list({ status: 'pending' })) {
-    if (forPerson(m, config)) {
-      inbox++;
-      continue;
-    }
-    pending++;
-    const to = recipientOf(m, config) ?? '';
-    pendingBy.set(to, (pendingBy.get(to) ?? 0) + 1);
-  }
-  const agents = await Promise.all(
-    Object.values(config.agents).map(async (a): Promise<AgentStatus> => {
-      const url = healthUrl(a.health.host, a.health.port);
-      const [{ health, error }, record] = await Promise.all([probe(url, options.timeoutMs ?? 1500), options.memory?.get('monitor', a.name).catch(() => undefined)]);
-      const w = record?.value as { state?: 'up' | 'down'; since?: string; checkedAt?: string; error?: string } | undefined;
-      return {
-        agent: a.name,
-        role: a.role,
-        url,
-        state: health ? health.status : 'down',
-        ...(health ? { health } : {}),
-        ...(error ? { error } : {}),
-        pending: pendingBy.get(a.name) ?? 0,
-        ...(w?.state && w.since && w.checkedAt
-          ? { watched: { state: w.state, since: w.since, checkedAt: w.checkedAt, by: record!.writtenBy, ...(w.error ? { error: w.error } : {}) } }
-          : {}),
-      };
-    }),
-  );
-  const pause = await readNetworkPause(config, options.memory).catch(() => readPause(config.stateDir));
-  return { network: config.network, pause, agents, pending, inbox };
-}
-
-const age = (iso: string | null | undefined) => {
-  if (!iso) return '-';
-  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
-  return s < 90 ? `${s}s ago` : s < 5400 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
-};
+/** `agentnet status`: the network's state as a table. */
+import { ago, type NetworkStatus } from '../agent/network-status.ts';
 
 const uptime = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
 
@@ -89,30 +12,13 @@ export function formatStatusTable(s: NetworkStatus): string {
       a.role,
       a.state + (a.error ? ` (${a.error})` : '') + (a.health?.problems?.length ? ` (${a.health.problems.join('; ')})` : ''),
       a.health ? uptime(a.health.uptime) : '-',
-      age(a.health?.lastActivity),
+      ago(a.health?.lastActivity),
       a.health ? String(a.health.messagesProcessed) : '-',
       String(a.pending),
-      a.watched ? `${a.watched.state} since ${age(a.watched.since)} (${a.watched.by}, ${age(a.watched.checkedAt)})` : '-',
+      a.watched ? `${a.watched.state} since ${ago(a.watched.since)} (${a.watched.by}, ${ago(a.watched.checkedAt)})` : '-',
       a.url,
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return head + rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-/** The words of the short status, in the owner's language (the relay answers "סטטוס" in Hebrew). */
-const SHORT = {
-  en: { running: 'running', paused: 'PAUSED', state: { ok: 'ok', paused: 'paused', degraded: 'degraded', down: 'down' }, pending: 'pending', downSince: 'down since' },
-  he: { running: 'פועלת', paused: 'מושהית', state: { ok: 'תקין', paused: 'מושהה', degraded: 'פועל חלקית', down: 'לא זמין' }, pending: 'ממתינות', downSince: 'לא זמין מאז' },
-} as const;
-
-/** A few short lines, for a chat reply. */
-export function formatStatusShort(s: NetworkStatus, lang: 'en' | 'he' = 'en'): string {
-  const w = SHORT[lang];
-  const lines = s.agents.map(
-    (a) =>
-      `${a.state === 'ok' ? '✅' : a.state === 'down' ? '❌' : '⏸️'} ${a.agent} (${a.role}): ${w.state[a.state]}${a.pending ? `, ${a.pending} ${w.pending}` : ''}` +
-      (a.watched?.state === 'down' ? `, ${w.downSince} ${age(a.watched.since)}` : ''),
-  );
-  return [`${s.network}: ${s.pause.paused ? w.paused : w.running}`, ...lines].join('\n');
 }

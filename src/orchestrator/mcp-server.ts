@@ -10,7 +10,7 @@ import { recipientOf } from '../agent/routing.ts';
 import { replyFields } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
-import { collectStatus } from '../ops/status.ts';
+import { collectStatus } from '../agent/network-status.ts';
 import type { Store } from '../store/index.ts';
 import { TASK_STATES } from '../store/index.ts';
 import { TASK_KIND_HANDLERS } from '../tasks/index.ts';

@@ -14,7 +14,7 @@ import { channelOf, createChannel, splitMessage, whatsappChatId, type Channel, t
 import { AgentnetError } from '../errors.ts';
 import { runToolLoop } from '../agent/tools/tool-loop.ts';
 import { healthUrl, probe } from '../agent/health-probe.ts';
-import { collectStatus, formatStatusShort } from '../ops/status.ts';
+import { collectStatus, formatStatusShort } from '../agent/network-status.ts';
 import { languageOf, PHRASES, type Language } from './language.ts';
 import { parseCommand } from './commands.ts';
 import { isOwner, ownerChats } from './owners.ts';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatStatusTable, type NetworkStatus } from '../../src/ops/status.ts';
+import type { NetworkStatus } from '../../src/agent/network-status.ts';
+import { formatStatusTable } from '../../src/ops/status.ts';
 
 describe('agentnet status table', () => {
   it('says why an agent is degraded, and why one is down', () => {
