@@ -4,7 +4,7 @@ import { findConfigFile, loadConfig } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { installClaude, uninstallClaude } from '../orchestrator/claude-settings.ts';
 import { runSessionStart } from '../orchestrator/session-start.ts';
-import { AGENTNET_BIN } from '../ops/supervisor.ts';
+import { AGENTNET_BIN } from '../config/bin.ts';
 import { firstWithRole } from '../agent/routing.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 

@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { agentsOfThisHost, findConfigFile, loadConfig } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
-import { AGENTNET_BIN } from '../ops/supervisor.ts';
+import { AGENTNET_BIN } from '../config/bin.ts';
 import { agentEnvironment, systemdUnits, unitName, type GeneratedFile } from '../ops/systemd.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type Command } from './command.ts';
 

@@ -5,9 +5,7 @@
  * back to 10 s after a healthy minute.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const AGENTNET_BIN = fileURLToPath(new URL('../../bin/agentnet.js', import.meta.url));
+import { AGENTNET_BIN } from '../config/bin.ts';
 
 /**
  * Node flags for an agent process (here and in systemd units). A 1 MiB young generation instead

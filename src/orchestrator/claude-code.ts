@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Config, ModelConfig } from '../config/index.ts';
 import { AgentnetError, type ErrorCode } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
-import { AGENTNET_BIN } from '../ops/supervisor.ts';
+import { AGENTNET_BIN } from '../config/bin.ts';
 import { headlessMcpTools, MCP_TOOL_NAMES, mcpToolId, READ_ONLY_MCP_TOOLS } from './mcp-tools.ts';
 import { runClaude, type ClaudeRun } from './claude-code-run.ts';
 import { ClaudeSessions } from './claude-sessions.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/index.ts';
-import { AGENTNET_BIN } from '../../src/ops/supervisor.ts';
+import { AGENTNET_BIN } from '../../src/config/bin.ts';
 import { systemdUnits } from '../../src/ops/systemd.ts';
 import { agentnet, tempDir } from '../helpers/util.ts';
 
