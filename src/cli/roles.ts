@@ -8,9 +8,12 @@ import type { Role, RoleContext } from '../agent/role.ts';
 export async function createRole(ctx: RoleContext): Promise<Role> {
   switch (ctx.agent.role) {
     case 'orchestrator':
-      return (await import('../orchestrator/answer.ts')).createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
-    case 'autonomous':
-      return (await import('../tasks/role.ts')).createAutonomousRole(ctx);
+      return (await import('../orchestrator/role.ts')).createOrchestratorRole(ctx);
+    case 'autonomous': {
+      // The autonomous agent's alerts go out through the relay's channel directly.
+      const [{ createAutonomousRole }, { createAlerter }] = await Promise.all([import('../tasks/role.ts'), import('../relay/alerts.ts')]);
+      return createAutonomousRole(ctx, createAlerter({ config: ctx.config, agent: ctx.agent.name, bridge: ctx.bridge, logger: ctx.logger }));
+    }
     case 'relay':
       return (await import('../relay/role.ts')).createRelayRole(ctx);
   }

@@ -8,12 +8,8 @@ import type { Bridge } from '../bridge/index.ts';
 import { GreenApiClient, loadGrammy, whatsappChatId } from '../channels/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
+import type { Alerter } from '../agent/health-watch.ts';
 import { firstWithRole } from '../agent/routing.ts';
-
-export interface Alerter {
-  /** Delivers an alert; resolves with how it went out: `whatsapp`, `telegram` or `bridge`. */
-  send(text: string, metadata?: Record<string, unknown>): Promise<'whatsapp' | 'telegram' | 'bridge'>;
-}
 
 type Direct = { via: 'whatsapp' | 'telegram'; send(text: string): Promise<void> };
 

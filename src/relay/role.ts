@@ -20,10 +20,9 @@ import { parseCommand } from './commands.ts';
 import { isOwner, ownerChats } from './owners.ts';
 import { startOutbox, type Outbox } from './outbox.ts';
 import { systemClock } from '../agent/clock.ts';
-import type { Alerter } from './alerts.ts';
 import type { InboundRecord, NewOutbound, Store } from '../store/index.ts';
-import { checkAgents } from '../tasks/monitor.ts';
-import { createAnswerRole, untrusted } from '../orchestrator/answer.ts';
+import { checkAgents, type Alerter } from '../agent/health-watch.ts';
+import { createAnswerRole, untrusted } from '../agent/answer.ts';
 import type { Role, RoleContext } from '../agent/role.ts';
 import { firstWithRole } from '../agent/routing.ts';
 

@@ -12,8 +12,6 @@ export const TASK_KIND_HANDLERS: ReadonlyMap<string, TaskKind> = new Map(
 
 export { TaskFailure, payloadOf } from './kind.ts';
 export type { Recipient, TaskContext, TaskKind, TaskOutcome } from './kind.ts';
-export { MONITOR_NAMESPACE } from './monitor.ts';
-export type { MonitorRecord } from './monitor.ts';
 export { REVIEW_NAMESPACE } from './code-review.ts';
 export { recipientsOf, reportText, sendReport } from './report.ts';
 export { startWorker } from './worker.ts';

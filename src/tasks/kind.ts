@@ -4,7 +4,7 @@ import type { Config, ResolvedAgent } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Model } from '../models/model.ts';
-import type { Alerter } from '../relay/alerts.ts';
+import type { Alerter } from '../agent/health-watch.ts';
 import type { Clock } from '../agent/clock.ts';
 import type { Store, Task } from '../store/index.ts';
 import type { Tool } from '../agent/tools/index.ts';

@@ -1,83 +1,9 @@
 /**
- * monitor: checks every other agent's /health. The owner hears once when an agent goes down
- * and once when it recovers, never again while it stays down. The last state of each agent
- * is kept in memory (`monitor/<agent>`), written compare-and-set, so a restart or a second
- * monitor does not alert twice.
+ * monitor: checks every other agent's /health through the agent health watch
+ * (agent/health-watch.ts): the owner hears once when one goes down and once when it recovers.
  */
-import { isAgentnetError } from '../errors.ts';
-import { healthUrl, probe } from '../agent/health-probe.ts';
-import type { ResolvedAgent } from '../config/index.ts';
-import { payloadOf, type TaskContext, type TaskKind } from './kind.ts';
-
-export const MONITOR_NAMESPACE = 'monitor';
-
-export interface MonitorRecord {
-  state: 'up' | 'down';
-  /** The agent's own status when up: ok, paused, degraded. */
-  status?: string;
-  error?: string;
-  url: string;
-  since: string;
-  checkedAt: string;
-}
-
-const duration = (ms: number) => {
-  const m = Math.round(ms / 60_000);
-  return m < 1 ? `${Math.round(ms / 1000)} s` : m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
-};
-
-/** What a health watch needs: the monitor task's context, or the relay's own watch. */
-export type WatchContext = Pick<TaskContext, 'agent' | 'config' | 'store' | 'clock' | 'signal' | 'alerter' | 'logger'>;
-
-async function check(ctx: WatchContext, url: string, confirmMs: number): Promise<{ status?: string; error?: string }> {
-  let r = await probe(url, 3000);
-  // One failed probe may be a restart in progress (the supervisor restarts within seconds): confirm.
-  if (!r.health && confirmMs > 0) {
-    await ctx.clock.sleep(confirmMs, ctx.signal);
-    r = await probe(url, 3000);
-  }
-  return r.health ? { status: r.health.status } : { error: r.error ?? 'no answer' };
-}
-
-/** Records the new state; says whether this call made the transition (and so should alert). */
-async function record(ctx: WatchContext, agent: string, next: Omit<MonitorRecord, 'since'>): Promise<{ changed: boolean; previous?: MonitorRecord }> {
-  const memory = ctx.store.memory;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const entry = await memory.get(MONITOR_NAMESPACE, agent);
-    const previous = entry?.value as MonitorRecord | undefined;
-    const changed = previous ? previous.state !== next.state : next.state === 'down';
-    const since = previous && !changed ? previous.since : next.checkedAt;
-    try {
-      await memory.set(MONITOR_NAMESPACE, agent, { ...next, since }, { by: ctx.agent.name, ifVersion: entry?.version ?? 0 });
-      return { changed, ...(previous ? { previous } : {}) };
-    } catch (err) {
-      if (!isAgentnetError(err, 'MEMORY_CONFLICT')) throw err;
-      // Another monitor wrote first: read again; if it recorded this same change, it alerted.
-    }
-  }
-  return { changed: false };
-}
-
-/** Probes each target; alerts the owner on a change of state (down, or back up), once. */
-export async function checkAgents(ctx: WatchContext, targets: ResolvedAgent[], confirmMs: number) {
-  return Promise.all(
-    targets.map(async (a) => {
-      const url = healthUrl(a.health.host, a.health.port);
-      const r = await check(ctx, url, confirmMs);
-      const now = new Date(ctx.clock.now()).toISOString();
-      const next = { state: r.error ? ('down' as const) : ('up' as const), ...r, url, checkedAt: now };
-      const { changed, previous } = await record(ctx, a.name, next);
-      if (changed && next.state === 'down') {
-        await ctx.alerter.send(`⚠️ ${a.name} (${a.role}) is down: ${r.error} at ${url}. ${ctx.agent.name} will tell you when it is back.`, { agent: a.name, state: 'down' });
-      } else if (changed && previous) {
-        const downFor = Date.parse(now) - Date.parse(previous.since);
-        await ctx.alerter.send(`✅ ${a.name} (${a.role}) is back (${r.status}) after ${duration(downFor)} down.`, { agent: a.name, state: 'up' });
-      }
-      if (changed) ctx.logger.warn({ agent: a.name, state: next.state, error: r.error }, next.state === 'down' ? 'agent down' : 'agent recovered');
-      return { agent: a.name, ...next };
-    }),
-  );
-}
+import { checkAgents } from '../agent/health-watch.ts';
+import { payloadOf, type TaskKind } from './kind.ts';
 
 export const monitorTask: TaskKind = {
   name: 'monitor',

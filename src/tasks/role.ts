@@ -5,14 +5,15 @@
  * runs the built-in task kinds, ending each with an explicit report.
  */
 import { AgentnetError } from '../errors.ts';
-import { createAlerter } from '../relay/alerts.ts';
 import { systemClock } from '../agent/clock.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import { reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
-import { createAnswerRole } from '../orchestrator/answer.ts';
+import { createAnswerRole } from '../agent/answer.ts';
+import type { Alerter } from '../agent/health-watch.ts';
 import type { Role, RoleContext } from '../agent/role.ts';
 
-export function createAutonomousRole(ctx: RoleContext): Role {
+/** `alerter` tells the owner of what the monitor task finds (the CLI gives the relay's direct channel, relay/alerts.ts). */
+export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
   const answer = createAnswerRole(ctx, { acknowledge: ['notification', 'response'] });
   const clock = ctx.clock ?? systemClock;
   let worker: Worker | undefined;
@@ -34,7 +35,6 @@ export function createAutonomousRole(ctx: RoleContext): Role {
         }
       };
       if (!store) throw new AgentnetError('STORE_OPEN_FAILED', `${ctx.agent.name} is autonomous but has no store open`);
-      const alerter = createAlerter({ config: ctx.config, agent: ctx.agent.name, bridge: ctx.bridge, logger: ctx.logger });
       const w = ctx.agent.worker;
       worker = startWorker({
         agent: ctx.agent.name,

@@ -3,10 +3,9 @@
  * the agent is answered by its model and the answer goes back over the bridge as a response;
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
-import { claimRequest, releaseClaim } from './claims.ts';
 import { replyFields, type BridgeMessage } from '../bridge/index.ts';
-import { runToolLoop } from '../agent/tools/tool-loop.ts';
-import type { Role, RoleContext } from '../agent/role.ts';
+import type { Revisit, Role, RoleContext } from './role.ts';
+import { runToolLoop } from './tools/tool-loop.ts';
 
 /** Wraps text that came from outside as data: a model must never take it as instructions. */
 export function untrusted(msg: BridgeMessage): string {
@@ -26,15 +25,22 @@ export function conversationOf(msg: BridgeMessage): string {
   return chat !== undefined ? `${String(msg.metadata?.channel ?? 'chat')}:${String(chat)}` : `agent:${msg.from}`;
 }
 
-/** Whether the bridge already holds an answer to `msg`, or has it done without one. */
-async function answeredAlready(ctx: RoleContext, msg: BridgeMessage): Promise<boolean> {
-  if ((await ctx.bridge.get(msg.id))?.status === 'done') return true;
-  return (await ctx.bridge.answerOf(msg.id)) !== undefined;
+/**
+ * A request that someone else may answer too (the orchestrator's requests, shared with Claude
+ * Code sessions): taken before the model runs, given back after the answer.
+ */
+export interface SharedRequests {
+  /** `mine` to answer it now; `answered` when someone else did (nothing more to do); a Revisit while someone else holds it. */
+  take(msg: BridgeMessage): Promise<'mine' | 'answered' | Revisit>;
+  /** Gives the request back once answered. */
+  release(msg: BridgeMessage): Promise<void>;
 }
 
 export interface AnswerRoleOptions {
   /** Message types this role acknowledges without answering. */
   acknowledge: Array<BridgeMessage['type']>;
+  /** Set when others may answer the same requests. */
+  shared?: SharedRequests;
 }
 
 export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): Role {
@@ -46,19 +52,9 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
         ctx.logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'acknowledged');
         return;
       }
-      // The orchestrator shares its requests with Claude Code sessions (agentnet mcp): whoever
-      // claims a request first answers it, the other leaves it alone.
-      const holder = `agent:${ctx.agent.name}`;
-      if (ctx.agent.role === 'orchestrator' && ctx.store) {
-        const claim = await claimRequest(ctx.store.memory, msg.id, holder);
-        if (!claim.ok) {
-          ctx.logger.info({ id: msg.id, claimedBy: claim.claim.holder, until: claim.claim.until }, 'claimed by a session: leaving it to them');
-          // A session that closes without answering lets its claim lapse: look again then.
-          return { revisitAt: Date.parse(claim.claim.until) + 1000 };
-        }
-        // A session may have answered and let go of its claim just before ours: the bridge says.
-        if (await answeredAlready(ctx, msg)) return void (await releaseClaim(ctx.store.memory, msg.id, holder));
-      }
+      const taken = await options.shared?.take(msg);
+      if (taken === 'answered') return;
+      if (taken !== undefined && taken !== 'mine') return taken;
       let result;
       let toolsRun = 0;
       try {
@@ -97,7 +93,7 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
       });
       if (outcome.answered) ctx.logger.info({ id: msg.id, from: msg.from, reply: outcome.response.id, model: ctx.model.id, steps: result.steps }, 'answered');
       else ctx.logger.warn({ id: msg.id, reason: outcome.reason, ...(outcome.reason === 'already-answered' ? { answeredBy: outcome.response.from, reply: outcome.response.id } : {}) }, 'answered by someone else meanwhile; ours is not sent');
-      if (ctx.agent.role === 'orchestrator' && ctx.store) await releaseClaim(ctx.store.memory, msg.id, holder);
+      await options.shared?.release(msg);
     },
   };
 }
