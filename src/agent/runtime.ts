@@ -13,13 +13,12 @@ import { retryable } from '../models/retry.ts';
 import { bridgeSpec, renderPrompt, storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { Budget, priceOf, withBudget } from '../models/budget.ts';
-import { firstWithRole } from './routing.ts';
+import { firstWithRole, recipientOf } from './routing.ts';
 import { createAgentLogger } from '../log/agent-logger.ts';
 import type { Model } from '../models/model.ts';
-import { createModel } from '../models/registry.ts';
+import { createModel, type ModelProvider } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from './network-status.ts';
-import { createRole, recipientOf } from '../cli/roles.ts';
-import type { Revisit } from './role.ts';
+import type { Revisit, Role, RoleContext } from './role.ts';
 import { startHealthServer, type HealthReport, type ModelUsage } from './health.ts';
 import { grantedTools } from './tools/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -31,6 +30,10 @@ import { createStats, totalProcessed } from './stats.ts';
 export interface StartAgentOptions {
   config: Config;
   agent: string;
+  /** Builds the agent's role: the runtime knows none (`agentnet run` gives the role map of cli/roles.ts). */
+  createRole: (ctx: RoleContext) => Promise<Role>;
+  /** Model providers beyond models/ (claude-code, from orchestrator/), by provider name. */
+  modelProviders?: Readonly<Record<string, ModelProvider>>;
   /** Secret values to redact from logs. */
   secrets?: string[];
   /** Also log to stdout (default true). */
@@ -147,7 +150,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
       network: config,
       logger,
       costLeftUsd: () => budget.costLeftUsd(),
-    });
+    }, options.modelProviders);
     let model = baseModel;
     // Claude Code reports what each run cost; other providers are priced from the model's name.
     if (agent.budget?.costPerDayUsd !== undefined && !price && agent.model.provider !== 'claude-code') {
@@ -183,7 +186,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (!storeIsLocalFile(config)) pause.share(() => readSharedPause(store.memory));
     const tools = grantedTools(agent, config, bridge, logger, store);
     const redact = createRedactor(options.secrets ?? []);
-    const role = await createRole({
+    const role = await options.createRole({
       agent,
       config,
       bridge,

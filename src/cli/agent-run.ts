@@ -1,6 +1,7 @@
 import { collectSecrets, findConfigFile, loadConfig, type Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
-import { agentLogFile, startAgent, type RunningAgent } from '../agent/runtime.ts';
+import { agentLogFile } from '../agent/runtime.ts';
+import { startAgent, type RunningAgent } from './roles.ts';
 import { createAgentLogger } from '../log/agent-logger.ts';
 import { createRedactor } from '../log/redact.ts';
 import { CONFIG_HELP, CONFIG_OPTION, type CliIo, type Command } from './command.ts';

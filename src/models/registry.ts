@@ -1,4 +1,7 @@
-/** Maps a config's model provider to its factory; providers with SDKs load lazily. */
+/**
+ * Maps a config's model provider to its factory; providers with SDKs load lazily. A provider that
+ * lives above models/ (claude-code, the orchestrator's headless Claude Code) is given by the caller.
+ */
 import type { Config, ModelConfig } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { AgentnetError } from '../errors.ts';
@@ -17,7 +20,12 @@ export interface ModelDeps {
   costLeftUsd?: () => number | undefined;
 }
 
-export async function createModel(config: ModelConfig, deps: ModelDeps): Promise<Model> {
+/** A model provider given by the caller, by provider name (`claude-code`). */
+export type ModelProvider = (config: ModelConfig, deps: ModelDeps) => Promise<Model>;
+
+export async function createModel(config: ModelConfig, deps: ModelDeps, providers: Readonly<Record<string, ModelProvider>> = {}): Promise<Model> {
+  const provided = Object.hasOwn(providers, config.provider) ? providers[config.provider] : undefined;
+  if (provided) return provided(config, deps);
   switch (config.provider) {
     case 'offline':
       return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus, ...(deps.orchestrator ? { orchestrator: deps.orchestrator } : {}) });
@@ -26,16 +34,6 @@ export async function createModel(config: ModelConfig, deps: ModelDeps): Promise
       return (await import('./anthropic.ts')).createAnthropicModel(config);
     case 'openai':
       return (await import('./openai.ts')).createOpenAIModel(config);
-    case 'claude-code': {
-      if (!deps.network) throw new AgentnetError('MODEL_UNAVAILABLE', `agent ${deps.agent}: claude-code needs the network's config`);
-      const { createClaudeCodeModel } = await import('../orchestrator/claude-code.ts');
-      return createClaudeCodeModel(config, {
-        agent: deps.agent,
-        network: deps.network,
-        ...(deps.logger ? { logger: deps.logger } : {}),
-        ...(deps.costLeftUsd ? { costLeftUsd: deps.costLeftUsd } : {}),
-      });
-    }
     default:
       throw new AgentnetError(
         'MODEL_UNAVAILABLE',

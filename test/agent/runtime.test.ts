@@ -8,7 +8,7 @@ import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
 import { pauseNetwork, resumeNetwork } from '../../src/agent/pause.ts';
-import { startAgent, type RunningAgent } from '../../src/agent/runtime.ts';
+import { startAgent, type RunningAgent } from '../../src/cli/roles.ts';
 import type { Model } from '../../src/models/model.ts';
 import { tempDir, waitFor, writeNetwork } from '../helpers/util.ts';
 

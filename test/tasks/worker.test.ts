@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { startAgent, type RunningAgent } from '../../src/agent/runtime.ts';
+import { startAgent, type RunningAgent } from '../../src/cli/roles.ts';
 import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
