@@ -1,17 +1,13 @@
 /** The CLI dispatcher: picks the command from argv, parses its options, maps errors to exit codes. */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { CliIo, Command } from './command.ts';
 import { COMMANDS, type CommandEntry } from './commands.ts';
+import { version } from './version.ts';
 
 /** Exit codes: 0 success, 1 failure (the message says what to fix), 2 wrong usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;

@@ -7,7 +7,7 @@ import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../agent/routing.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
-import { version } from './main.ts';
+import { version } from './version.ts';
 
 export const mcpCommand: Command = {
   usage: 'agentnet mcp [--as AGENT] [--push] [--headless] [-c FILE]',
