@@ -1,3 +1,8 @@
+/**
+ * The bridge (protocol v1): BridgeMessage and the Bridge contract, the jsonl backend (writer,
+ * lock, index, subscription, rotation) and the postgres one, opened through openBridge. Imports
+ * only pg/ and the base (errors.ts, log/); never store/ (both build on pg/ instead).
+ */
 export type { AnswerOutcome, Bridge, Cursor, ListOptions, MessageHandler, RotateOptions, RotateResult, SubscribeOptions, Subscription } from './bridge.ts';
 export type { BridgeMessage, MessageStatus, MessageType, NewMessage, Priority } from './message.ts';
 export { bridgeMessageSchema, buildMessage, isAgentName, poisonReason, replyFields, statusRecord, MAX_LINE_BYTES, MESSAGE_STATUSES, MESSAGE_TYPES, newMessageId, parseLine, PRIORITIES, toLine, withStatus } from './message.ts';

@@ -1,3 +1,8 @@
+/**
+ * Chat channels behind one Channel contract: whatsapp (Green API), telegram, terminal;
+ * createChannel maps an agent's `channel:` to its adapter. Imports only the base (errors.ts,
+ * log/, config/); never relay/ (who the owners are and what they may say is the relay's).
+ */
 export type { Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, InboundMessage } from './channel.ts';
 export { ChannelError } from './channel.ts';
 export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId, type GreenApiNotification, type GreenApiOptions } from './green-api.ts';

@@ -1,3 +1,8 @@
+/**
+ * The config: one zod schema, parsed once into a frozen typed object, errors that name the
+ * file and the path; `agentnet init`'s seed network and prompts. Base layer: read by every
+ * folder; imports nothing of agentnet's but errors.ts.
+ */
 export { configSchema, ROLES, TASK_KINDS, TOOL_NAMES } from './schema.ts';
 export type { AgentConfig, BridgeConfig, ChannelConfig, ConfigInput, ModelConfig, ParsedConfig } from './schema.ts';
 export { envReferences } from './env.ts';

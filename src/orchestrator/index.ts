@@ -1,3 +1,9 @@
+/**
+ * The orchestrator role (answer + claims, role.ts), the MCP server that lets Claude Code act on
+ * the network, headless Claude Code (the claude-code model: runner, sessions), the SessionStart
+ * hook and the Claude Code settings it installs. Imports agent/ and the layers below it; never
+ * relay/ or tasks/.
+ */
 export { CLAIMS_NAMESPACE, DEFAULT_LEASE_MS, claimOf, claimRequest, releaseClaim } from './claims.ts';
 export type { Claim, ClaimResult } from './claims.ts';
 export { describeRequest, pendingRequests, priorityOf } from './inbox.ts';

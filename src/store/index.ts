@@ -1,3 +1,8 @@
+/**
+ * The store: the task queue, the shared memory and the relay's delivery ledger, on SQLite or
+ * PostgreSQL, opened through openStore. Imports only pg/ and the base (errors.ts, log/,
+ * config/); never bridge/.
+ */
 export type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
 export { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
 export type { Memory, MemoryEntry, MemoryHistoryEntry, MemoryWrite } from './memory.ts';

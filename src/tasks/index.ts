@@ -1,4 +1,8 @@
-/** The task kinds the autonomous agent runs, by name. */
+/**
+ * The autonomous role (the seed's Kaylee, role.ts): the scheduler, the task kinds it runs by name,
+ * the worker and the reports. Imports agent/ and the layers below it; never relay/ or
+ * orchestrator/ (its alerts' channel is handed to it by the CLI).
+ */
 import { codeReviewTask } from './code-review.ts';
 import { deployTask } from './deploy.ts';
 import type { TaskKind } from './kind.ts';
