@@ -10,6 +10,7 @@
  * A short version runs in `npm test` (test/e2e/soak.test.ts).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,7 +59,9 @@ export interface SoakAccount {
   phone: { once: number; twice: string[]; never: string[]; unexplained: string[] };
   restarts: { agents: number; up: number; rotationsKilled: number; rotations: number };
   /** /health seen from outside, and the agent's own worst event-loop delay (from its /metrics). */
-  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number }>;
+  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number; slowInChaos: number; slowInSteady: number }>;
+  /** The machine's 1-minute load average, sampled every 10 s: its mean and max (2 cores here; the agents compete with everything else). */
+  load: { mean: number; max: number };
   /** RSS when the network came up, a third into the steady phase (warm), two thirds in, and at the end. */
   rssMiB: Record<string, { start?: number; warm?: number; middle?: number; end?: number }>;
 }
@@ -115,7 +118,8 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     tornLines: 0,
     phone: { once: 0, twice: [], never: [], unexplained: [] },
     restarts: { agents: 0, up: 0, rotationsKilled: 0, rotations: 0 },
-    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0 }])),
+    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0, slowInChaos: 0, slowInSteady: 0 }])),
+    load: { mean: 0, max: 0 },
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
   };
   /** When the relay died (killed itself, or with up). */
@@ -144,6 +148,8 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
 
   const probesFile = join(o.dir, 'probes.json');
   const prober = spawnNode([new URL('./soak-prober.ts', import.meta.url).pathname, JSON.stringify(ports), probesFile]);
+  const loads: number[] = [];
+  const loadSampler = setInterval(() => loads.push(loadavg()[0]!), 10_000);
 
   const sampleRss = async (at: 'start' | 'warm' | 'middle' | 'end') => {
     for (const a of AGENTS) {
@@ -329,7 +335,9 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   await reader.close();
 
   await stopProcess(prober, 'SIGTERM');
-  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[]; loopLagMaxMs: number }>;
+  clearInterval(loadSampler);
+  account.load = { mean: Math.round((loads.reduce((x, y) => x + y, 0) / Math.max(1, loads.length)) * 10) / 10, max: Math.round(Math.max(0, ...loads) * 10) / 10 };
+  const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[]; loopLagMaxMs: number; slow: Array<[number, number]> }>;
   for (const a of AGENTS) {
     const s = [...probes[a]!.latencies].sort((x, y) => x - y);
     account.health[a]!.probes = probes[a]!.probes;
@@ -337,6 +345,8 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     account.health[a]!.loopLagMaxMs = Math.round(probes[a]!.loopLagMaxMs);
     account.health[a]!.p99Ms = Math.round((s[Math.ceil(s.length * 0.99) - 1] ?? 0) * 10) / 10;
     account.health[a]!.maxMs = Math.round((s.at(-1) ?? 0) * 10) / 10;
+    account.health[a]!.slowInChaos = probes[a]!.slow.filter(([at]) => at < steadyStart).length;
+    account.health[a]!.slowInSteady = probes[a]!.slow.filter(([at]) => at >= steadyStart).length;
   }
   await stopProcess(up!, 'SIGTERM');
   await model.close();
@@ -356,7 +366,8 @@ export function formatAccount(a: SoakAccount): string {
     `torn or malformed lines: ${a.tornLines}`,
     `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}${a.phone.twice.length ? ` (${a.phone.twice.join(', ')}; with no relay kill between the two sends: ${a.phone.unexplained.length})` : ''}, never ${a.phone.never.length}`,
     `restarts: agents ${a.restarts.agents}, up (with its agents) ${a.restarts.up}; rotations ${a.restarts.rotations} (${a.restarts.rotationsKilled} killed mid-way)`,
-    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
+    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms, over 100 ms: ${h.slowInChaos} in the chaos phase and ${h.slowInSteady} in the steady phase; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
+    `machine load (1-minute average, sampled every 10 s): mean ${a.load.mean}, max ${a.load.max}`,
     ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: start ${r.start ?? '?'} MiB; steady phase: warm ${r.warm ?? '?'} MiB, ⅔ ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
   ];
   return rows.join('\n');
