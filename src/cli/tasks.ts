@@ -1,5 +1,5 @@
 /** `agentnet tasks ...`: the operator's view of the task queue. */
-import { TASK_STATES, type Task, type TaskState } from '../store/index.ts';
+import { enqueueTask, TASK_STATES, type Task, type TaskState } from '../store/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { parseCount } from './bridge-filter-options.ts';
 import { CONFIG_HELP, CONFIG_OPTION, withStore, type Command } from './command.ts';
@@ -99,12 +99,12 @@ ${CONFIG_HELP}`,
     const priority = values.priority === undefined ? 0 : Number(values.priority);
     if (!Number.isInteger(priority)) throw new AgentnetError('USAGE', '--priority: expected a whole number');
     await withStore(values, io, async (store) => {
-      const t = await store.queue.enqueue({
+      const t = await enqueueTask(store.queue, {
         kind,
         payload,
         priority,
         ...(values.at ? { runAt: parseWhen(values.at as string) } : {}),
-        maxAttempts: values['max-attempts'] ? parseCount(values['max-attempts'] as string, '--max-attempts', 3) || 1 : (TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3),
+        ...(values['max-attempts'] ? { maxAttempts: parseCount(values['max-attempts'] as string, '--max-attempts', 3) || 1 } : {}),
         ...(values.key ? { idempotencyKey: values.key as string } : {}),
       });
       io.out(values.json ? JSON.stringify(t) + '\n' : `${t.id}\n`);

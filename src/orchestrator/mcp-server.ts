@@ -12,7 +12,7 @@ import type { Config } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { collectStatus } from '../agent/network-status.ts';
 import type { Store } from '../store/index.ts';
-import { TASK_STATES } from '../store/index.ts';
+import { enqueueTask, TASK_STATES } from '../store/index.ts';
 import { TASK_KIND_HANDLERS } from '../tasks/index.ts';
 import { claimOf, claimRequest, DEFAULT_LEASE_MS, releaseClaim } from './claims.ts';
 import { describeRequest, pendingRequests, priorityOf } from './inbox.ts';
@@ -174,11 +174,10 @@ export function createMcpServer(o: McpOptions): McpServer {
       },
     },
     async ({ kind, payload, priority, run_at, key }) => {
-      const task = await store.queue.enqueue({
+      const task = await enqueueTask(store.queue, {
         kind,
         payload: payload ?? null,
         priority,
-        maxAttempts: TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3,
         ...(run_at ? { runAt: new Date(run_at) } : {}),
         ...(key ? { idempotencyKey: key } : {}),
       });

@@ -5,6 +5,7 @@
  */
 export type { ClaimOptions, EnqueueOptions, ListTasksOptions, Task, TaskQueue, TaskState } from './task-queue.ts';
 export { LOST_ON_LAST_ATTEMPT, TASK_STATES } from './task-queue.ts';
+export { attemptsOf, DEFAULT_TASK_ATTEMPTS, enqueueTask, TASK_KIND_ATTEMPTS } from './enqueue-task.ts';
 export type { Memory, MemoryEntry, MemoryHistoryEntry, MemoryWrite } from './memory.ts';
 export { MEMORY_HISTORY } from './memory.ts';
 export type { Store, StoreSpec } from './store.ts';

@@ -28,7 +28,6 @@ async function git(ctx: TaskContext, repo: string, args: string[]): Promise<stri
 
 export const codeReviewTask: TaskKind = {
   name: 'code-review',
-  maxAttempts: 3,
   notify: ['orchestrator'],
   async run(ctx) {
     const { name, entry: r } = namedEntry(ctx, 'review', ctx.agent.reviews);

@@ -14,8 +14,6 @@ const LAST_LINES = 15;
 
 export const deployTask: TaskKind = {
   name: 'deploy',
-  // A half-finished deployment is for a person to look at, not to repeat on its own.
-  maxAttempts: 1,
   notify: ['owner'],
   async run(ctx) {
     const { name, entry: d } = namedEntry(ctx, 'deployment', ctx.agent.deployments);

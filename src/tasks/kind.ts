@@ -42,8 +42,6 @@ export interface TaskOutcome {
 
 export interface TaskKind {
   name: string;
-  /** Attempts a task of this kind gets (a deployment is not repeated on its own). */
-  maxAttempts: number;
   /** Who hears about a finished task unless its payload says `notify`. */
   notify: Recipient[];
   /** Resolves with what was done; throws (a TaskFailure, or anything) when it did not succeed. */

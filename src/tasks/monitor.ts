@@ -7,7 +7,6 @@ import { payloadOf, type TaskKind } from './kind.ts';
 
 export const monitorTask: TaskKind = {
   name: 'monitor',
-  maxAttempts: 1,
   notify: [],
   async run(ctx) {
     const p = payloadOf(ctx.task);

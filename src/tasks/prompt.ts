@@ -4,7 +4,6 @@ import { payloadOf, TaskFailure, type TaskKind } from './kind.ts';
 
 export const promptTask: TaskKind = {
   name: 'prompt',
-  maxAttempts: 2,
   notify: ['owner'],
   async run(ctx) {
     const prompt = payloadOf(ctx.task).prompt;

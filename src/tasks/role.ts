@@ -67,7 +67,6 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
         memory: store.memory,
         logger: ctx.logger,
         clock,
-        maxAttempts: (kind) => TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3,
         paused: () => ctx.pause.paused(),
         onEnqueued: () => started.wake(),
       });

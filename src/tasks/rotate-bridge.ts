@@ -4,7 +4,6 @@ import { payloadOf, type TaskKind } from './kind.ts';
 
 export const rotateBridgeTask: TaskKind = {
   name: 'rotate-bridge',
-  maxAttempts: 3,
   notify: [],
   async run(ctx) {
     const p = payloadOf(ctx.task);

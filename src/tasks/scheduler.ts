@@ -7,7 +7,7 @@
 import { Cron } from 'croner';
 import type { AgentConfig } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { Memory, Task, TaskQueue } from '../store/index.ts';
+import { enqueueTask, type Memory, type Task, type TaskQueue } from '../store/index.ts';
 import { systemClock, type Clock } from '../agent/clock.ts';
 
 export type ScheduleConfig = AgentConfig['schedules'][number];
@@ -18,8 +18,8 @@ export interface SchedulerOptions {
   queue: TaskQueue;
   memory: Memory;
   logger: Logger;
-  /** Attempts a task of this kind gets. */
-  maxAttempts: (kind: string) => number;
+  /** Attempts a task of this kind gets (default: the kind's own, see enqueueTask). */
+  maxAttempts?: (kind: string) => number;
   paused: () => boolean;
   clock?: Clock;
   /** Called with each task a slot created (tests, the worker's wake-up). */
@@ -50,11 +50,11 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
     const key = `${o.agent}/${s.name}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        const task = await o.queue.enqueue({
+        const task = await enqueueTask(o.queue, {
           kind: s.task,
           payload: { ...s.payload, schedule: s.name, slot: slot.toISOString() },
           idempotencyKey: slotKey(o.agent, s.name, slot),
-          maxAttempts: o.maxAttempts(s.task),
+          ...(o.maxAttempts ? { maxAttempts: o.maxAttempts(s.task) } : {}),
         });
         await o.memory.set(SCHEDULE_NAMESPACE, key, { until: slot.toISOString(), task: task.id }, { by: o.agent });
         o.logger.info({ schedule: s.name, slot: slot.toISOString(), task: task.id, why }, 'schedule fired');

@@ -1,8 +1,7 @@
 /** memory_get, memory_set and task_enqueue: the shared store, as tools for an agent's model. */
 import { z } from 'zod';
-import type { Store } from '../../store/index.ts';
+import { enqueueTask, type Store } from '../../store/index.ts';
 import { TASK_KINDS } from '../../config/index.ts';
-import { TASK_KIND_HANDLERS } from '../../tasks/index.ts';
 import { defineTool, type Tool } from './tool.ts';
 
 const json = (v: unknown) => JSON.stringify(v);
@@ -53,10 +52,9 @@ export function taskEnqueueTool(store: Store): Tool {
       idempotencyKey: z.string().min(1).optional(),
     }),
     async ({ kind, payload, priority, runInSeconds, idempotencyKey }) => {
-      const t = await store.queue.enqueue({
+      const t = await enqueueTask(store.queue, {
         kind,
         payload: payload ?? {},
-        maxAttempts: TASK_KIND_HANDLERS.get(kind)?.maxAttempts ?? 3,
         ...(priority !== undefined ? { priority } : {}),
         ...(runInSeconds !== undefined ? { runAt: new Date(Date.now() + runInSeconds * 1000) } : {}),
         ...(idempotencyKey !== undefined ? { idempotencyKey } : {}),
