@@ -313,7 +313,7 @@ describe('agent store tools', () => {
     const bridge = createJsonlBridge({ path: config.bridge.path, pollIntervalMs: 100 });
     fake.script(
       { reply: { toolUses: [{ id: 'a', name: 'memory_set', input: { namespace: 'shared', key: 'staging-owner', value: { who: 'kami' } } }] } },
-      { reply: { toolUses: [{ id: 'b', name: 'task_enqueue', input: { kind: 'deploy', payload: { env: 'staging' }, idempotencyKey: 'deploy-req' } }] } },
+      { reply: { toolUses: [{ id: 'b', name: 'task_enqueue', input: { kind: 'deploy', payload: { env: 'staging' }, idempotency_key: 'deploy-req' } }] } },
       { reply: { text: 'Queued the deploy.' } },
     );
     const claude = await startAgent({ config, agent: 'claude', stdout: false });

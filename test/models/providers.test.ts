@@ -97,7 +97,7 @@ function describeProvider<R>(p: Provider<R>): void {
         const results = p.toolResults(fake.requests[1]!.body);
         assert.equal(results.length, 1);
         assert.equal(results[0]!.id, 'call_1');
-        assert.match(results[0]!.content, new RegExp(`sent ${sent!.id} to kaylee`));
+        assert.match(results[0]!.content, new RegExp(`sent notification ${sent!.id} to kaylee`));
       } finally {
         await bridge.close();
         cleanup();

@@ -111,10 +111,10 @@ describe('agentnet mcp', () => {
   });
 
   it('enqueues tasks and follows them', async () => {
-    const r = await call(a, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, key: 'sum-1' });
+    const r = await call(a, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, idempotency_key: 'sum-1' });
     assert.equal(r.isError, undefined, r.content[0]!.text);
     const id = r.structuredContent.task.id as string;
-    const again = await call(b, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, key: 'sum-1' });
+    const again = await call(b, 'task_enqueue', { kind: 'prompt', payload: { prompt: 'summarise the logs' }, idempotency_key: 'sum-1' });
     assert.equal(again.structuredContent.task.id, id, 'the key makes it idempotent');
     const status = await call(a, 'task_status', { id });
     assert.match(status.content[0]!.text, new RegExp(`task ${id}: queued`));

@@ -5,7 +5,8 @@ import type { Logger } from '../../log/logger.ts';
 import { bridgeReplyTool, bridgeSendTool } from './bridge-tools.ts';
 import { httpGetTool } from './http-get.ts';
 import { runCommandTool } from './run-command.ts';
-import { memoryGetTool, memorySetTool, taskEnqueueTool } from './store-tools.ts';
+import { asModelTool } from './network-tool.ts';
+import { memoryGet, memorySet, taskEnqueue } from './store-tools.ts';
 import type { Store } from '../../store/index.ts';
 import type { Tool } from './tool.ts';
 
@@ -15,17 +16,17 @@ export const STORE_TOOLS = ['memory_get', 'memory_set', 'task_enqueue'];
 export const needsStore = (agent: ResolvedAgent) => agent.tools.some((t) => typeof t === 'string' && STORE_TOOLS.includes(t));
 
 export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridge, logger: Logger, store?: Store): Tool[] {
-  const others = Object.keys(config.agents).filter((n) => n !== agent.name);
+  const self = agent.name;
   const tools: Tool[] = [];
   for (const grant of agent.tools) {
     const name = typeof grant === 'string' ? grant : grant.name;
-    if (grant === 'bridge_send') tools.push(bridgeSendTool(bridge, agent.name, others));
-    else if (grant === 'bridge_reply') tools.push(bridgeReplyTool(bridge, agent.name));
+    if (grant === 'bridge_send') tools.push(bridgeSendTool(bridge, self, Object.keys(config.agents)));
+    else if (grant === 'bridge_reply') tools.push(bridgeReplyTool(bridge, self));
     else if (typeof grant === 'object' && grant.name === 'run_command') tools.push(runCommandTool(grant));
     else if (typeof grant === 'object' && grant.name === 'http_get') tools.push(httpGetTool(grant.hosts));
-    else if (store && grant === 'memory_get') tools.push(memoryGetTool(store));
-    else if (store && grant === 'memory_set') tools.push(memorySetTool(store, agent.name));
-    else if (store && grant === 'task_enqueue') tools.push(taskEnqueueTool(store));
+    else if (store && grant === 'memory_get') tools.push(asModelTool(memoryGet, { self, memory: store.memory }));
+    else if (store && grant === 'memory_set') tools.push(asModelTool(memorySet, { self, memory: store.memory }));
+    else if (store && grant === 'task_enqueue') tools.push(asModelTool(taskEnqueue, { queue: store.queue }));
     else logger.warn({ tool: name }, 'tool not offered: the store is not open');
   }
   return tools;
@@ -33,3 +34,9 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
 
 export type { Tool, ToolContext } from './tool.ts';
 export { ToolRefusal } from './tool.ts';
+export { asModelTool, networkTool, said, shown } from './network-tool.ts';
+export type { NetworkTool, ToolResult } from './network-tool.ts';
+export { bridgeSend } from './bridge-tools.ts';
+export type { BridgeToolContext } from './bridge-tools.ts';
+export { memoryGet, memoryList, memorySet, taskEnqueue, taskStatus } from './store-tools.ts';
+export type { MemoryToolContext, QueueToolContext } from './store-tools.ts';

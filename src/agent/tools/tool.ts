@@ -23,6 +23,13 @@ export class ToolRefusal extends Error {
   }
 }
 
+/**
+ * The JSON Schema of a tool's input as the MCP SDK sends it (`tools/list` converts zod v4 with
+ * draft-7 and the input side: a field with a default is not required). The model surface sends
+ * the same, so a model sees one schema per tool whichever surface it uses.
+ */
+export const inputJsonSchema = (input: z.ZodType): Record<string, unknown> => z.toJSONSchema(input, { target: 'draft-7', io: 'input' }) as Record<string, unknown>;
+
 export function defineTool<S extends z.ZodType>(
   name: string,
   description: string,
@@ -30,7 +37,7 @@ export function defineTool<S extends z.ZodType>(
   run: (input: z.output<S>, ctx: ToolContext) => Promise<string>,
 ): Tool {
   return {
-    spec: { name, description, inputSchema: z.toJSONSchema(input) as Record<string, unknown> },
+    spec: { name, description, inputSchema: inputJsonSchema(input) },
     input,
     run: (value, ctx) => run(value as z.output<S>, ctx),
   };
