@@ -63,3 +63,21 @@ export function errnoCode(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
 }
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+
+/**
+ * What a self-check found (`agentnet doctor` prints them): each backend and adapter checks
+ * itself and says, for a problem, what to do about it.
+ */
+export interface Check {
+  /** What was checked, e.g. "channel kami (whatsapp)". */
+  check: string;
+  status: CheckStatus;
+  detail: string;
+  /** What to do, for `warn` and `fail`. */
+  fix?: string;
+}
+
+/** An error's message, whatever was thrown. */
+export const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));

@@ -14,5 +14,5 @@ export type { JsonlBridgeOptions } from './jsonl.ts';
 export type { PgBridgeOptions } from './pg.ts';
 export { acquireFileLock, inspectFileLock, tryAcquireFileLock } from './lock.ts';
 export type { FileLock, FileLockOptions } from './lock.ts';
-export { BRIDGE_BACKENDS, openBridge } from './registry.ts';
+export { BRIDGE_BACKENDS, checkBridge, openBridge } from './registry.ts';
 export type { BridgeOpenExtras, BridgeSpec } from './registry.ts';

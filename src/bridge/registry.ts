@@ -1,5 +1,5 @@
 /** Maps a config's bridge backend name to its factory; the core never imports a backend directly. */
-import { AgentnetError } from '../errors.ts';
+import { AgentnetError, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PgOpenExtras } from '../pg/index.ts';
 import type { Bridge } from './bridge.ts';
@@ -57,4 +57,15 @@ export async function openBridge(spec: BridgeSpec, logger?: Logger, extras: Brid
     );
   }
   return factory(spec, logger, extras);
+}
+
+/**
+ * The bridge a spec describes, checked without creating or changing it (`agentnet doctor`). A
+ * server backend has nothing of its own to check: its server is checked once, for the bridge
+ * and the store alike.
+ */
+export async function checkBridge(spec: BridgeSpec): Promise<Check[]> {
+  if (spec.backend !== 'jsonl' || !spec.path) return [];
+  const { checkJsonlBridge } = await import('./jsonl-check.ts');
+  return checkJsonlBridge({ ...spec, path: spec.path });
 }

@@ -12,4 +12,4 @@ export { createTerminalChannel, TERMINAL_CHAT, type TerminalChannelOptions } fro
 export { extractText } from './whatsapp-text.ts';
 export { splitMessage } from './split.ts';
 export { sameToken } from './http-endpoint.ts';
-export { channelOf, createChannel, terminalSocketPath } from './registry.ts';
+export { channelOf, checkChannel, createChannel, terminalSocketPath } from './registry.ts';

@@ -2,11 +2,12 @@
 import { join } from 'node:path';
 import type { Config, ResolvedAgent } from '../config/index.ts';
 import type { ChannelConfig } from '../config/schema.ts';
+import type { Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { ChannelError, type Channel } from './channel.ts';
-import { createTelegramChannel } from './telegram.ts';
+import { checkTelegram, createTelegramChannel } from './telegram.ts';
 import { createTerminalChannel } from './terminal.ts';
-import { createWhatsAppChannel } from './whatsapp.ts';
+import { checkWhatsApp, createWhatsAppChannel } from './whatsapp.ts';
 
 export const terminalSocketPath = (config: Config, agent: string) => join(config.stateDir, 'agents', agent, 'chat.sock');
 
@@ -34,4 +35,17 @@ export function createChannel(config: Config, agent: ResolvedAgent, logger: Logg
       return createTerminalChannel({ socketPath: path, logger });
     }
   }
+}
+
+/**
+ * An agent's channel checks itself for `agentnet doctor` with one cheap authenticated call;
+ * nothing for the terminal (no provider), a skip when `offline`.
+ */
+export async function checkChannel(agent: ResolvedAgent, o: { timeoutMs: number; offline?: boolean }): Promise<Check | undefined> {
+  const ch = agent.channel;
+  if (!ch || ch.type === 'terminal') return undefined;
+  const check = `channel ${agent.name} (${ch.type})`;
+  if (o.offline) return { check, status: 'skip', detail: '--offline' };
+  if (ch.type === 'whatsapp') return checkWhatsApp(check, { apiUrl: ch.apiUrl, idInstance: ch.idInstance, apiToken: ch.apiToken, timeoutMs: o.timeoutMs });
+  return checkTelegram(check, { token: ch.token, ...(ch.apiRoot ? { apiRoot: ch.apiRoot } : {}), timeoutMs: o.timeoutMs });
 }

@@ -4,6 +4,7 @@
  * after the relay recorded it, or through a webhook checking the secret-token header.
  */
 import type { Api } from 'grammy';
+import { messageOf, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
 import { ChannelError, type Channel, type ChannelHealth, type InboundMessage } from './channel.ts';
@@ -190,4 +191,18 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       await endpoint?.close();
     },
   };
+}
+
+/** The bot checks itself for `agentnet doctor`: Telegram knows its token. */
+export async function checkTelegram(check: string, o: { token: string; apiRoot?: string; timeoutMs: number }): Promise<Check> {
+  const { Api } = await loadGrammy();
+  const api = new Api(o.token, { timeoutSeconds: Math.ceil(o.timeoutMs / 1000), ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) });
+  try {
+    const me = await api.getMe();
+    return { check, status: 'ok', detail: `bot @${me.username}` };
+  } catch (err) {
+    const code = (err as { error_code?: number }).error_code;
+    if (code === 401 || code === 404) return { check, status: 'fail', detail: `Telegram refused the bot token (${code}: ${(err as { description?: string }).description ?? 'Unauthorized'})`, fix: 'put the token @BotFather gave you in the channel\'s token (its ${VAR})' };
+    return { check, status: 'fail', detail: `Telegram unreachable: ${messageOf(err).replaceAll(o.token, '<token>')}`, fix: `check the network${o.apiRoot ? ` and apiRoot (${o.apiRoot})` : ''}` };
+  }
 }

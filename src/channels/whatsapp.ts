@@ -3,6 +3,7 @@
  * notification only after the relay recorded it) or through a webhook endpoint; sends with
  * sendMessage. Status and state notifications are handled here, never passed on as text.
  */
+import { messageOf, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
 import type { Channel, ChannelHealth, DeliveryStatus, InboundMessage } from './channel.ts';
@@ -196,4 +197,19 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
       await endpoint?.close();
     },
   };
+}
+
+/** The Green API instance checks itself for `agentnet doctor`: the token works and the account is linked. */
+export async function checkWhatsApp(check: string, o: { apiUrl: string; idInstance: string; apiToken: string; timeoutMs: number }): Promise<Check> {
+  const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken, timeoutMs: o.timeoutMs });
+  try {
+    const state = await client.getStateInstance();
+    if (state === 'authorized') return { check, status: 'ok', detail: `instance ${o.idInstance} is authorized` };
+    return { check, status: 'fail', detail: `instance ${o.idInstance} is ${state}`, fix: stateHint(state) ?? 'see the instance in the Green API console' };
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 401) return { check, status: 'fail', detail: `Green API refused the apiToken of instance ${o.idInstance} (HTTP 401)`, fix: 'copy the apiTokenInstance from the Green API console into the channel\'s apiToken (its ${VAR})' };
+    if (status === 403) return { check, status: 'fail', detail: `Green API does not know instance ${o.idInstance} with this token (HTTP 403)`, fix: 'check idInstance and apiUrl against the Green API console' };
+    return { check, status: 'fail', detail: `Green API unreachable: ${messageOf(err)}`, fix: `check the network and apiUrl (${o.apiUrl})` };
+  }
 }

@@ -13,5 +13,5 @@ export { createSqliteStore } from './sqlite.ts';
 export type { SqliteStoreOptions } from './sqlite.ts';
 // The postgres store is opened through openStore, which loads it (and pg) only when configured.
 export type { PostgresStoreOptions } from './postgres.ts';
-export { openStore } from './registry.ts';
+export { checkStore, openStore } from './registry.ts';
 export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';

@@ -1,5 +1,5 @@
 /** Maps the config's store backend to its factory. */
-import { AgentnetError } from '../errors.ts';
+import { AgentnetError, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { PgOpenExtras } from '../pg/index.ts';
 import type { Store, StoreSpec } from './store.ts';
@@ -27,3 +27,14 @@ export async function openStore(spec: StoreSpec, logger?: Logger, extras: PgOpen
   }
   throw new AgentnetError('USAGE', `unknown store backend "${spec.backend}"; available: sqlite, postgres`);
 }
+
+/**
+ * The store a spec describes, checked without creating or migrating it (`agentnet doctor`). A
+ * server backend has nothing of its own to check: its server is checked once (src/pg/check.ts).
+ */
+export async function checkStore(spec: StoreSpec): Promise<Check[]> {
+  if (spec.backend !== 'sqlite' || !spec.path) return [];
+  const { checkSqliteStore } = await import('./sqlite-check.ts');
+  return [checkSqliteStore(spec.path)];
+}
+
