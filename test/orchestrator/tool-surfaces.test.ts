@@ -14,7 +14,7 @@ import { grantedTools } from '../../src/agent/tools/index.ts';
 import { openBridge, type Bridge } from '../../src/bridge/index.ts';
 import { bridgeSpec, loadConfig, storeSpec, type Config } from '../../src/config/index.ts';
 import { createMemoryLogger } from '../../src/log/logger.ts';
-import { createMcpServer } from '../../src/orchestrator/index.ts';
+import { createMcpServer, MCP_TOOL_NAMES } from '../../src/orchestrator/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -57,5 +57,10 @@ describe('the model surface and the MCP surface of a shared tool', () => {
       assert.ok(onMcp, `agentnet mcp serves ${name}`);
       assert.deepEqual(onModel, onMcp, name);
     }
+  });
+
+  it('serves the tools a headless run is granted from (MCP_TOOL_NAMES), in that order', async () => {
+    const { tools } = await client.listTools();
+    assert.deepEqual(tools.map((x) => x.name), [...MCP_TOOL_NAMES]);
   });
 });
