@@ -2,16 +2,15 @@
 import { existsSync } from 'node:fs';
 import { messageOf, type Check } from '../errors.ts';
 import { createMemoryLogger } from '../log/logger.ts';
-import { createJsonlBridge } from './jsonl.ts';
+import { createJsonlBridge, type JsonlBridgeOptions } from './jsonl.ts';
 import { inspectFileLock } from './lock.ts';
-import type { BridgeSpec } from './registry.ts';
 
 /** The bridge file, read as the agents read it (never created here), and its lock. */
-export async function checkJsonlBridge(spec: BridgeSpec & { path: string }): Promise<Check[]> {
+export async function checkJsonlBridge(spec: JsonlBridgeOptions): Promise<Check[]> {
   return [await checkFile(spec), checkLock(`${spec.path}.lock`)];
 }
 
-async function checkFile(spec: BridgeSpec & { path: string }): Promise<Check> {
+async function checkFile(spec: JsonlBridgeOptions): Promise<Check> {
   const { path } = spec;
   if (!existsSync(path)) return { check: 'bridge', status: 'ok', detail: `${path} does not exist yet (the first message creates it)` };
   // The reader logs each line it skips: collect them instead of printing.

@@ -37,18 +37,7 @@ const ROLES = new Set(['relay', 'tasks', 'orchestrator']);
  * Imports that still run the wrong way, each with the reason and the work that ends it. The test
  * fails when one is gone too, so the list stays true: delete the entry then.
  */
-const KNOWN_GAPS: Array<{ from: string; to: string; reason: string }> = [
-  {
-    from: 'agent/tools/store-tools.ts',
-    to: 'tasks/index.ts',
-    reason: "task_enqueue reads a task kind's attempts from the task kinds; issue 19 item 5 gives the store one enqueueTask() that knows them",
-  },
-  {
-    from: 'orchestrator/mcp-server.ts',
-    to: 'tasks/index.ts',
-    reason: "the MCP task_enqueue reads the task kinds' attempts; issue 19 item 5 (one definition per network tool, one enqueueTask())",
-  },
-];
+const KNOWN_GAPS: Array<{ from: string; to: string; reason: string }> = [];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
