@@ -1,9 +1,11 @@
 /**
- * The agent: one process's runtime (bridge subscription, PAUSE, /health and /metrics, logs,
- * graceful stop), the Role contract it is handed a role through, the answer role every role
- * builds on, the tools and the tool loop (tools/), routing (who a message is for), the health
- * probe and watch of other agents, the network's status. Imports bridge/, store/, channels/,
- * models/, pg/ and the base; never a role (relay/, tasks/, orchestrator/), ops/ or cli/.
+ * The agent: one process's runtime (PAUSE, /health and /metrics, logs, graceful stop) and its
+ * message loop (the bridge subscription, one message at a time), the Role contract it is
+ * handed a role through, the answer role every role builds on, the tools (each network tool
+ * defined once for the model and MCP surfaces) and the tool loop (tools/), routing (who a
+ * message is for), the health probe and watch of other agents, the network's status. Imports
+ * bridge/, store/, channels/, models/, pg/ and the base; never a role (relay/, tasks/,
+ * orchestrator/), ops/ or cli/.
  */
 export { agentLogFile, startAgent } from './runtime.ts';
 export type { RunningAgent, StartAgentOptions } from './runtime.ts';
@@ -25,3 +27,7 @@ export type { PauseState } from './pause.ts';
 export type { AgentStats } from './stats.ts';
 export { grantedTools, needsStore, ToolRefusal } from './tools/index.ts';
 export type { Tool, ToolContext } from './tools/index.ts';
+export { asModelTool, bridgeSend, memoryGet, memoryList, memorySet, networkTool, said, shown, taskEnqueue, taskStatus } from './tools/index.ts';
+export type { BridgeToolContext, MemoryToolContext, NetworkTool, QueueToolContext, ToolResult } from './tools/index.ts';
+export { MessageLoop } from './message-loop.ts';
+export type { MessageLoopOptions } from './message-loop.ts';

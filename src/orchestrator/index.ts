@@ -9,4 +9,8 @@ export type { Claim, ClaimResult } from './claims.ts';
 export { describeRequest, pendingRequests, priorityOf } from './inbox.ts';
 export { CHANNEL_NOTIFICATION, createMcpServer, pushRequests } from './mcp-server.ts';
 export { headlessMcpTools, MCP_TOOL_NAMES, mcpToolId } from './mcp-tools.ts';
+export { bridgeAnswer, bridgeClaim, bridgeInbox } from './inbox-tools.ts';
+export type { InboxToolContext } from './inbox-tools.ts';
+export { networkStatus } from './network-status-tool.ts';
+export type { NetworkStatusContext } from './network-status-tool.ts';
 export type { McpOptions } from './mcp-server.ts';
