@@ -3,7 +3,7 @@
  * the agent is answered by its model and the answer goes back over the bridge as a response;
  * notifications and responses addressed to it are acknowledged (logged, marked done).
  */
-import { replyFields, type BridgeMessage } from '../bridge/index.ts';
+import { chatOf, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import type { Revisit, Role, RoleContext } from './role.ts';
 import { runToolLoop } from './tools/tool-loop.ts';
 
@@ -21,8 +21,9 @@ export function untrusted(msg: BridgeMessage): string {
 
 /** The conversation a request belongs to: the owner's chat for a relayed one, else the asking agent. */
 export function conversationOf(msg: BridgeMessage): string {
-  const chat = msg.metadata?.whatsapp_sender ?? msg.metadata?.chat;
-  return chat !== undefined ? `${String(msg.metadata?.channel ?? 'chat')}:${String(chat)}` : `agent:${msg.from}`;
+  const chat = chatOf(msg);
+  // The key keeps the channel as the message wrote it ("chat" when it did not): sessions are saved under it.
+  return chat ? `${String(msg.metadata?.channel ?? 'chat')}:${chat.chat}` : `agent:${msg.from}`;
 }
 
 /**

@@ -205,11 +205,7 @@ export function toLine(msg: BridgeMessage): string {
 
 export type ParsedLine = { ok: true; message: BridgeMessage } | { ok: false; error: string };
 
-/**
- * Where a reply to `msg` goes: its sender when that is an agent name; otherwise no `to`, so the
- * reply routes like a seed response (to the relay). Keeps the chat it came from.
- */
-/** The chat a relay delivers an answer to: the seed's `whatsapp_sender`, or `channel` + `chat`. */
+/** The metadata fields that name the chat a message came from (read by `chatOf`), copied onto a reply or a cut record. */
 function chatFields(msg: BridgeMessage): NonNullable<BridgeMessage['metadata']> | undefined {
   const md = msg.metadata;
   if (!md) return undefined;
@@ -220,6 +216,10 @@ function chatFields(msg: BridgeMessage): NonNullable<BridgeMessage['metadata']> 
   return Object.keys(out).length ? out : undefined;
 }
 
+/**
+ * Where a reply to `msg` goes: its sender when that is an agent name; otherwise no `to`, so the
+ * reply routes like a seed response (to the relay). Keeps the chat it came from.
+ */
 export function replyFields(msg: BridgeMessage): Pick<NewMessage, 'to' | 'replyTo' | 'metadata'> {
   return {
     ...(isAgentName(msg.from) ? { to: msg.from } : {}),

@@ -1,5 +1,5 @@
 /** The orchestrator's inbox: pending requests addressed to it, the most urgent and oldest first. */
-import type { Bridge, BridgeMessage } from '../bridge/index.ts';
+import { chatOf, type Bridge, type BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { recipientOf } from '../agent/routing.ts';
 import { PRIORITY_RANK as RANK } from './session-start.ts';
@@ -16,10 +16,10 @@ export async function pendingRequests(bridge: Bridge, config: Config, agent: str
 /** One request as the model reads it. */
 export function describeRequest(m: BridgeMessage): string {
   const meta = m.metadata ?? {};
-  const chat = meta.whatsapp_sender ?? meta.chat;
+  const chat = chatOf(m)?.chat;
   const parts = [
     `id: ${m.id}`,
-    `from: ${m.from}${chat ? ` (owner's chat ${String(chat)}${meta.channel ? ` on ${String(meta.channel)}` : ''})` : ''}`,
+    `from: ${m.from}${chat ? ` (owner's chat ${chat}${meta.channel ? ` on ${String(meta.channel)}` : ''})` : ''}`,
     `priority: ${priorityOf(m)}`,
     `sent: ${m.ts}`,
     ...(meta.context ? [`context: ${String(meta.context)}`] : []),

@@ -19,7 +19,7 @@ import {
   type QueueToolContext,
   type ToolResult,
 } from '../agent/tools/index.ts';
-import type { Bridge, Subscription } from '../bridge/index.ts';
+import { chatOf, type Bridge, type Subscription } from '../bridge/index.ts';
 import { recipientOf } from '../agent/routing.ts';
 import type { Config } from '../config/index.ts';
 import type { Store } from '../store/index.ts';
@@ -115,7 +115,7 @@ export function createMcpServer(o: McpOptions): McpServer {
 export function pushRequests(server: McpServer, o: Pick<McpOptions, 'bridge' | 'config' | 'agent'>, onError: (err: unknown) => void): Subscription {
   return o.bridge.subscribe({ from: 'end', filter: { type: 'request', status: 'pending' } }, async (m) => {
     if (recipientOf(m, o.config) !== o.agent) return;
-    const chat = m.metadata?.whatsapp_sender ?? m.metadata?.chat;
+    const chat = chatOf(m)?.chat;
     await server.server
       .notification({
         method: CHANNEL_NOTIFICATION,

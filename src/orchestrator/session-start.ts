@@ -2,13 +2,15 @@
  * `agentnet claude session-start`: Claude Code's SessionStart hook. It prints the pending
  * requests for the orchestrator, which Claude Code adds to the new session's context ("reads
  * the file at session start"). It must be fast (it delays every session start) and must never
- * block a session: for a jsonl bridge it imports nothing but node: and reads the bridge file
- * directly (the paths were resolved by `agentnet claude install`). For a bridge in PostgreSQL
+ * block a session: for a jsonl bridge it imports nothing but node: (and the bridge's chat.ts,
+ * which imports nothing) and reads the bridge file directly (the paths were resolved by
+ * `agentnet claude install`). For a bridge in PostgreSQL
  * the hook gets `--config` instead (so no password lands in Claude Code's settings) and loads
  * the config and the bridge lazily, within a time limit. On any trouble it prints a one-line
  * note and exits 0.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { chatOf } from '../bridge/chat.ts';
 
 export interface SessionStartOptions {
   /** The jsonl bridge file. */
@@ -140,7 +142,7 @@ export function formatSessionStart(o: { agent: string; network?: string; limit?:
   ];
   for (const m of pending.slice(0, limit)) {
     const meta = m.metadata ?? {};
-    const chat = meta.whatsapp_sender ?? meta.chat;
+    const chat = chatOf(m)?.chat;
     const claim = claims.get(m.id);
     lines.push(
       `- id ${m.id} · ${meta.priority ?? 'normal'} priority · from ${m.from}${chat ? ` (owner's chat ${chat})` : ''} · sent ${m.sent}${claim ? ` · claimed by ${claim.holder} until ${claim.until}` : ''}`,

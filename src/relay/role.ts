@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { defineTool } from '../agent/tools/tool.ts';
 import { pauseEverywhere, readNetworkPause, resumeEverywhere } from '../agent/pause.ts';
-import { newMessageId, type BridgeMessage } from '../bridge/index.ts';
+import { chatOf, newMessageId, type BridgeMessage } from '../bridge/index.ts';
 import { channelOf, createChannel, splitMessage, whatsappChatId, type Channel, type InboundMessage } from '../channels/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { runToolLoop } from '../agent/tools/tool-loop.ts';
@@ -317,14 +317,13 @@ export function createRelayRole(ctx: RoleContext): Role {
 
   /** Where an answer or a notification goes: the chat of the request it answers, else the owners. */
   const targetsOf = async (msg: BridgeMessage): Promise<string[]> => {
-    const chatOf = (m: BridgeMessage | undefined): string | undefined => {
-      const md = m?.metadata as Record<string, unknown> | undefined;
-      if (!md) return undefined;
-      if (typeof md.chat === 'string' && (md.channel === undefined || md.channel === chCfg.type)) return md.chat;
-      if (typeof md.whatsapp_sender === 'string' && chCfg.type === 'whatsapp') return whatsappChatId(md.whatsapp_sender);
-      return undefined;
+    /** The message's chat when it is on this relay's channel. */
+    const chatHere = (m: BridgeMessage | undefined): string | undefined => {
+      const c = chatOf(m);
+      if (!c || (c.channel !== undefined && c.channel !== chCfg.type)) return undefined;
+      return c.channel === 'whatsapp' ? whatsappChatId(c.chat) : c.chat;
     };
-    const direct = chatOf(msg) ?? (msg.replyTo ? chatOf(await ctx.bridge.get(msg.replyTo)) : undefined);
+    const direct = chatHere(msg) ?? (msg.replyTo ? chatHere(await ctx.bridge.get(msg.replyTo)) : undefined);
     return direct ? [direct] : ownerChats(chCfg);
   };
 
