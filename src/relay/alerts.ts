@@ -3,6 +3,7 @@
  * Telegram, with the relay's credentials), so an alert is delivered even when the relay itself
  * is what is down. Each alert is also written to the bridge: as a done notification when it was
  * delivered (the record), or as a pending one for the relay to deliver when it could not be.
+ * The relay's own alerts (from its watch) go out through its outbox instead.
  */
 import type { Bridge } from '../bridge/index.ts';
 import { GreenApiClient, loadGrammy, whatsappChatId } from '../channels/index.ts';
@@ -10,6 +11,8 @@ import type { Config } from '../config/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Alerter } from '../agent/health-watch.ts';
 import { firstWithRole } from '../agent/routing.ts';
+import { enqueue, reply, type RelayContext } from './context.ts';
+import { ownerChats } from './owners.ts';
 
 type Direct = { via: 'whatsapp' | 'telegram'; send(text: string): Promise<void> };
 
@@ -49,6 +52,19 @@ export function createAlerter(o: { config: Config; agent: string; bridge: Bridge
       }
       await o.bridge.append({ from: o.agent, ...(relay ? { to: relay } : {}), type: 'notification', content: text, metadata: { ...metadata, alert: true } });
       return 'bridge';
+    },
+  };
+}
+
+/** The relay's own alerter: to every owner chat through the relay's outbox, and a done record on the bridge. */
+export function createRelayAlerter(relay: RelayContext): Alerter {
+  const { role: ctx, name, channelConfig: chCfg, clock } = relay;
+  return {
+    async send(text, metadata = {}) {
+      const at = new Date(clock.now()).toISOString();
+      await enqueue(relay, ownerChats(chCfg).flatMap((chat) => reply(relay, `alert:${at}:${String(metadata.agent ?? '')}:${String(metadata.state ?? '')}:${chat}`, chat, text)));
+      await ctx.bridge.append({ from: name, to: name, type: 'notification', status: 'done', content: text, metadata: { ...metadata, alert: true, delivered: chCfg.type } });
+      return chCfg.type === 'terminal' ? 'bridge' : chCfg.type;
     },
   };
 }

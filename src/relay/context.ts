@@ -1,0 +1,49 @@
+/**
+ * What the relay's parts share: who the relay is, its channel's settings, the ledger and the
+ * outbox, and the three ways a reply leaves (made, queued, or queued with the inbound message's
+ * end). A reply is always written to the ledger first; the outbox delivers it.
+ */
+import type { RoleContext } from '../agent/role.ts';
+import type { Clock } from '../agent/clock.ts';
+import { splitMessage, type Channel } from '../channels/index.ts';
+import type { ChannelConfig, ResolvedAgent } from '../config/index.ts';
+import type { InboundRecord, NewOutbound, Store } from '../store/index.ts';
+import type { Outbox } from './outbox.ts';
+
+export interface RelayContext {
+  role: RoleContext;
+  /** The relay agent's name. */
+  name: string;
+  settings: ResolvedAgent['relay'];
+  channelConfig: ChannelConfig;
+  /** The agent requests are escalated to; undefined when the config has no orchestrator. */
+  orchestrator: string | undefined;
+  clock: Clock;
+  /** The store whose ledger records every inbound and outbound message. */
+  store: Store;
+  /** Aborted when the relay stops for good. */
+  stopping: AbortSignal;
+  /** Set once the channel has started. */
+  channel?: Channel;
+  /** Set once the channel has started. */
+  outbox?: Outbox;
+}
+
+/** A reply to `chatId`, split at the channel's limit, each part keyed after `key`. */
+export function reply(relay: RelayContext, key: string, chatId: string, text: string): NewOutbound[] {
+  const parts = splitMessage(relay.role.redact(text), relay.channel?.maxLength ?? 4096);
+  return parts.map((p, i) => ({ key: parts.length === 1 ? key : `${key}#${i + 1}`, agent: relay.name, chatId, text: p }));
+}
+
+/** Queues replies in the ledger and wakes the outbox. */
+export async function enqueue(relay: RelayContext, replies: NewOutbound[]): Promise<void> {
+  if (replies.length === 0) return;
+  await relay.store.ledger.enqueue(replies);
+  relay.outbox?.wake();
+}
+
+/** Ends an inbound message's handling, queuing its replies in the same step. */
+export async function finish(relay: RelayContext, rec: InboundRecord, state: 'handled' | 'refused', replies: NewOutbound[] = []): Promise<void> {
+  await relay.store.ledger.finish(relay.name, rec.key, state, replies);
+  relay.outbox?.wake();
+}
