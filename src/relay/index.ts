@@ -1,8 +1,10 @@
 /**
- * The relay role (the seed's Kami): owns a chat channel; records each inbound message in the
- * ledger, runs owner commands, acknowledges and escalates over the bridge, watches the other
- * agents, delivers answers and alerts through the outbox; and the direct alerts other agents
- * send through its channel. Imports agent/ and the layers below it; never tasks/ or
+ * The relay role (the seed's Kami): owns a chat channel. role.ts wires the parts: inbound.ts
+ * (records each inbound message in the ledger, the allow-list, per-chat order),
+ * owner-commands.ts, conversation.ts, escalation.ts (to the orchestrator over the bridge, and
+ * the answer back), watch.ts (the other agents' health), health.ts, outbox.ts (every reply
+ * leaves through it), over context.ts; and alerts.ts, the direct alerts other agents send
+ * through its channel. Imports agent/ and the layers below it; never tasks/ or
  * orchestrator/ (the roles meet on the bridge and the store).
  */
 export { createRelayRole } from './role.ts';
