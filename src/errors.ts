@@ -40,6 +40,9 @@ export const ERROR_CODES = [
   'CLAUDE_CODE_TURN_LIMIT',
   'CLAUDE_CODE_PERMISSION_DENIED',
   'CLAUDE_CODE_NO_ANSWER',
+  'APPROVAL_NOT_FOUND',
+  'APPROVAL_STATE',
+  'APPROVAL_CODES_EXHAUSTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

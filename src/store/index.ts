@@ -1,5 +1,5 @@
 /**
- * The store: the task queue, the shared memory and the relay's delivery ledger, on SQLite or
+ * The store: the task queue, the shared memory, the relay's delivery ledger and the approvals, on SQLite or
  * PostgreSQL, opened through openStore. Imports only pg/ and the base (errors.ts, log/,
  * config/); never bridge/.
  */
@@ -14,4 +14,6 @@ export type { SqliteStoreOptions } from './sqlite.ts';
 // The postgres store is opened through openStore, which loads it (and pg) only when configured.
 export type { PostgresStoreOptions } from './postgres.ts';
 export { checkStore, openStore } from './registry.ts';
+export type { Approval, ApprovalAction, ApprovalDecision, ApprovalDecisionInput, ApprovalRequest, Approvals, ApprovalStatus, DecideResult, ListApprovalsOptions } from './approvals.ts';
+export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, describeAction } from './approvals.ts';
 export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';

@@ -93,4 +93,36 @@ export const STORE_MIGRATIONS: PgMigration[] = [
       CREATE INDEX ledger_outbound_provider ON ledger_outbound (provider_id);
     `,
   },
+  {
+    version: 2,
+    name: 'approvals',
+    sql: `
+      CREATE TABLE approvals (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id text NOT NULL UNIQUE,
+        code text NOT NULL,
+        agent text NOT NULL,
+        action_kind text NOT NULL,
+        action_name text NOT NULL,
+        action_args text,
+        reason text NOT NULL,
+        action_key text NOT NULL,
+        context text,
+        status text NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+        requested_at bigint NOT NULL,
+        expires_at bigint NOT NULL,
+        decided_by text,
+        channel text,
+        decided_at bigint,
+        ran_at bigint,
+        run_outcome text,
+        UNIQUE (agent, action_key)
+      );
+      -- A code is unique among the pending approvals: two requests at once never share one.
+      CREATE UNIQUE INDEX approvals_pending_code ON approvals (code) WHERE status = 'pending';
+      CREATE INDEX approvals_code ON approvals (code, seq);
+      CREATE INDEX approvals_lapse ON approvals (expires_at) WHERE status = 'pending';
+      CREATE INDEX approvals_recent ON approvals (requested_at);
+    `,
+  },
 ];

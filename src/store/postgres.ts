@@ -1,6 +1,7 @@
 /** The postgres store backend: the queue, memory and ledger tables in one schema of a PostgreSQL database. */
 import type { Logger } from '../log/logger.ts';
 import { createPgPool, loggedReachability, migratePg, type OutageReport } from '../pg/index.ts';
+import { createPgApprovals } from './pg-approvals.ts';
 import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';
@@ -44,6 +45,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     queue: createPgQueue(pool, { now, backoffMs: options.backoffMs ?? 1000, maxBackoffMs: options.maxBackoffMs ?? 3_600_000 }),
     memory: createPgMemory(pool, now),
     ledger: createPgLedger(pool, now),
+    approvals: createPgApprovals(pool, now),
     unavailable: () => reachability.describe(),
     async close() {
       if (closed) return; // pg's pool refuses a second end()

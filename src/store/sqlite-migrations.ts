@@ -87,6 +87,37 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
       CREATE INDEX ledger_outbound_provider ON ledger_outbound (provider_id);
     `,
   },
+  {
+    // Approvals (src/store/approvals.ts): a code is unique among the pending ones; an action key is asked once per agent.
+    version: 4,
+    sql: `
+      CREATE TABLE approvals (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        code TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        action_kind TEXT NOT NULL,
+        action_name TEXT NOT NULL,
+        action_args TEXT,
+        reason TEXT NOT NULL,
+        action_key TEXT NOT NULL,
+        context TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+        requested_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        decided_by TEXT,
+        channel TEXT,
+        decided_at INTEGER,
+        ran_at INTEGER,
+        run_outcome TEXT,
+        UNIQUE (agent, action_key)
+      );
+      CREATE UNIQUE INDEX approvals_pending_code ON approvals (code) WHERE status = 'pending';
+      CREATE INDEX approvals_code ON approvals (code, seq);
+      CREATE INDEX approvals_lapse ON approvals (status, expires_at);
+      CREATE INDEX approvals_recent ON approvals (requested_at);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,4 +1,5 @@
 /** The sqlite store backend: one database file in the state directory (node:sqlite, WAL). */
+import { createSqliteApprovals } from './sqlite-approvals.ts';
 import { openSqlite } from './sqlite-db.ts';
 import { createSqliteLedger } from './sqlite-ledger.ts';
 import { createSqliteMemory } from './sqlite-memory.ts';
@@ -21,6 +22,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     queue: createSqliteQueue(db, { now, backoffMs: options.backoffMs ?? 1000, maxBackoffMs: options.maxBackoffMs ?? 3_600_000 }),
     memory: createSqliteMemory(db, now),
     ledger: createSqliteLedger(db, now),
+    approvals: createSqliteApprovals(db, now),
     async close() {
       if (db.isOpen) db.close();
     },

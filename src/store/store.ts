@@ -1,4 +1,5 @@
-/** A store: the task queue, the shared memory and the relay's delivery ledger, opened together from the config. */
+/** A store: the task queue, the shared memory, the relay's delivery ledger and the approvals, opened together from the config. */
+import type { Approvals } from './approvals.ts';
 import type { Ledger } from './ledger.ts';
 import type { Memory } from './memory.ts';
 import type { TaskQueue } from './task-queue.ts';
@@ -9,6 +10,8 @@ export interface Store {
   readonly memory: Memory;
   /** The relay's delivery ledger. */
   readonly ledger: Ledger;
+  /** Actions waiting for the owner's yes, and the decisions (the audit). */
+  readonly approvals: Approvals;
   /** Why the store's server cannot be reached now (health shows it); undefined while it can. Server backends only. */
   unavailable?(): string | undefined;
   close(): Promise<void>;

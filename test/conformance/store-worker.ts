@@ -3,6 +3,8 @@
  * argv: <spec JSON> <action> <options JSON>
  *   work      {worker, leaseMs, batch?}    claims and completes tasks until none is left (with batch: claimBatch/completeBatch of that size); prints "claimed <id>", "done <id>"; hangs on a task whose payload.hang is true
  *   increment {by, times}                  compare-and-set increments of memory counters/n, retrying on conflict
+ *   decide    {codes, decision, by}        prints "ready", waits for "go" on stdin, then answers each code; prints "<code> <outcome>"
+ *   request   {keys, agent}                prints "ready", waits for "go" on stdin, then asks for each key; prints "<key> <id> <code> <created>"
  */
 import { openStore, type StoreSpec } from '../../src/store/index.ts';
 
@@ -50,6 +52,23 @@ if (action === 'work') {
       } catch (err) {
         if ((err as { code?: string }).code !== 'MEMORY_CONFLICT') throw err;
       }
+    }
+  }
+} else if (action === 'decide' || action === 'request') {
+  // Both processes are open and waiting before either starts: the race is on the store, not on start-up.
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => process.stdin.setEncoding('utf8').on('data', (d: string) => d.includes('go') && resolve()));
+  if (action === 'decide') {
+    const { codes, decision, by } = options as { codes: string[]; decision: 'approve' | 'deny'; by: string };
+    for (const code of codes) {
+      const r = await store.approvals.decide({ code, decision, by, channel: 'test' });
+      process.stdout.write(`${code} ${r.outcome}\n`);
+    }
+  } else {
+    const { keys, agent } = options as { keys: string[]; agent: string };
+    for (const key of keys) {
+      const { approval, created } = await store.approvals.request({ agent, action: { kind: 'deploy', name: 'production' }, reason: 'race', ttlMs: 600_000, actionKey: key });
+      process.stdout.write(`${key} ${approval.id} ${approval.code} ${created}\n`);
     }
   }
 }

@@ -5,6 +5,7 @@ import { isAgentnetError } from '../../src/errors.ts';
 import { openStore } from '../../src/store/index.ts';
 import { createPostgresStore } from '../../src/store/postgres.ts';
 import { STORE_COMPONENT, STORE_MIGRATIONS } from '../../src/store/pg-store-migrations.ts';
+import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
@@ -31,6 +32,7 @@ if (skip) {
   describeTaskQueue(postgres);
   describeMemory(postgres);
   describeLedger(postgres);
+  describeApprovals(postgres);
 
   describe('postgres store: opening', () => {
     it('two stores opening a fresh schema at once both succeed, each migration applied once', async () => {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { createSqliteStore } from '../../src/store/index.ts';
+import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
@@ -23,3 +24,4 @@ const sqlite: StoreCase = {
 describeTaskQueue(sqlite);
 describeMemory(sqlite);
 describeLedger(sqlite);
+describeApprovals(sqlite);
