@@ -26,6 +26,8 @@ export { pauseEverywhere, pauseNetwork, readNetworkPause, readPause, resumeEvery
 export type { PauseState } from './pause.ts';
 export type { AgentStats } from './stats.ts';
 export { grantedTools, needsStore, ToolRefusal } from './tools/index.ts';
+export { commandAction, needsApproval } from './approvals.ts';
+export type { GatedAction } from './approvals.ts';
 export type { Tool, ToolContext } from './tools/index.ts';
 export { asModelTool, bridgeSend, memoryGet, memoryList, memorySet, networkTool, said, shown, taskEnqueue, taskStatus } from './tools/index.ts';
 export type { BridgeToolContext, MemoryToolContext, NetworkTool, QueueToolContext, ToolResult } from './tools/index.ts';

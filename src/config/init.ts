@@ -54,10 +54,15 @@ agents:
     schedules:
       - { name: monitor, cron: "*/5 * * * *", task: monitor }
       - { name: rotate-bridge, cron: "0 4 * * 0", task: rotate-bridge }
-      # - { name: nightly-deploy, cron: "0 3 * * *", timezone: Asia/Jerusalem, task: deploy, payload: { deployment: web } }
+      # - { name: nightly-deploy, cron: "0 3 * * *", timezone: Asia/Jerusalem, task: deploy, payload: { deployment: production } }
       # - { name: review, cron: "0 9 * * 1-5", task: code-review, payload: { review: app } }
     # deployments:               # the only commands a deploy task may run (no shell)
-    #   web: { command: [./deploy.sh, production], cwd: /srv/web, timeoutMs: 600000 }
+    #   production: { command: [./deploy.sh, production], cwd: /srv/web, timeoutMs: 600000 }
+    #   staging: { command: [./deploy.sh, staging], cwd: /srv/web }
+    approve:                   # actions that wait for the owner's yes (agentnet approvals)
+      deploy: [production]     # the production deployment runs only after a yes
+      # run_command: [[systemctl, restart]]   # also: http_get: [host], tools: [name], tasks: [kind]
+      ttl: 10m                 # unanswered this long: expired, not run
     # reviews:                   # repositories reviewed by code-review tasks
     #   app: { repo: /srv/app, ref: main }
     health: { port: 7703 }

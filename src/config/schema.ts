@@ -195,6 +195,43 @@ const review = z.strictObject({
   notify: notify.default(['orchestrator']),
 });
 
+/** How long the owner has to answer an approval request, unless the policy says (10 minutes). */
+export const DEFAULT_APPROVAL_TTL_MS = 10 * 60_000;
+
+const DURATION_EXPECTED = 'a duration like 30s, 10m, 2h or 1d (or a number of milliseconds)';
+/** `30s`, `10m`, `2h`, `1d` (the CLI's forms), or a positive number of milliseconds (the config's `...Ms` form). */
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'string' ? /^(\d+)(s|m|h|d)$/.exec(v) : undefined;
+  const ms = m ? Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'] : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
+  if (ms > 0) return ms;
+  ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: v });
+  return z.NEVER;
+});
+
+/** A host an approval policy names: exact, or `*.example.com` for its subdomains (like http_get's allow-list). */
+const hostPattern = z.string().refine((h) => isHostName(h.startsWith('*.') ? h.slice(2) : h), `${HOST_EXPECTED}, or *.example.com for its subdomains`);
+
+/**
+ * Which actions of this agent wait for the owner's yes (src/agent/approvals.ts decides). A name
+ * is matched exactly, "*" matches every deployment, tool or task; a command matches by argv prefix.
+ */
+const approve = z
+  .strictObject({
+    /** Deployments, by name. */
+    deploy: z.array(z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$/, 'a deployment\'s name, or "*" for every one')).default([]),
+    /** run_command argv prefixes, e.g. [[systemctl, restart]]. */
+    run_command: z.array(z.array(z.string().min(1)).min(1, 'a command and maybe its first arguments, e.g. [systemctl, restart]')).default([]),
+    /** http_get hosts. */
+    http_get: z.array(hostPattern).default([]),
+    /** Model or MCP tools, by name. */
+    tools: z.array(z.string().min(1)).default([]),
+    /** Task kinds. */
+    tasks: z.array(z.enum(['*', ...TASK_KINDS])).default([]),
+    /** How long a request for approval waits for the answer: 10m by default. */
+    ttl: duration.default(DEFAULT_APPROVAL_TTL_MS),
+  })
+  .transform(({ ttl, ...rest }) => ({ ...rest, ttlMs: ttl }));
+
 const agent = z.strictObject({
   role: z.enum(ROLES),
   model: model.default({ provider: 'offline' }),
@@ -228,6 +265,8 @@ const agent = z.strictObject({
     .default({ ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000, maxBackoffMs: 60_000 }),
   deployments: z.record(name, deployment).default({}),
   reviews: z.record(name, review).default({}),
+  /** Actions that run only after the owner's yes (see the README's Approvals). */
+  approve: approve.optional(),
   health: z.strictObject({ host: host.default('127.0.0.1'), port }),
   budget: z
     .strictObject({ tokensPerDay: positiveInt.optional(), costPerDayUsd: z.number().positive().optional() })
@@ -342,3 +381,4 @@ export type AgentConfig = ParsedConfig['agents'][string];
 export type ModelConfig = AgentConfig['model'];
 export type ChannelConfig = NonNullable<AgentConfig['channel']>;
 export type BridgeConfig = ParsedConfig['bridge'];
+export type ApprovalPolicy = NonNullable<AgentConfig['approve']>;

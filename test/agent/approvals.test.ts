@@ -1,0 +1,118 @@
+/** The approval policy: the config's `approve:` (parsed, located errors) and needsApproval applied to each kind of action. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { commandAction, needsApproval } from '../../src/agent/approvals.ts';
+import { ConfigError, DEFAULT_APPROVAL_TTL_MS, initNetwork, loadConfig, parseConfig, type ApprovalPolicy } from '../../src/config/index.ts';
+import { tempDir } from '../helpers/util.ts';
+
+const yaml = (approve: string) => `network: home
+agents:
+  kaylee:
+    role: autonomous
+    health: { port: 7703 }
+    approve: ${approve}
+`;
+
+const policyOf = (approve: string): ApprovalPolicy => parseConfig(yaml(approve), 'agentnet.yaml', { env: {} }).config.agents.kaylee!.approve!;
+
+function problemsOf(approve: string): string[] {
+  try {
+    parseConfig(yaml(approve), 'agentnet.yaml', { env: {} });
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.message.split('\n').slice(1).map((l) => l.trim());
+  }
+  assert.fail('the policy was accepted');
+}
+
+describe('approval policy in the config', () => {
+  it("parses the issue's example, with ttl in the CLI's duration forms or milliseconds", () => {
+    const p = policyOf('{ deploy: [production], run_command: [[systemctl, restart]], ttl: 10m }');
+    assert.deepEqual(p, { deploy: ['production'], run_command: [['systemctl', 'restart']], http_get: [], tools: [], tasks: [], ttlMs: 600_000 });
+    assert.equal(policyOf('{ ttl: 45s }').ttlMs, 45_000);
+    assert.equal(policyOf('{ ttl: 2h }').ttlMs, 7_200_000);
+    assert.equal(policyOf('{ ttl: 1d }').ttlMs, 86_400_000);
+    assert.equal(policyOf('{ ttl: 90000 }').ttlMs, 90_000);
+    assert.equal(policyOf('{ deploy: [web] }').ttlMs, DEFAULT_APPROVAL_TTL_MS);
+    assert.equal(DEFAULT_APPROVAL_TTL_MS, 600_000, 'ten minutes, as the issue says');
+    const none = parseConfig(yaml('{}').replace(/ {4}approve: \{\}\n/, ''), 'agentnet.yaml', { env: {} }).config.agents.kaylee!;
+    assert.equal(none.approve, undefined, 'no policy: nothing waits');
+  });
+
+  it('says where a policy is wrong and what to write', () => {
+    assert.deepEqual(problemsOf('{ ttl: 10 minutes }'), ['agentnet.yaml:6:21  agents.kaylee.approve.ttl: expected a duration like 30s, 10m, 2h or 1d (or a number of milliseconds), got "10 minutes"']);
+    assert.match(problemsOf('{ ttl: 0 }')[0]!, /agents\.kaylee\.approve\.ttl: /);
+    assert.match(problemsOf('{ deploi: [production] }')[0]!, /:6:\d+ {2}agents\.kaylee\.approve: unknown key "deploi"/);
+    assert.match(problemsOf('{ tasks: [deplyo] }')[0]!, /agents\.kaylee\.approve\.tasks\.0: expected one of .*"deploy"/);
+    assert.match(problemsOf('{ deploy: [prod uction] }')[0]!, /approve\.deploy\.0: expected a deployment's name, or "\*" for every one, got "prod uction"/);
+    assert.match(problemsOf('{ run_command: [systemctl] }')[0]!, /agents\.kaylee\.approve\.run_command\.0: expected array/);
+    assert.match(problemsOf('{ run_command: [[]] }')[0]!, /approve\.run_command\.0: a command and maybe its first arguments/);
+    assert.match(problemsOf('{ http_get: ["http://x y"] }')[0]!, /approve\.http_get\.0: expected an IP address .* or \*\.example\.com/);
+  });
+});
+
+describe('needsApproval', () => {
+  const p = policyOf(`
+      deploy: [production]
+      run_command: [[systemctl, restart], [git, push, origin, main]]
+      http_get: [admin.example.com, "*.internal.example.org"]
+      tools: [memory_set, request_payment]
+      tasks: [code-review]`);
+
+  it('a deployment by name', () => {
+    assert.equal(needsApproval(p, { kind: 'deploy', name: 'production' }), true);
+    assert.equal(needsApproval(p, { kind: 'deploy', name: 'staging' }), false);
+    assert.equal(needsApproval(policyOf('{ deploy: ["*"] }'), { kind: 'deploy', name: 'staging' }), true, '* is every deployment');
+  });
+
+  it('a command by argv prefix, its exact words', () => {
+    assert.equal(needsApproval(p, commandAction(['systemctl', 'restart', 'nginx'])), true);
+    assert.equal(needsApproval(p, commandAction(['systemctl', 'restart'])), true);
+    assert.equal(needsApproval(p, commandAction(['systemctl', 'status', 'nginx'])), false);
+    assert.equal(needsApproval(p, commandAction(['systemctl'])), false, 'shorter than the prefix');
+    assert.equal(needsApproval(p, commandAction(['git', 'push', 'origin', 'main'])), true);
+    assert.equal(needsApproval(p, commandAction(['git', 'push', 'origin', 'feature'])), false);
+    assert.equal(needsApproval(p, commandAction(['systemctl', 'restarts'])), false, 'words, not text');
+    assert.deepEqual(commandAction(['systemctl', 'restart', 'nginx']), { kind: 'run_command', name: 'systemctl', args: ['restart', 'nginx'] });
+  });
+
+  it('an HTTP GET by host, exact or by subdomain, whatever the case', () => {
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'https://admin.example.com/users' }), true);
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'https://ADMIN.example.com:8443/' }), true);
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'https://api.example.com/' }), false);
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'http://db.internal.example.org/health' }), true);
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'http://internal.example.org/' }), false, '*. is the subdomains');
+    assert.equal(needsApproval(p, { kind: 'http_get', name: 'not a url' }), false, 'the tool refuses it; nothing to ask');
+  });
+
+  it('a tool and a task kind by name', () => {
+    assert.equal(needsApproval(p, { kind: 'tool', name: 'memory_set', args: { key: 'x' } }), true);
+    assert.equal(needsApproval(p, { kind: 'tool', name: 'memory_get' }), false);
+    assert.equal(needsApproval(p, { kind: 'tool', name: 'request_payment' }), true, 'an MCP tool by name');
+    assert.equal(needsApproval(p, { kind: 'task', name: 'code-review' }), true);
+    assert.equal(needsApproval(p, { kind: 'task', name: 'monitor' }), false);
+    assert.equal(needsApproval(policyOf('{ tasks: ["*"] }'), { kind: 'task', name: 'monitor' }), true);
+  });
+
+  it('nothing waits without a policy, or for a kind the policy does not list', () => {
+    assert.equal(needsApproval(undefined, { kind: 'deploy', name: 'production' }), false);
+    const deployOnly = policyOf('{ deploy: [production] }');
+    assert.equal(needsApproval(deployOnly, commandAction(['systemctl', 'restart', 'nginx'])), false);
+    assert.equal(needsApproval(deployOnly, { kind: 'tool', name: 'run_command' }), false);
+  });
+
+  it("init's network asks before a production deployment", () => {
+    const { dir, cleanup } = tempDir('agentnet-approve-init-');
+    try {
+      initNetwork(dir);
+      const { config } = loadConfig(join(dir, 'agentnet.yaml'), { env: {} });
+      const kaylee = config.agents.kaylee!;
+      assert.equal(needsApproval(kaylee.approve, { kind: 'deploy', name: 'production' }), true);
+      assert.equal(needsApproval(kaylee.approve, { kind: 'deploy', name: 'staging' }), false);
+      assert.equal(kaylee.approve?.ttlMs, 600_000);
+    } finally {
+      cleanup();
+    }
+  });
+});
