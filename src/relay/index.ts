@@ -10,6 +10,8 @@
 export { createRelayRole } from './role.ts';
 export { createAlerter } from './alerts.ts';
 export { parseCommand } from './commands.ts';
+export { parseApprovalAnswer } from './approval-answer.ts';
+export type { ApprovalAnswer } from './approval-answer.ts';
 export type { Command } from './commands.ts';
 export { languageOf, PHRASES } from './language.ts';
 export type { Language } from './language.ts';
