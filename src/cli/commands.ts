@@ -45,5 +45,6 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'memory set', summary: 'write a value to the shared memory', load: async () => (await import('./memory.ts')).memorySetCommand },
   { name: 'memory ls', summary: 'list keys of a namespace', load: async () => (await import('./memory.ts')).memoryLsCommand },
   { name: 'memory rm', summary: 'remove a key from the shared memory', load: async () => (await import('./memory.ts')).memoryRmCommand },
+  { name: 'approvals', summary: 'actions waiting for the owner\'s yes: ls [--all] (the audit), approve ID, deny ID', load: async () => (await import('./approvals.ts')).approvalsCommand },
   { name: 'deploy systemd', summary: 'write systemd units (and 0600 environment files) for the agents', load: async () => (await import('./deploy.ts')).deploySystemdCommand },
 ];

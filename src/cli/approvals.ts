@@ -1,0 +1,74 @@
+/** `agentnet approvals [ls | approve ID | deny ID]`: the owner's yes or no from the terminal, and the audit. */
+import { AgentnetError } from '../errors.ts';
+import { ApprovalNotFoundError, ApprovalStateError, describeAction, type Approval, type Approvals, type DecideResult } from '../store/index.ts';
+import { CONFIG_HELP, CONFIG_OPTION, withStore, type CliIo, type Command } from './command.ts';
+import { safeText } from './format.ts';
+
+/** Who and which channel a decision taken here is recorded as. */
+const TERMINAL = 'terminal';
+
+const minutes = (ms: number) => (Math.abs(ms) < 90_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms / 60_000)}m`);
+
+/** One approval on one line: the code, the status, who asks, what, until when or who decided, why. */
+function row(a: Approval, now: number): string {
+  const left = Date.parse(a.expiresAt) - now;
+  const state = a.status === 'pending'
+    ? left > 0 ? `expires in ${minutes(left)}` : 'lapsed, not answered'
+    : a.status === 'expired' ? `expired ${a.expiresAt}`
+    : `${a.status} by ${a.decidedBy} via ${a.channel} at ${a.decidedAt}${a.ranAt ? `; ran ${a.ranAt}` : ''}`;
+  return safeText(`${a.code}  ${a.status.padEnd(8)} ${a.agent}: ${describeAction(a.action)}  (${state})  why: ${a.reason}  [${a.id}]`);
+}
+
+async function list(approvals: Approvals, all: boolean, json: boolean, io: CliIo): Promise<void> {
+  const found = await approvals.list(all ? { all: true, limit: 1000 } : {});
+  if (json) return void found.forEach((a) => io.out(JSON.stringify(a) + '\n'));
+  if (found.length === 0) return void io.out(all ? 'No approvals yet.\n' : 'Nothing waits for your yes. (Every approval: agentnet approvals ls --all)\n');
+  const now = Date.now();
+  for (const a of found) io.out(row(a, now) + '\n');
+}
+
+/** The outcome of a decision: success, or an error saying why nothing changed. */
+function settled(r: DecideResult, ref: string, verb: 'approve' | 'deny'): Approval {
+  if (r.outcome === 'decided') return r.approval;
+  if (r.outcome === 'unknown') throw new ApprovalNotFoundError(ref);
+  const a = r.approval;
+  if (r.outcome === 'expired') throw new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) expired at ${a.expiresAt}; nothing was ${verb === 'approve' ? 'approved' : 'denied'}, and it will not run`);
+  throw new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) was already ${a.status} by ${a.decidedBy} via ${a.channel} at ${a.decidedAt}; a decision is taken once`);
+}
+
+export const approvalsCommand: Command = {
+  usage: 'agentnet approvals [ls [--all] [--json]] | approve ID | deny ID',
+  help: `Actions an agent's approve: policy holds until the owner says yes. Without a subcommand,
+or with ls: the pending ones (code, agent, action with its arguments, expiry, why).
+
+  ls [--all] [--json]   --all: every approval, decided and expired too (the audit: who asked,
+                        what, why, who decided, when, from which channel, when it ran)
+  approve ID            say yes: ID is the four-digit code or the approval's id
+  deny ID               say no; the action does not run
+
+A decision is taken once, only while the approval is pending and before it expires; it is
+recorded as by "terminal", channel "terminal". Exit 1 when nothing changed (already decided,
+expired, no such code).
+
+Options:
+  --all               (ls) every approval, not only the pending ones
+  --json              (ls) one JSON object per line
+${CONFIG_HELP}`,
+  positionals: true,
+  options: { ...CONFIG_OPTION, all: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(values, positionals, io) {
+    const [sub = 'ls', ref, ...extra] = positionals;
+    if (sub === 'ls') {
+      if (ref !== undefined) throw new AgentnetError('USAGE', `approvals ls takes no argument, got "${ref}"`);
+      return withStore(values, io, (store) => list(store.approvals, values.all === true, values.json === true, io));
+    }
+    if (sub !== 'approve' && sub !== 'deny') throw new AgentnetError('USAGE', `unknown subcommand "${sub}"; usage: ${this.usage}`);
+    if (!ref || extra.length > 0) throw new AgentnetError('USAGE', `give one approval: agentnet approvals ${sub} CODE (see: agentnet approvals ls)`);
+    if (values.all || values.json) throw new AgentnetError('USAGE', `--all and --json are options of approvals ls`);
+    return withStore(values, io, async (store) => {
+      const key = /^\d{4}$/.test(ref) ? { code: ref } : { id: ref };
+      const a = settled(await store.approvals.decide({ ...key, decision: sub, by: TERMINAL, channel: TERMINAL }), ref, sub);
+      io.out(safeText(`${a.status} ${a.code}: ${a.agent} ${sub === 'approve' ? 'may now run' : 'will not run'} ${describeAction(a.action)} [${a.id}]`) + '\n');
+    });
+  },
+};
