@@ -1,5 +1,9 @@
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import { createSqliteStore } from '../../src/store/index.ts';
+import { MIGRATIONS } from '../../src/store/sqlite-migrations.ts';
 import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
@@ -25,3 +29,27 @@ describeTaskQueue(sqlite);
 describeMemory(sqlite);
 describeLedger(sqlite);
 describeApprovals(sqlite);
+
+describe('sqlite store: upgrading', () => {
+  it('a store from before approvals (schema version 3) keeps its tasks and gains approvals when opened', async () => {
+    const { dir, cleanup } = tempDir('agentnet-store-upgrade-');
+    try {
+      const path = join(dir, 'store.db');
+      const db = new DatabaseSync(path);
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+      for (const m of MIGRATIONS.filter((m) => m.version <= 3)) db.exec(`${m.sql}; INSERT INTO schema_migrations VALUES (${m.version}, 0);`);
+      db.prepare(`INSERT INTO tasks (id, kind, payload, state, max_attempts, run_at, created_at, updated_at) VALUES ('task-old', 'monitor', 'null', 'queued', 3, 0, 0, 0)`).run();
+      db.close();
+      const store = createSqliteStore({ path });
+      try {
+        assert.equal((await store.queue.get('task-old'))?.kind, 'monitor');
+        const { approval } = await store.approvals.request({ agent: 'kaylee', action: { kind: 'deploy', name: 'production' }, reason: 'r', ttlMs: 1000, actionKey: 'k' });
+        assert.equal((await store.approvals.get(approval.id))?.status, 'pending');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+});
