@@ -41,7 +41,7 @@ import { fileIdentity, identityOf, openIfExists, readMarkers, writeMarkers, type
 import { countLines, readCompleteLines, readLines, startsLine } from './jsonl-lines.ts';
 import { scanFile } from './jsonl-read.ts';
 import { parseLine } from './message.ts';
-import { acquireFileLock } from './lock.ts';
+import { acquireFileLock, type FileLock } from './lock.ts';
 
 const DAY_MS = 86_400_000;
 /** Catch-up and carry rounds before moving on; writers faster than the copy leave the rest to the next step. */
@@ -225,80 +225,12 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     if (fd === undefined) return result;
     const oldStat = fstatSync(fd, { bigint: true });
     const size = Number(oldStat.size);
-
-    // Pass 1: each message's first and last record.
-    const seen = new Map<string, { firstTs: string; lastTs: string; status: string }>();
-    let malformed = 0;
-    scanFile(fd, files.live, logger, {
-      limit: size,
-      onMessage: (m) => {
-        lock.touch();
-        const s = seen.get(m.id);
-        if (s) {
-          s.lastTs = m.ts;
-          s.status = m.status;
-        } else seen.set(m.id, { firstTs: m.ts, lastTs: m.ts, status: m.status });
-      },
-      onMalformed: () => malformed++,
-      quiet: true,
-    });
-    const archiveMonth = new Map<string, string>();
-    for (const [id, s] of seen) {
-      if (s.status === 'done' && Date.parse(s.lastTs) < cutoff) archiveMonth.set(id, s.firstTs.slice(0, 7));
-    }
-    result.archived = archiveMonth.size;
-    result.kept = seen.size - archiveMonth.size;
+    const { archiveMonth, malformed } = planArchive(fd, files, logger, lock, size, cutoff, result);
     if (archiveMonth.size === 0 && malformed === 0) return result;
 
-    // Pass 2: route every line, byte for byte.
     tmp = `${files.live}.rotate-${process.pid}.tmp`;
     const kept = openDurable(tmp, 'w');
-    const archives = new Map<string, { writer: BlockWriter; existing: Set<string> }>();
-    let quarantine: BlockWriter | undefined;
-    let endLine = 0;
-    let end = 0;
-    let keptLines = 0;
-    for (const raw of readLines(fd, { offset: 0, line: 0 }, size)) {
-      lock.touch(); // the loop is synchronous: the keep-alive timer cannot fire in it
-      endLine = raw.lineNo;
-      end = raw.end;
-      if (raw.text.trim() === '') continue;
-      const parsed = parseLine(raw.text);
-      if (!parsed.ok) {
-        quarantine ??= openAppendable(files.quarantine);
-        quarantine.push(raw.text + '\n');
-        result.quarantined++;
-        continue;
-      }
-      const month = archiveMonth.get(parsed.message.id);
-      if (month === undefined) {
-        kept.push(raw.text + '\n');
-        keptLines++;
-        continue;
-      }
-      let archive = archives.get(month);
-      if (!archive) {
-        const path = files.archive(month);
-        const existing = new Set<string>();
-        try {
-          const afd = openSync(path, 'r');
-          try {
-            for (const line of readLines(afd, { offset: 0, line: 0 })) existing.add(recordKey(line.text));
-          } finally {
-            closeSync(afd);
-          }
-        } catch (err) {
-          if (errnoCode(err) !== 'ENOENT') throw err;
-        }
-        archive = { writer: openAppendable(path), existing };
-        archives.set(month, archive);
-        result.archives.push(path);
-      }
-      // A crash after archiving but before the swap leaves the record in both; skip it then.
-      if (!archive.existing.has(recordKey(raw.text))) archive.writer.push(raw.text + '\n');
-    }
-    for (const a of archives.values()) finish(a.writer);
-    if (quarantine) finish(quarantine);
+    const routed = routeLines(fd, files, lock, size, archiveMonth, kept, result);
 
     // `.prev` is about to be replaced: carry what it got since the start, then point it at the old file.
     result.quarantined += carryPrev(files, logger);
@@ -309,41 +241,14 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     }
     linkSync(files.live, files.prev);
 
-    // Catch up: lines appended since the snapshot (lockless writers do not wait for the lock) are
-    // newer than anything archived, so they are kept. A torn tail stays behind: its writer
-    // completes it in the old file, and the carry below brings it over.
     const history = readMarkers(files);
-    const to = fileIdentity(fstatSync(kept.fd, { bigint: true }));
-    let marker: RotationMarker;
-    let caughtUp = 0;
-    let more = readCompleteLines(fd, end);
-    let round = 0;
-    do {
-      lock.touch();
-      const lines = countLines(more);
-      caughtUp += lines;
-      kept.push(more);
-      end += more.length;
-      endLine += lines;
-      keptLines += lines;
-      kept.flush();
-      fsyncSync(kept.fd);
-      marker = {
-        version: 1,
-        at: new Date().toISOString(),
-        from: { file: fileIdentity(oldStat), end, endLine },
-        to: { file: to, resumeAt: kept.written, resumeLine: keptLines },
-      };
-      writeMarkers(files, [...history, marker]);
-      more = readCompleteLines(fd, end);
-    } while (more.length > 0 && ++round < MAX_ROUNDS);
-    closeSync(kept.fd);
+    const { marker, caughtUp } = catchUp(fd, files, lock, fileIdentity(oldStat), kept, routed, history);
     const liveFd = openSync(tmp, 'a+'); // O_APPEND: lockless writers append to it as soon as it is live
     try {
       renameSync(tmp, files.live);
       swapped = true;
-      // Carry: lines that reached the old file after the last catch-up read (`more`, if any, among them).
-      marker.from.carried = carry(fd, end, liveFd);
+      // Carry: lines that reached the old file after the last catch-up read.
+      marker.from.carried = carry(fd, marker.from.end, liveFd);
     } finally {
       closeSync(liveFd);
     }
@@ -357,4 +262,150 @@ export async function rotateJsonl(files: JsonlFiles, logger: Logger, lockTimeout
     if (tmp && !swapped) rmSync(tmp, { force: true }); // a failed rotation leaves nothing behind
     lock.release();
   }
+}
+
+/** Pass 1: each message's first and last record; which messages to archive, by month. Counts archived and kept into `result`. */
+function planArchive(
+  fd: number,
+  files: JsonlFiles,
+  logger: Logger,
+  lock: FileLock,
+  size: number,
+  cutoff: number,
+  result: RotateResult,
+): { archiveMonth: Map<string, string>; malformed: number } {
+  const seen = new Map<string, { firstTs: string; lastTs: string; status: string }>();
+  let malformed = 0;
+  scanFile(fd, files.live, logger, {
+    limit: size,
+    onMessage: (m) => {
+      lock.touch();
+      const s = seen.get(m.id);
+      if (s) {
+        s.lastTs = m.ts;
+        s.status = m.status;
+      } else seen.set(m.id, { firstTs: m.ts, lastTs: m.ts, status: m.status });
+    },
+    onMalformed: () => malformed++,
+    quiet: true,
+  });
+  const archiveMonth = new Map<string, string>();
+  for (const [id, s] of seen) {
+    if (s.status === 'done' && Date.parse(s.lastTs) < cutoff) archiveMonth.set(id, s.firstTs.slice(0, 7));
+  }
+  result.archived = archiveMonth.size;
+  result.kept = seen.size - archiveMonth.size;
+  return { archiveMonth, malformed };
+}
+
+/** How far pass 2 read the old file, and how many lines it kept. */
+interface Routed {
+  end: number;
+  endLine: number;
+  keptLines: number;
+}
+
+/** Pass 2: routes every line of the snapshot, byte for byte, to the kept file, its month's archive or the quarantine. */
+function routeLines(
+  fd: number,
+  files: JsonlFiles,
+  lock: FileLock,
+  size: number,
+  archiveMonth: Map<string, string>,
+  kept: BlockWriter,
+  result: RotateResult,
+): Routed {
+  const archives = new Map<string, { writer: BlockWriter; existing: Set<string> }>();
+  let quarantine: BlockWriter | undefined;
+  const routed: Routed = { end: 0, endLine: 0, keptLines: 0 };
+  for (const raw of readLines(fd, { offset: 0, line: 0 }, size)) {
+    lock.touch(); // the loop is synchronous: the keep-alive timer cannot fire in it
+    routed.endLine = raw.lineNo;
+    routed.end = raw.end;
+    if (raw.text.trim() === '') continue;
+    const parsed = parseLine(raw.text);
+    if (!parsed.ok) {
+      quarantine ??= openAppendable(files.quarantine);
+      quarantine.push(raw.text + '\n');
+      result.quarantined++;
+      continue;
+    }
+    const month = archiveMonth.get(parsed.message.id);
+    if (month === undefined) {
+      kept.push(raw.text + '\n');
+      routed.keptLines++;
+      continue;
+    }
+    let archive = archives.get(month);
+    if (!archive) {
+      archive = openArchive(files.archive(month));
+      archives.set(month, archive);
+      result.archives.push(files.archive(month));
+    }
+    // A crash after archiving but before the swap leaves the record in both; skip it then.
+    if (!archive.existing.has(recordKey(raw.text))) archive.writer.push(raw.text + '\n');
+  }
+  for (const a of archives.values()) finish(a.writer);
+  if (quarantine) finish(quarantine);
+  return routed;
+}
+
+/** A month's archive, opened for appending, with the records it already holds. */
+function openArchive(path: string): { writer: BlockWriter; existing: Set<string> } {
+  const existing = new Set<string>();
+  try {
+    const afd = openSync(path, 'r');
+    try {
+      for (const line of readLines(afd, { offset: 0, line: 0 })) existing.add(recordKey(line.text));
+    } finally {
+      closeSync(afd);
+    }
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  return { writer: openAppendable(path), existing };
+}
+
+/**
+ * Catch up: lines appended since the snapshot (lockless writers do not wait for the lock) are
+ * newer than anything archived, so they are kept. A torn tail stays behind: its writer
+ * completes it in the old file, and the carry after the swap brings it over. Writes the marker
+ * after each round and closes the kept file.
+ */
+function catchUp(
+  fd: number,
+  files: JsonlFiles,
+  lock: FileLock,
+  from: string,
+  kept: BlockWriter,
+  routed: Routed,
+  history: RotationMarker[],
+): { marker: RotationMarker; caughtUp: number } {
+  let { end, endLine, keptLines } = routed;
+  const to = fileIdentity(fstatSync(kept.fd, { bigint: true }));
+  let marker: RotationMarker;
+  let caughtUp = 0;
+  let more = readCompleteLines(fd, end);
+  let round = 0;
+  do {
+    lock.touch();
+    const lines = countLines(more);
+    caughtUp += lines;
+    kept.push(more);
+    end += more.length;
+    endLine += lines;
+    keptLines += lines;
+    kept.flush();
+    fsyncSync(kept.fd);
+    marker = {
+      version: 1,
+      at: new Date().toISOString(),
+      from: { file: from, end, endLine },
+      to: { file: to, resumeAt: kept.written, resumeLine: keptLines },
+    };
+    writeMarkers(files, [...history, marker]);
+    more = readCompleteLines(fd, end);
+  } while (more.length > 0 && ++round < MAX_ROUNDS);
+  closeSync(kept.fd);
+  return { marker, caughtUp };
 }
