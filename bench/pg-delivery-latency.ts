@@ -31,7 +31,7 @@ export async function pgDeliveryLatency(): Promise<void> {
   const count = arg('count', 2000);
   const interval = arg('interval', 5);
   const bossCount = arg('boss-count', 200);
-  const url = process.argv.find((a, i) => process.argv[i - 1] === '--url');
+  const url = process.argv.find((_a, i) => process.argv[i - 1] === '--url');
   if (url) process.env.BENCH_PG_URL = url;
   const rows: Array<[string, Summary | string]> = [];
   if (!url && !(await reachable(5432))) {

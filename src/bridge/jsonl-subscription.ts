@@ -4,9 +4,9 @@
  * notifications never come, on a poll; then reads from its cursor (file identity + byte
  * offset), so noticing a new message costs the same however long the file is.
  */
-import { closeSync, fstatSync, openSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, watch, type FSWatcher } from 'node:fs';
 import { basename } from 'node:path';
-import { AgentnetError, errnoCode } from '../errors.ts';
+import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Cursor, MessageHandler, SubscribeOptions, Subscription } from './bridge.ts';
 import type { FileCursorStore } from './cursor-store.ts';

@@ -10,7 +10,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from '../log/logger.ts';
-import { ChannelError, type Channel, type InboundMessage } from './channel.ts';
+import { ChannelError, type Channel } from './channel.ts';
 import { Inbox } from './inbox.ts';
 
 export const TERMINAL_CHAT = 'terminal';

@@ -28,7 +28,6 @@ async function waitHealthy(url: string, ms: number): Promise<boolean> {
 
 /** The dashboard, in this process; a port in use costs a warning, not the network. */
 async function serveDashboard(config: Config, io: CliIo): Promise<{ url: string; close(): Promise<void> } | undefined> {
-  const b = config.bridge;
   const logger = cliLogger(io);
   const bridge = await openBridge(bridgeSpec(config, { watch: false }), logger);
   try {

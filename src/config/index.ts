@@ -3,8 +3,8 @@
  * file and the path; `agentnet init`'s seed network and prompts. Base layer: read by every
  * folder; imports nothing of agentnet's but errors.ts.
  */
-export { configSchema, DEFAULT_APPROVAL_TTL_MS, ROLES, TASK_KINDS, TOOL_NAMES } from './schema.ts';
-export type { AgentConfig, ApprovalPolicy, BridgeConfig, ChannelConfig, ConfigInput, ModelConfig, ParsedConfig } from './schema.ts';
+export { configSchema, DEFAULT_APPROVAL_TTL_MS, ROLES, TASK_KINDS } from './schema.ts';
+export type { AgentConfig, ApprovalPolicy, ChannelConfig, ModelConfig, ParsedConfig } from './schema.ts';
 export { envReferences } from './env.ts';
 export { agentsOfThisHost, CONFIG_FILE_NAME, findConfigFile, loadConfig, parseConfig } from './load.ts';
 export type { Config, LoadedConfig, LoadOptions, ResolvedAgent } from './load.ts';

@@ -4,15 +4,6 @@ import { Cron } from 'croner';
 import { z } from 'zod';
 
 export const ROLES = ['orchestrator', 'relay', 'autonomous'] as const;
-export const TOOL_NAMES = [
-  'bridge_send',
-  'bridge_reply',
-  'memory_get',
-  'memory_set',
-  'task_enqueue',
-  'run_command',
-  'http_get',
-] as const;
 
 /** What the autonomous agent can do: a schedule or an enqueued task names one. */
 export const TASK_KINDS = ['monitor', 'rotate-bridge', 'deploy', 'code-review', 'prompt'] as const;
@@ -375,10 +366,8 @@ export const configSchema = z
     }
   });
 
-export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type AgentConfig = ParsedConfig['agents'][string];
 export type ModelConfig = AgentConfig['model'];
 export type ChannelConfig = NonNullable<AgentConfig['channel']>;
-export type BridgeConfig = ParsedConfig['bridge'];
 export type ApprovalPolicy = NonNullable<AgentConfig['approve']>;

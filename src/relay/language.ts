@@ -26,7 +26,6 @@ export const PHRASES = {
     en: (agents: string) => `Stop every agent (${agents})? They stay down until started again. Reply "yes" within 2 minutes to confirm.`,
     he: (agents: string) => `לעצור את כל הסוכנים (${agents})? הם יישארו כבויים עד שיופעלו מחדש. השב "כן" תוך 2 דקות לאישור.`,
   },
-  noShutdownPending: { en: 'Nothing to confirm.', he: 'אין מה לאשר.' },
   cancelled: { en: 'Cancelled.', he: 'בוטל.' },
   shutdownReport: {
     en: (stopped: string, running: string) => `🛑 Shutdown: stopped ${stopped || 'none'}${running ? `; still answering: ${running}` : ''}. I stop now too.`,

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { agentnet, BIN, freePort, tempDir } from '../helpers/util.ts';
+import { agentnet, BIN, tempDir } from '../helpers/util.ts';
 
 type Result = { content: Array<{ type: string; text: string }>; structuredContent?: any; isError?: boolean };
 
