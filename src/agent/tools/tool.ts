@@ -1,6 +1,7 @@
 /** An agent tool: a name, a zod input schema (sent to the model as JSON Schema) and what it does. */
 import { z } from 'zod';
 import type { BridgeMessage } from '../../bridge/index.ts';
+import { AgentnetError } from '../../errors.ts';
 import type { ToolSpec } from '../../models/model.ts';
 
 export interface ToolContext {
@@ -16,9 +17,9 @@ export interface Tool {
 }
 
 /** A refusal the model should read and adapt to (not a crash). */
-export class ToolRefusal extends Error {
+export class ToolRefusal extends AgentnetError {
   constructor(message: string) {
-    super(message);
+    super('TOOL_REFUSED', message);
     this.name = 'ToolRefusal';
   }
 }
