@@ -1,7 +1,7 @@
 /**
- * The behaviour every role shares until its own issue gives it more: a request addressed to
- * the agent is answered by its model and the answer goes back over the bridge as a response;
- * notifications and responses addressed to it are acknowledged (logged, marked done).
+ * Answering, as the roles share it: a request addressed to the agent is answered by its model
+ * and the answer goes back over the bridge as a response; notifications and responses addressed
+ * to it are acknowledged (logged, marked done).
  */
 import { chatOf, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import type { Revisit, Role, RoleContext } from './role.ts';
