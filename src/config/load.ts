@@ -161,6 +161,7 @@ function toJS(doc: Document, counter: LineCounter, file: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
+    // yaml's alias errors are plain ReferenceErrors with no code: their text is all there is.
     if (!/alias/i.test((err as Error).message)) throw err;
     let first: { range?: [number, number, number] | null; source?: string } | undefined;
     visit(doc, { Alias: (_, node) => ((first = node), visit.BREAK) });

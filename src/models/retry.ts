@@ -4,6 +4,7 @@
  * are turned off (they cap waits at seconds); here an outage of minutes is waited out.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errnoCode } from '../errors.ts';
 
 export interface RetryOptions {
   /** Attempts in all (default 6: about two minutes of waiting at the cap). */
@@ -19,6 +20,19 @@ function header(headers: unknown, name: string): string | undefined {
   if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
   const v = (headers as Record<string, unknown>)[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/** The codes of a connection that was refused or broke: Node's errno codes and undici's socket error. */
+const CONNECTION_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'UND_ERR_SOCKET']);
+
+/** Whether the error, or a cause it wraps (a few levels down), carries a connection code. */
+function hasConnectionCode(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++, e = (e as { cause?: unknown }).cause) {
+    const code = errnoCode(e);
+    if (code !== undefined && CONNECTION_CODES.has(code)) return true;
+  }
+  return false;
 }
 
 /** Whether an error is worth retrying, and how long the server asked us to wait. */
@@ -38,7 +52,10 @@ export function retryable(err: unknown): { retry: boolean; afterMs?: number; rea
   }
   // SDK error classes do not always set `name`; their class names say what happened.
   const name = [e?.name, (err as object | undefined)?.constructor?.name].filter(Boolean).join(' ');
-  if (/Connection|Timeout|FetchError/i.test(name) || /ECONNRESET|ECONNREFUSED|socket hang up|terminated/i.test(e?.message ?? '')) {
+  // The message is read only for what comes without a code: undici's `TypeError: terminated`
+  // (no cause when the body stream was cut), and errors that kept only a cause's message.
+  const dropped = hasConnectionCode(err) || /ECONNRESET|ECONNREFUSED|socket hang up|terminated/i.test(e?.message ?? '');
+  if (/Connection|Timeout|FetchError/i.test(name) || dropped) {
     return { retry: true, reason: (err as object).constructor?.name || 'connection error' };
   }
   return { retry: false, reason: e?.message ?? String(err) };

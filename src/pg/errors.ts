@@ -33,6 +33,6 @@ export function isPgConnectionError(err: unknown): boolean {
   // 53300 too many connections; the errno codes of a server or network that is not there.
   const codes = ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOENT'];
   if (typeof e.code === 'string' && (/^08/.test(e.code) || codes.includes(e.code))) return true;
-  // pg-pool's own: every connection busy or hanging past connectionTimeoutMillis.
+  // pg-pool's own errors carry no code, only their text: every connection busy or hanging past connectionTimeoutMillis.
   return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable/i.test(e.message ?? '');
 }
