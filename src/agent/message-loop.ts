@@ -83,7 +83,7 @@ export class MessageLoop {
     const current = this.#inFlight?.then(() => true, () => true);
     if (current) {
       const grace = new AbortController();
-      const finished = await Promise.race([current, sleep(graceMs, false, { signal: grace.signal }).catch(() => false)]);
+      const finished = await Promise.race([current, sleep(graceMs, false, { signal: grace.signal }).catch(() => false)]); // the timer's abort is its only failure
       grace.abort();
       if (!finished) this.#o.logger.warn({}, 'message in hand not finished in time; released for redelivery');
     }
@@ -94,7 +94,7 @@ export class MessageLoop {
 
   #offer(msg: BridgeMessage): Promise<void> {
     const run = this.#queue.then(() => this.#take(msg));
-    this.#queue = run.catch(() => {});
+    this.#queue = run.catch(() => {}); // the caller of #offer gets run's failure; the queue only moves on
     return run;
   }
 

@@ -52,7 +52,7 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
   const agents = await Promise.all(
     Object.values(config.agents).map(async (a): Promise<AgentStatus> => {
       const url = healthUrl(a.health.host, a.health.port);
-      const [{ health, error }, record] = await Promise.all([probe(url, options.timeoutMs ?? 1500), options.memory?.get('monitor', a.name).catch(() => undefined)]);
+      const [{ health, error }, record] = await Promise.all([probe(url, options.timeoutMs ?? 1500), options.memory?.get('monitor', a.name).catch(() => undefined)]); // the monitor's record only adds to the probe: without the store, the probe alone
       const w = record?.value as { state?: 'up' | 'down'; since?: string; checkedAt?: string; error?: string } | undefined;
       return {
         agent: a.name,
@@ -68,6 +68,7 @@ export async function collectStatus(config: Config, bridge: Bridge, options: { t
       };
     }),
   );
+  // The store unreachable: the PAUSE file of this machine still says whether the network is paused.
   const pause = await readNetworkPause(config, options.memory).catch(() => readPause(config.stateDir));
   return { network: config.network, pause, agents, pending, inbox };
 }

@@ -51,7 +51,7 @@ export class PgListener {
     clearTimeout(this.#retry);
     const client = this.#client;
     this.#client = undefined;
-    await client?.end().catch(() => {});
+    await client?.end().catch(() => {}); // closing: a connection that fails to end is gone anyway
   }
 
   #wakeAll(): void {
@@ -83,7 +83,7 @@ export class PgListener {
   #lost(client: pg.Client, err?: unknown): void {
     if (this.#client !== client) return; // each lost connection is handled once
     this.#client = undefined;
-    void client.end().catch(() => {});
+    void client.end().catch(() => {}); // lost already (its error is handled below); ending it only frees it
     if (this.#closed) return;
     const retryInMs = this.#backoffMs;
     this.#options.logger.warn(

@@ -119,7 +119,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
         failures++;
         lastError = (err as Error).message;
         o.logger.warn({ err: lastError, failures }, 'WhatsApp receive failed; retrying');
-        if (failures === 1 || failures % 10 === 0) await checkState().catch(() => undefined);
+        if (failures === 1 || failures % 10 === 0) await checkState().catch((e) => o.logger.debug({ err: (e as Error).message }, 'WhatsApp instance state not read'));
         await pause(backoffMs(failures), signal);
         continue;
       }
@@ -177,7 +177,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
       } catch (err) {
         if (err instanceof GreenApiError && err.status === 400) {
           // 400 also means "instance starting / not authorized": then the reply waits, it is not wrong.
-          await checkState().catch(() => undefined);
+          await checkState().catch((e) => o.logger.debug({ err: (e as Error).message }, 'WhatsApp instance state not read'));
           if (state !== 'authorized') throw new ChannelError(`${err.message} (instance ${state}: ${stateHint(state) ?? 'not ready'}; the reply waits)`, { status: 400, retryable: true, cause: err });
         }
         throw err;

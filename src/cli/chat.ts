@@ -116,7 +116,7 @@ Example:
     const ending = AbortSignal.any([io.signal, finished.signal]);
     const reconnect = (async () => {
       while (!ending.aborted) {
-        await sleep(500, undefined, { signal: ending }).catch(() => undefined);
+        await sleep(500, undefined, { signal: ending }).catch(() => undefined); // rejects only when the chat ends
         if (socket || ending.aborted) continue;
         try {
           attach(await open());

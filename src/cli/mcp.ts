@@ -47,7 +47,7 @@ ${CONFIG_HELP}`,
     // Until the client goes away (stdin ends) or a signal.
     await Promise.race([closed, new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })))]);
     await pushing?.close();
-    await server.close().catch(() => {});
+    await server.close().catch(() => {}); // the client is gone already: nothing is left to tell it
     await store.close();
     await bridge.close();
   },

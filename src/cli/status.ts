@@ -19,7 +19,8 @@ ${CONFIG_HELP}`,
   async run(values, _p, io) {
     const { bridge, loaded } = await openConfiguredBridge(values, io);
     const s = loaded.config.store;
-    // Only an existing store: status never creates one.
+    // Only an existing store: status never creates one. One that cannot be opened leaves the queue
+    // columns empty; the agents' health, the part status is for, is still shown.
     const store: Store | undefined = !storeIsLocalFile(loaded.config) || existsSync(s.path) ? await openStore(storeSpec(loaded.config)).catch(() => undefined) : undefined;
     try {
       const status = await collectStatus(loaded.config, bridge, store ? { memory: store.memory } : {});

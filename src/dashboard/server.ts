@@ -101,7 +101,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   let latestFrom = -1;
   const gather = async () => {
     const started = performance.now();
-    store ??= await openExisting().catch(() => undefined);
+    store ??= await openExisting().catch((err) => void o.logger.debug({ err: (err as Error).message }, 'store not open; the page shows the bridge alone and tries again'));
     const state = await collectDashboard(o.config, o.bridge, store);
     latest = { state, fragments: renderFragments(state) };
     latestFrom = started;

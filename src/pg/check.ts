@@ -20,6 +20,6 @@ export async function checkPostgres(url: string, schema: string): Promise<Check>
   } catch (err) {
     return { check: 'postgres', status: 'fail', detail: `${shown}: ${messageOf(err)}`, fix: `the agents' database user needs CREATE and USAGE on schema ${schema}` };
   } finally {
-    await client.end().catch(() => {});
+    await client.end().catch(() => {}); // the check's answer is in: a failed goodbye changes nothing
   }
 }

@@ -41,7 +41,7 @@ export async function migratePg(pool: pg.Pool, spec: PgSpec, component: string, 
       await client.query('COMMIT');
       return latest;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
+      await client.query('ROLLBACK').catch(() => {}); // the error thrown below is the one to report
       throw err;
     }
   };

@@ -158,7 +158,7 @@ export class PgPool extends pg.Pool {
         }
         this.reachability.failed(err);
         if (isMaybeDone(err) || this.#stop.signal.aborted || Date.now() + delay > deadline) throw err;
-        await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => {});
+        await sleep(delay, undefined, { signal: this.#stop.signal }).catch(() => {}); // rejects only when stopping aborts the wait
         if (this.#stop.signal.aborted) throw err;
         delay = Math.min(delay * 2, WAIT_MAX_MS);
       }
@@ -215,7 +215,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
         await client.query('COMMIT');
         return out;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        await client.query('ROLLBACK').catch(() => {}); // the error rethrown below is the one to report
         if (committing && !options.idempotent && isPgConnectionError(err)) markMaybeDone(err);
         throw err;
       }
@@ -233,6 +233,6 @@ export async function pgReachable(url: string): Promise<{ ok: true } | { ok: fal
   } catch (err) {
     return { ok: false, reason: `PostgreSQL at ${redactPgUrl(url)} is not reachable: ${(err as Error).message}` };
   } finally {
-    await client.end().catch(() => {});
+    await client.end().catch(() => {}); // the check's answer is in: a failed goodbye changes nothing
   }
 }

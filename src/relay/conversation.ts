@@ -24,7 +24,7 @@ export async function converse(relay: RelayContext, rec: InboundRecord, lang: La
   }
   const escalated = { done: false };
   // Slow answers get an acknowledgement first (the same key as an escalation's: never two).
-  const ackTimer = setTimeout(() => void enqueue(relay, reply(relay, `ack:${rec.key}`, rec.chatId, PHRASES.ack[lang])).catch(() => undefined), relay.settings.ackAfterMs);
+  const ackTimer = setTimeout(() => void enqueue(relay, reply(relay, `ack:${rec.key}`, rec.chatId, PHRASES.ack[lang])).catch((err) => relay.role.logger.warn({ key: rec.key, err }, 'acknowledgement not queued; the answer still follows')), relay.settings.ackAfterMs);
   // A timer cleared when the answer is in: AbortSignal.timeout would keep each message's signal alive for 10 minutes.
   const deadline = new AbortController();
   const deadlineTimer = setTimeout(() => deadline.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ANSWER_DEADLINE_MS).unref();

@@ -25,14 +25,14 @@ export async function startRelayHealth(relay: RelayContext, ch: Channel): Promis
     if (!h.ok) ctx.problems?.add('channel');
     else ctx.problems?.delete('channel');
   };
-  await refresh().catch(() => undefined);
+  await refresh().catch((err) => ctx.logger.debug({ err }, 'channel health not refreshed; trying again in 5 s'));
   // One refresh at a time: while the store waits out an outage, they must not pile up.
   let refreshing = false;
   const timer = setInterval(() => {
     if (refreshing) return;
     refreshing = true;
     void refresh()
-      .catch(() => undefined)
+      .catch((err) => ctx.logger.debug({ err }, 'channel health not refreshed; trying again in 5 s'))
       .finally(() => (refreshing = false));
   }, REFRESH_MS);
   timer.unref();

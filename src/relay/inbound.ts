@@ -65,7 +65,7 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
       } catch (err) {
         if (stopping.aborted) return;
         ctx.logger.error({ err }, 'receiving failed; starting again in 5 s');
-        await sleep(5000, undefined, { signal: stopping }).catch(() => undefined);
+        await sleep(5000, undefined, { signal: stopping }).catch(() => undefined); // rejects only when stopping aborts the wait
       }
     }
   };

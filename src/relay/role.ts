@@ -56,7 +56,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       const ch = createChannel(ctx.config, ctx.agent, ctx.logger);
       await ch.start();
       relay.channel = ch;
-      ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch(() => undefined));
+      ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch((err) => ctx.logger.warn({ providerId: s.providerId, status: s.status, err }, 'delivery status not recorded in the ledger')));
       relay.outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs });
       receiving = inbound.receive(ch);
       watching = watchAgents(relay, createRelayAlerter(relay));
@@ -69,7 +69,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       health?.stop();
       // Messages in hand get the grace; what is not finished stays "received" and is handled after the restart.
       const grace = new AbortController();
-      await Promise.race([Promise.allSettled(inbound.inHand()), sleep(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]);
+      await Promise.race([Promise.allSettled(inbound.inHand()), sleep(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]); // the timer's abort is its only failure
       grace.abort();
       stopping.abort();
       await relay.channel?.stop();

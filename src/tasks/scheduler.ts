@@ -111,7 +111,7 @@ export function startScheduler(o: SchedulerOptions): Scheduler {
       } catch (err) {
         if (stopping.signal.aborted) return;
         o.logger.error({ schedule: s.name, err }, 'schedule failed; restarting it in 5 s');
-        await clock.sleep(5000, stopping.signal).catch(() => {});
+        await clock.sleep(5000, stopping.signal).catch(() => {}); // rejects only when stopping aborts the wait
       }
     }
   };

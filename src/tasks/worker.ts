@@ -127,7 +127,7 @@ export function startWorker(o: WorkerOptions): Worker {
       } catch (err) {
         if (stopping.signal.aborted) return;
         o.logger.error({ err }, 'cannot claim tasks; trying again');
-        await sleep(Math.max(o.pollMs, 1000), undefined, { signal: stopping.signal }).catch(() => {});
+        await sleep(Math.max(o.pollMs, 1000), undefined, { signal: stopping.signal }).catch(() => {}); // rejects only when stopping aborts the wait
       }
     }
   };
@@ -143,7 +143,7 @@ export function startWorker(o: WorkerOptions): Worker {
       const all = Promise.all(loops);
       if (running.size) {
         const grace = new AbortController();
-        const finished = await Promise.race([all.then(() => true), sleep(graceMs, false, { signal: grace.signal }).catch(() => false)]);
+        const finished = await Promise.race([all.then(() => true), sleep(graceMs, false, { signal: grace.signal }).catch(() => false)]); // the timer's abort is its only failure
         grace.abort();
         if (!finished) for (const ctrl of running.values()) ctrl.abort(STOPPING);
       }
