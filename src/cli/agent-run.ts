@@ -1,4 +1,5 @@
-import { collectSecrets, findConfigFile, loadConfig, type Config } from '../config/index.ts';
+import { collectSecrets, findConfigFile, type Config } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
 import { agentLogFile } from '../agent/runtime.ts';
 import { startAgent, type RunningAgent } from './roles.ts';
@@ -40,7 +41,7 @@ ${CONFIG_HELP}
     const name = positionals[0];
     if (!name || positionals.length > 1) throw new AgentnetError('USAGE', 'give exactly one agent name: agentnet run AGENT');
     // Only this agent's ${VAR}s must be set here: the others may run on other machines.
-    const { config, secretPaths } = loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [name] });
+    const { config, secretPaths } = loadNetworkConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [name] });
     // Secrets from the config, and secret-looking variables the SDKs read on their own (ANTHROPIC_API_KEY, ...).
     const fromEnv = Object.entries(io.env)
       .filter(([k, v]) => /KEY|TOKEN|SECRET|PASSWORD/i.test(k) && v !== undefined && v.length >= 8)

@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openBridge, type Bridge } from '../bridge/index.ts';
 import { channelOf, TERMINAL_CHAT, terminalSocketPath } from '../channels/index.ts';
-import { bridgeSpec, findConfigFile, loadConfig, storeSpec } from '../config/index.ts';
+import { bridgeSpec, findConfigFile, storeSpec } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import type { Ledger } from '../store/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { CONFIG_HELP, CONFIG_OPTION, cliLogger, type Command } from './command.ts';
@@ -55,7 +56,7 @@ Example:
   async run(values, positionals, io) {
     const name = positionals[0];
     if (!name || positionals.length > 1) throw new AgentnetError('USAGE', 'give exactly one agent: agentnet chat AGENT');
-    const { config } = loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [] });
+    const { config } = loadNetworkConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env, agents: [] });
     const agent = config.agents[name];
     if (!agent) throw new AgentnetError('AGENT_UNKNOWN', `no agent "${name}" in ${config.file}; agents: ${Object.keys(config.agents).join(', ')}`);
     if (agent.role !== 'relay' || channelOf(agent).type !== 'terminal') {

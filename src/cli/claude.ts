@@ -1,6 +1,7 @@
 /** `agentnet claude install | uninstall | session-start`: Claude Code as the orchestrator. */
 import { resolve } from 'node:path';
-import { findConfigFile, loadConfig } from '../config/index.ts';
+import { findConfigFile } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import { AgentnetError } from '../errors.ts';
 import { installClaude, uninstallClaude } from '../orchestrator/claude-settings.ts';
 import { runSessionStart } from '../orchestrator/session-start.ts';
@@ -36,7 +37,7 @@ ${CONFIG_HELP}`,
   options: { ...CONFIG_OPTION, project: { type: 'string' }, shared: { type: 'boolean' }, as: { type: 'string' }, push: { type: 'boolean' }, force: { type: 'boolean' } },
   async run(values, _p, io) {
     const file = findConfigFile(values.config as string | undefined, io.env, io.cwd);
-    const { config } = loadConfig(file, { env: io.env, agents: [] });
+    const { config } = loadNetworkConfig(file, { env: io.env, agents: [] });
     const first = firstWithRole(config, 'orchestrator');
     const agent = (values.as as string | undefined) ?? first;
     if (!agent || !config.agents[agent]) throw new AgentnetError('AGENT_UNKNOWN', agent ? `no agent "${agent}" in ${file}` : `no orchestrator agent in ${file}; name one with --as AGENT`);

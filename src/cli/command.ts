@@ -1,6 +1,7 @@
 /** The shape of a CLI command: one file per command, parsed with node:util parseArgs. */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { bridgeSpec, loadConfig, findConfigFile, storeSpec, type LoadedConfig } from '../config/index.ts';
+import { bridgeSpec, findConfigFile, storeSpec, type LoadedConfig } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import { openBridge, type Bridge } from '../bridge/index.ts';
 import { createCliLogger, type Logger } from '../log/logger.ts';
 
@@ -36,7 +37,7 @@ export function cliLogger(io: CliIo): Logger {
 }
 
 export function readConfig(values: Values, io: CliIo): LoadedConfig {
-  return loadConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env });
+  return loadNetworkConfig(findConfigFile(values.config as string | undefined, io.env, io.cwd), { env: io.env });
 }
 
 export async function openConfiguredBridge(values: Values, io: CliIo): Promise<{ bridge: Bridge; loaded: LoadedConfig }> {

@@ -3,7 +3,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { agentsOfThisHost, findConfigFile, loadConfig } from '../config/index.ts';
+import { agentsOfThisHost, findConfigFile } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import { AgentnetError } from '../errors.ts';
 import { AGENTNET_BIN } from '../config/bin.ts';
 import { agentEnvironment, systemdUnits, unitName, type GeneratedFile } from '../ops/systemd.ts';
@@ -54,7 +55,7 @@ Example:
   },
   async run(values, positionals, io) {
     const file = findConfigFile(values.config as string | undefined, io.env, io.cwd);
-    const { config } = loadConfig(file, { env: io.env, agents: [] });
+    const { config } = loadNetworkConfig(file, { env: io.env, agents: [] });
     const unknown = positionals.filter((p) => !config.agents[p]);
     if (unknown.length) throw new AgentnetError('AGENT_UNKNOWN', `no agent ${unknown.join(', ')} in ${file}`);
     const agents = positionals.length ? positionals : agentsOfThisHost(config);

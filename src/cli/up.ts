@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { agentLogFile } from '../agent/runtime.ts';
-import { agentsOfThisHost, bridgeSpec, CONFIG_FILE_NAME, findConfigFile, initNetwork, loadConfig } from '../config/index.ts';
+import { agentsOfThisHost, bridgeSpec, CONFIG_FILE_NAME, findConfigFile, initNetwork } from '../config/index.ts';
+import { loadNetworkConfig } from './network-config.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import { healthUrl } from '../agent/health-probe.ts';
 import { claimUp, watchLauncher } from '../ops/owner.ts';
@@ -69,14 +70,14 @@ ${CONFIG_HELP}`,
     const restartSec = values['restart-sec'] === undefined ? 10 : Number(values['restart-sec']);
     if (!Number.isFinite(restartSec) || restartSec < 0) throw new AgentnetError('USAGE', '--restart-sec: expected a number of seconds');
     const here = hostname();
-    const probe = loadConfig(file, { env: io.env, agents: [] }).config;
+    const probe = loadNetworkConfig(file, { env: io.env, agents: [] }).config;
     const mine = agentsOfThisHost(probe);
     const unknown = positionals.filter((p) => !probe.agents[p]);
     if (unknown.length) throw new AgentnetError('AGENT_UNKNOWN', `no agent ${unknown.join(', ')} in ${file}`);
     const agents = positionals.length ? positionals : mine;
     if (agents.length === 0) throw new AgentnetError('USAGE', `no agent in ${file} runs on this host (${here}); set "host" or name agents: agentnet up AGENT`);
     // Validate now what the agents will need, so a missing secret is reported once, here.
-    const { config } = loadConfig(file, { env: io.env, agents });
+    const { config } = loadNetworkConfig(file, { env: io.env, agents });
     const release = claimUp(config.stateDir, config.network, file);
     try {
       await superviseUntilStopped(config, file, agents, restartSec, io);

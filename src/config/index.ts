@@ -7,7 +7,7 @@ export { configSchema, DEFAULT_APPROVAL_TTL_MS, ROLES, TASK_KINDS } from './sche
 export type { AgentConfig, ApprovalPolicy, ChannelConfig, ModelConfig, ParsedConfig } from './schema.ts';
 export { envReferences } from './env.ts';
 export { agentsOfThisHost, CONFIG_FILE_NAME, findConfigFile, loadConfig, parseConfig } from './load.ts';
-export type { Config, LoadedConfig, LoadOptions, ResolvedAgent } from './load.ts';
+export type { Config, ConfigRule, LoadedConfig, LoadOptions, ResolvedAgent, RuleProblem } from './load.ts';
 export { ConfigError } from './errors.ts';
 export type { ConfigProblem } from './errors.ts';
 export { collectSecrets, maskSecrets, MASK } from './mask.ts';

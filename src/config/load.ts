@@ -33,8 +33,23 @@ export interface LoadedConfig {
   secretPaths: ReadonlySet<string>;
 }
 
+/** A problem a `ConfigRule` finds: the path of the value (`['agents', 'kaylee', 'schedules', 0, 'payload', 'deployment']`) and what to write. */
+export interface RuleProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * A check of the parsed config that belongs to a layer above config (a task kind knows what its
+ * payload needs; config must not import the kinds). The loader's caller hands the rules in; their
+ * problems are reported with the schema's, located like them (file, line, path, what to write).
+ */
+export type ConfigRule = (config: ParsedConfig) => RuleProblem[];
+
 export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
+  /** Checks from the layers above config, run with the schema's own. */
+  rules?: readonly ConfigRule[];
   /**
    * Which agents' `${VAR}` references must be set. An agent that runs on another machine may use
    * variables this machine does not have: for the others an unset `${VAR}` stays as its text.
@@ -107,7 +122,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions = {
       'Set them in the environment (or the agent\'s environment file), or give a default: ${NAME:-value}.',
     );
   }
-  const parsed = configSchema.safeParse(substituted, { reportInput: true });
+  const parsed = withRules(options.rules ?? []).safeParse(substituted, { reportInput: true });
   if (!parsed.success) throw new ConfigError('CONFIG_INVALID', file, problemsFromIssues(parsed.error.issues, doc, counter));
 
   const dir = dirname(resolve(file));
@@ -154,6 +169,14 @@ function checkPromptFiles(cfg: ParsedConfig, config: Config, wanted: string[] | 
       ...locate(doc, counter, ['agents', name, 'prompt']),
     }));
   if (problems.length > 0) throw new ConfigError('CONFIG_INVALID', file, problems);
+}
+
+/** The config schema with the rules of the layers above added to its own checks. */
+function withRules(rules: readonly ConfigRule[]) {
+  if (rules.length === 0) return configSchema;
+  return configSchema.superRefine((cfg, ctx) => {
+    for (const rule of rules) for (const p of rule(cfg)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  });
 }
 
 /** The document's value; a file whose aliases would expand without bound ("billion laughs") is a located parse error, not a crash. */

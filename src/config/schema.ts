@@ -140,6 +140,7 @@ const schedule = z
     timezone: z.string().optional(),
     /** The task kind it enqueues. */
     task: z.enum(TASK_KINDS),
+    /** An object here; what each kind needs in it is the kind's own rule (src/tasks), given to the loader as a `ConfigRule`. */
     payload: z.record(z.string(), z.unknown()).optional(),
     /** Run a slot missed while the agent was down, once, at start. */
     catchUp: z.boolean().default(false),
@@ -349,20 +350,6 @@ export const configSchema = z
       if (ch && a.role !== 'relay') {
         ctx.addIssue({ code: 'custom', path: ['agents', agentName, 'channel'], message: `only a relay has a chat channel; ${agentName} is the ${a.role}` });
       }
-      a.schedules.forEach((s, i) => {
-        const at = ['agents', agentName, 'schedules', i, 'payload'];
-        const want = s.task === 'deploy' ? ['deployment', a.deployments] as const : s.task === 'code-review' ? ['review', a.reviews] as const : undefined;
-        if (want) {
-          const [key, defined] = want;
-          const value = s.payload?.[key];
-          if (typeof value !== 'string' || !(value in defined)) {
-            ctx.addIssue({ code: 'custom', path: [...at, key], message: `a ${s.task} schedule names one of this agent's ${key === 'deployment' ? 'deployments' : 'reviews'}: ${Object.keys(defined).join(', ') || '(none defined)'}` });
-          }
-        }
-        if (s.task === 'prompt' && typeof s.payload?.prompt !== 'string') {
-          ctx.addIssue({ code: 'custom', path: [...at, 'prompt'], message: 'a prompt schedule needs payload.prompt: the text for the model' });
-        }
-      });
     }
   });
 

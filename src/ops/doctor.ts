@@ -15,6 +15,7 @@ import { messageOf, type Check } from '../errors.ts';
 import { checkModel } from '../models/check.ts';
 import { checkStore } from '../store/index.ts';
 import { healthUrl } from '../agent/health-probe.ts';
+import { schedulePayloadProblems } from '../tasks/registry.ts';
 import type { HealthReport } from '../agent/health.ts';
 
 export type { Check, CheckStatus } from '../errors.ts';
@@ -70,7 +71,7 @@ function checkConfig(o: DoctorOptions, here: string, add: Add): { config: Config
     return undefined;
   }
   try {
-    const all = loadConfig(o.configFile, { env: o.env, agents: [] }).config;
+    const all = loadConfig(o.configFile, { env: o.env, agents: [], rules: [schedulePayloadProblems] }).config;
     const names = agentsOfThisHost(all, here);
     const config = loadConfig(o.configFile, { env: o.env, agents: names }).config;
     const mine = names.map((n) => config.agents[n]!);

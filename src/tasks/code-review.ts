@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { runToolLoop } from '../agent/tools/tool-loop.ts';
-import { namedEntry, TaskFailure, type TaskContext, type TaskKind } from './kind.ts';
+import { namedEntry, namesEntry, TaskFailure, type TaskContext, type TaskKind } from './kind.ts';
 
 const exec = promisify(execFile);
 export const REVIEW_NAMESPACE = 'code-review';
@@ -29,6 +29,7 @@ async function git(ctx: TaskContext, repo: string, args: string[]): Promise<stri
 export const codeReviewTask: TaskKind = {
   name: 'code-review',
   notify: ['orchestrator'],
+  checkPayload: (payload, agent) => namesEntry('code-review', 'review', payload, agent.reviews),
   async run(ctx) {
     const { name, entry: r } = namedEntry(ctx, 'review', ctx.agent.reviews);
     const head = (await git(ctx, r.repo, ['rev-parse', '--verify', `${r.ref}^{commit}`])).trim();

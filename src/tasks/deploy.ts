@@ -8,13 +8,14 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { minimalEnv } from '../agent/tools/run-command.ts';
-import { namedEntry, TaskFailure, type TaskKind } from './kind.ts';
+import { namedEntry, namesEntry, TaskFailure, type TaskKind } from './kind.ts';
 
 const LAST_LINES = 15;
 
 export const deployTask: TaskKind = {
   name: 'deploy',
   notify: ['owner'],
+  checkPayload: (payload, agent) => namesEntry('deploy', 'deployment', payload, agent.deployments),
   async run(ctx) {
     const { name, entry: d } = namedEntry(ctx, 'deployment', ctx.agent.deployments);
     const started = ctx.clock.now();

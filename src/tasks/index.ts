@@ -3,19 +3,9 @@
  * the worker and the reports. Imports agent/ and the layers below it; never relay/ or
  * orchestrator/ (its alerts' channel is handed to it by the CLI).
  */
-import { codeReviewTask } from './code-review.ts';
-import { deployTask } from './deploy.ts';
-import type { TaskKind } from './kind.ts';
-import { monitorTask } from './monitor.ts';
-import { promptTask } from './prompt.ts';
-import { rotateBridgeTask } from './rotate-bridge.ts';
-
-export const TASK_KIND_HANDLERS: ReadonlyMap<string, TaskKind> = new Map(
-  [monitorTask, rotateBridgeTask, deployTask, codeReviewTask, promptTask].map((k) => [k.name, k]),
-);
-
+export { schedulePayloadProblems, TASK_KIND_HANDLERS } from './registry.ts';
 export { TaskFailure, payloadOf } from './kind.ts';
-export type { Recipient, TaskContext, TaskKind, TaskOutcome } from './kind.ts';
+export type { PayloadProblem, Recipient, TaskContext, TaskKind, TaskOutcome } from './kind.ts';
 export { REVIEW_NAMESPACE } from './code-review.ts';
 export { recipientsOf, reportText, sendReport } from './report.ts';
 export { startWorker } from './worker.ts';

@@ -1,6 +1,6 @@
 /** The contract of a task kind the autonomous agent runs: monitor, rotate-bridge, deploy, code-review, prompt. */
 import type { Bridge } from '../bridge/index.ts';
-import type { Config, ResolvedAgent } from '../config/index.ts';
+import type { AgentConfig, Config, ResolvedAgent } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Model } from '../models/model.ts';
@@ -46,6 +46,24 @@ export interface TaskKind {
   notify: Recipient[];
   /** Resolves with what was done; throws (a TaskFailure, or anything) when it did not succeed. */
   run(ctx: TaskContext): Promise<TaskOutcome>;
+  /**
+   * What a schedule of this kind must carry in its payload, checked when the config is loaded
+   * (the config schema knows a payload only as an object). Without it, any payload will do.
+   */
+  checkPayload?(payload: Record<string, unknown> | undefined, agent: AgentConfig): PayloadProblem[];
+}
+
+/** A schedule's payload lacks something its kind needs: the payload key, and what to write there. */
+export interface PayloadProblem {
+  key: string;
+  message: string;
+}
+
+/** A schedule of `kind` names one of the agent's config entries in its payload (`{deployment: "web"}`). */
+export function namesEntry(kind: string, key: 'deployment' | 'review', payload: Record<string, unknown> | undefined, entries: Record<string, unknown>): PayloadProblem[] {
+  const value = payload?.[key];
+  if (typeof value === 'string' && value in entries) return [];
+  return [{ key, message: `a ${kind} schedule names one of this agent's ${key}s: ${Object.keys(entries).join(', ') || '(none defined)'}` }];
 }
 
 /** A task that did not succeed. `retry: false` when trying again cannot help (bad payload, exit code). */

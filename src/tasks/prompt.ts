@@ -5,6 +5,8 @@ import { payloadOf, TaskFailure, type TaskKind } from './kind.ts';
 export const promptTask: TaskKind = {
   name: 'prompt',
   notify: ['owner'],
+  checkPayload: (payload) =>
+    typeof payload?.prompt === 'string' ? [] : [{ key: 'prompt', message: 'a prompt schedule needs payload.prompt: the text for the model' }],
   async run(ctx) {
     const prompt = payloadOf(ctx.task).prompt;
     if (typeof prompt !== 'string' || !prompt.trim()) throw new TaskFailure('a prompt task needs payload.prompt: the text for the model', { retry: false });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { collectSecrets, ConfigError, initNetwork, loadConfig, maskSecrets, parseConfig, MASK } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
+import { parseNetworkConfig } from '../../src/cli/network-config.ts';
 import { tempDir } from '../helpers/util.ts';
 
 const MIN = `network: home
@@ -128,8 +129,9 @@ agents:
     assert.match(byPath['agents.kaylee.schedules.0.cron']!, /not a cron expression/);
     assert.match(byPath['agents.kaylee.schedules.1.timezone']!, /unknown time zone "Mars\/Olympus"/);
     assert.match(byPath['agents.kaylee.schedules.2.task']!, /monitor/);
+    // What a schedule's payload needs is its task kind's rule, which the CLI's loader adds.
     const names = problemsOf(() =>
-      parseConfig(
+      parseNetworkConfig(
         kaylee(
           `      - { name: d, cron: "0 3 * * *", task: deploy, payload: { deployment: api } }
       - { name: e, cron: "0 3 * * *", task: prompt }
