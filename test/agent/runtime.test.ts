@@ -114,10 +114,16 @@ describe('agent runtime', () => {
 
   it('takes nothing new while PAUSE exists and resumes when it goes', async () => {
     const claude = await start('claude');
+    // The control: not paused, a request is taken and done; the paused window below is three times
+    // as long as that took (at least 400 ms), so "still pending" means it was not taken.
+    const before = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'before the pause' });
+    const sent = performance.now();
+    await waitFor(async () => (await bridge.get(before.id))?.status === 'done', 'the request before the pause to be done');
+    const windowMs = Math.max(400, 3 * (performance.now() - sent));
     pauseNetwork(config.stateDir, { reason: 'test' });
     await waitFor(async () => ((await (await fetch(claude.healthUrl)).json()) as { status: string }).status === 'paused', 'health to say paused');
     const req = await bridge.append({ from: 'kami', to: 'claude', type: 'request', content: 'while paused' });
-    await sleep(400);
+    await sleep(windowMs);
     assert.equal((await bridge.get(req.id))?.status, 'pending', 'not taken while paused');
     resumeNetwork(config.stateDir);
     await waitFor(async () => (await bridge.get(req.id))?.status === 'done', 'taken after resume');

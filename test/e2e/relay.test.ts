@@ -5,10 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { readPause } from '../../src/agent/pause.ts';
 import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
@@ -55,6 +54,22 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
   };
   const healthy = (agent: string) => waitHealthy(ports[agent]!, agent, procs.findLast((p) => p.spawnargs.includes(agent)));
   const kill = stopProcess;
+  /** Every inbound message of kami finished and every reply it queued sent (or given up): nothing is left to send. */
+  const settled = async (inbound: number) => {
+    const st = await store.ledger.stats('kami', Date.now());
+    return st.inbound.received === 0 && st.inbound.handled + st.inbound.refused >= inbound && st.outbound.pending === 0;
+  };
+  /** The events of an agent's log file, as JSON lines. */
+  const logOf = (agent: string): Array<Record<string, unknown>> => {
+    try {
+      return readFileSync(join(dir, '.agentnet', 'logs', `${agent}.log`), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      return []; // not written yet
+    }
+  };
 
   beforeEach(async () => {
     ({ dir, cleanup } = tempDir('agentnet-relay-'));
@@ -119,7 +134,7 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
       green.incoming({ from: STRANGER, text });
     }
     await waitFor(async () => (await store.ledger.stats('kami', Date.now())).inbound.refused === 5, 'the five stranger messages recorded as refused');
-    await sleep(500);
+    await waitFor(() => settled(5), 'every reply to them sent');
     assert.deepEqual(green.sentTo(`${STRANGER}@c.us`), ['This is a private assistant.'], 'one polite refusal, not one per message');
     assert.deepEqual(await bridge.list({ type: 'request' }), [], 'nothing reached the bridge');
     assert.equal(anthropic.requests.length, 0, 'nothing reached a model');
@@ -162,7 +177,8 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
     await bridge.append({ from: 'kaylee', to: 'kami', type: 'notification', content: 'deploy 2 finished' });
     green.incoming({ from: OWNER, text: 'resume' });
     await waitFor(() => green.sentTo(OWNER_CHAT).length >= 5, 'all five replies', 60_000);
-    await sleep(1000);
+    // Both notifications handled and nothing left in the outbox (a retry would be waiting there).
+    await waitFor(async () => (await bridge.list({ type: 'notification', from: 'kaylee' })).every((m) => m.status === 'done') && (await settled(3)), 'the outbox empty', 60_000);
     const sent = green.sentTo(OWNER_CHAT);
     assert.equal(sent.length, 5, `exactly once each: ${JSON.stringify(sent)}`);
     assert.ok(sent[0]!.startsWith('⏸️'), sent[0]);
@@ -187,7 +203,7 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
     assert.deepEqual(green.sentTo(OWNER_CHAT), []);
     kami = run('kami');
     await green.waitForSent((m) => m.chatId === OWNER_CHAT, 15_000);
-    await sleep(1500);
+    await waitFor(() => settled(1), 'the message handled and its reply sent');
     assert.deepEqual(green.sentTo(OWNER_CHAT), ['The answer is 42.']);
     assert.equal(anthropic.requests.length, 2);
     assert.equal((await store.ledger.stats('kami', Date.now())).inbound.handled, 1);
@@ -201,7 +217,11 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
     await waitFor(async () => ((await store.memory.get('monitor', 'kaylee'))?.value as { state?: string } | undefined)?.state === 'up', 'kaylee seen up');
     await kill(kaylee, 'SIGKILL');
     await green.waitForSent((m) => /kaylee \(autonomous\) is down/.test(m.message), 10_000);
-    await sleep(1500); // five more checks while it stays down
+    // Five more checks while it stays down (each rewrites the record); an alert is queued by the
+    // check that records the change, and the first one took far less than five checks to arrive.
+    const checked = (await store.memory.get('monitor', 'kaylee'))!.version;
+    await waitFor(async () => ((await store.memory.get('monitor', 'kaylee'))?.version ?? 0) >= checked + 5, 'five more checks');
+    await waitFor(() => settled(0), 'nothing left to send');
     assert.equal(green.sentTo(OWNER_CHAT).length, 1, 'one alert, not one per check');
     kaylee = run('kaylee');
     await green.waitForSent((m) => /kaylee \(autonomous\) is back/.test(m.message), 15_000);
@@ -211,14 +231,15 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
   it('a shutdown order given while an agent was down does not stop it when it starts; a new one does', async () => {
     await network('');
     const stale = await bridge.append({ from: 'kami', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
-    await sleep(50);
+    await waitFor(() => Date.now() > Date.parse(stale.ts), 'the clock past the stale order');
     const kaylee = run('kaylee');
     await healthy('kaylee');
     await waitFor(async () => (await bridge.get(stale.id))?.status === 'done', 'the stale order marked done');
     // From something that is not a relay of this network: an ordinary notification, not an order.
     const forged = await bridge.append({ from: 'mallory', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
     await waitFor(async () => (await bridge.get(forged.id))?.status === 'done', 'the forged order handled as a notification');
-    await sleep(500);
+    // An order is never "taken": it stops the agent before a role sees it. Taken is the proof.
+    await waitFor(() => logOf('kaylee').some((e) => e.event === 'took message' && e.id === forged.id), 'kaylee to log the forged order as a message it took');
     assert.equal(kaylee.exitCode, null, 'still running');
     const exited = new Promise((r) => kaylee.once('exit', (code) => r(code)));
     await bridge.append({ from: 'kami', to: 'kaylee', type: 'notification', content: 'shutdown all', metadata: { control: 'shutdown' } });
