@@ -100,7 +100,10 @@ describe('bridge lock', () => {
       const path = join(dir, 'b.lock');
       const lock = tryAcquireFileLock(path, { staleMs: 150 })!;
       lock.keepAlive();
+      // The control: a holder that does not keep its lock fresh is judged stale within the same wait.
+      assert.ok(tryAcquireFileLock(join(dir, 'idle.lock'), { staleMs: 150 }), 'the control lock taken');
       await new Promise((r) => setTimeout(r, 400));
+      assert.ok(tryAcquireFileLock(join(dir, 'idle.lock'), { staleMs: 150 }), 'the idle holder is stale by now');
       assert.equal(tryAcquireFileLock(path, { staleMs: 150 }), undefined);
       lock.release();
       assert.ok(tryAcquireFileLock(path, { staleMs: 150 }));

@@ -104,9 +104,11 @@ if (skip) {
       for (let i = 0; i < 5; i++) await bridge.append({ from: 'kami', type: 'request', content: 'meanwhile', id: `meanwhile-${i}` });
       await waitFor(() => got.length === 6, 'the records appended while not listening');
       await waitFor(() => logger.entries.some((e) => e.msg === 'listening for bridge notifications again'), 'the reconnection');
+      const sent = performance.now();
       await bridge.append({ from: 'kami', type: 'request', content: 'after', id: 'after' });
       await waitFor(() => got.length === 7, 'a record notified on the new connection');
-      await sleep(200);
+      // No duplicate follows: a window three times as long as that delivery took (at least 200 ms).
+      await sleep(Math.max(200, 3 * (performance.now() - sent)));
       assert.deepEqual(got, ['before', ...Array.from({ length: 5 }, (_, i) => `meanwhile-${i}`), 'after']);
     });
 
@@ -129,9 +131,11 @@ if (skip) {
         await direct.append({ from: 'kami', type: 'request', content: 'while down', id: 'while-down' });
         await proxy.start();
         await waitFor(() => got.length === 1, 'the record appended while the subscriber was cut off');
+        const sent = performance.now();
         await bridge.append({ from: 'kami', type: 'request', content: 'back', id: 'back' });
         await waitFor(() => got.length === 2, 'an append through the restored connection');
-        await sleep(200);
+        // No duplicate follows: a window three times as long as that delivery took (at least 200 ms).
+        await sleep(Math.max(200, 3 * (performance.now() - sent)));
         assert.deepEqual(got, ['while-down', 'back']);
       } finally {
         await proxy.stop();

@@ -123,7 +123,14 @@ ${opts.extraAgents ?? ''}`,
       assert.deepEqual(alerts.map((m) => [m.metadata?.state, m.metadata?.delivered ?? 'pending']), [['down', 'whatsapp'], ['up', 'pending']]);
       await waitFor(() => green.sent.length === 2, 'the recovery alert, delivered by kami from the bridge');
       assert.match(green.sent[1]!.message, /^🔔 kaylee: ✅ kami \(relay\) is back/);
-      await sleep(500);
+      // kaylee's send is over (its failure is what left the alert on the bridge); kami's part is over
+      // when the alert is done and kami's outbox is empty: nothing is left that could send it again.
+      await waitFor(
+        async () =>
+          (await notifications('kami')).filter((m) => m.metadata?.alert && m.status === 'pending').length === 0 &&
+          (await store.ledger.stats('kami', Date.now())).outbound.pending === 0,
+        "the alert done and kami's outbox empty",
+      );
       assert.equal(green.sent.length, 2, 'the failed direct send was not retried into a duplicate');
 
       await stop(kami, 'SIGKILL');
@@ -136,16 +143,25 @@ ${opts.extraAgents ?? ''}`,
   it('deploys: every output line in the log, a success report to the owner, a failure reported once and never retried on its own', async () => {
     script('ok.sh', 'echo "building $AGENTNET_DEPLOYMENT"\necho "warning: cache cold" >&2\necho "deployed $AGENTNET_TASK_ID"');
     script('bad.sh', 'echo compiling\necho "error: missing semicolon" >&2\nexit 3');
+    script('control.sh', 'true');
     await network(`    worker: { pollMs: 100 }
     deployments:
       web: { command: [./ok.sh], cwd: . }
-      api: { command: [./bad.sh], cwd: ., notify: [orchestrator] }`);
-    pauseNetwork(join(dir, '.agentnet'), { reason: 'test' });
+      api: { command: [./bad.sh], cwd: ., notify: [orchestrator] }
+      control: { command: [./control.sh], cwd: ., notify: [] }`);
     run('kaylee');
     await healthy('kaylee');
+    // The control: not paused, a task is claimed and done; the paused window below is three times
+    // as long as that took (at least ten polls), so "still queued" means it was not claimed.
+    const enqueued = performance.now();
+    const control = await enqueue('deploy', { deployment: 'control' });
+    await waitFor(async () => (await task(control)).state === 'done', 'the control task done');
+    const windowMs = Math.max(1000, 3 * (performance.now() - enqueued));
+    pauseNetwork(join(dir, '.agentnet'), { reason: 'test' });
+    await waitFor(async () => ((await (await fetch(`http://127.0.0.1:${ports.kaylee}/health`)).json()) as { paused: boolean }).paused, 'kaylee to say paused');
     const ok = await enqueue('deploy', { deployment: 'web' });
     const bad = await enqueue('deploy', { deployment: 'api' });
-    await sleep(1000); // ten polls
+    await sleep(windowMs);
     assert.equal((await task(ok)).state, 'queued', 'paused: nothing is claimed');
     resumeNetwork(join(dir, '.agentnet'));
     await waitFor(async () => (await task(ok)).state === 'done' && (await task(bad)).state === 'dead', 'both deployments to finish');

@@ -36,8 +36,11 @@ describe('PostgreSQL outage', { skip }, () => {
 
       cluster.stop();
       // A command fails at once, saying the server is unreachable.
+      const failing = performance.now();
       await assert.rejects(cli.append({ from: 'cli', type: 'notification', content: 'x' }), (err) => isAgentnetError(err, 'BRIDGE_WRITE_FAILED') && /unreachable/.test(err.message));
       await assert.rejects(cli.list(), (err) => isAgentnetError(err, 'BRIDGE_READ_FAILED') && /cannot read the bridge .*: it is unreachable/.test(err.message));
+      // The control for the window below: that is how long a write that does not wait takes to fail.
+      const failsWithinMs = performance.now() - failing;
       const writes = Promise.all([
         bridge.append({ from: 'claude', type: 'response', to: 'kami', replyTo: first.id, content: 'during' }),
         bridge.markDone(first),
@@ -48,7 +51,7 @@ describe('PostgreSQL outage', { skip }, () => {
       void writes.finally(() => (settled = true));
       await waitFor(() => bridge.unavailable?.() !== undefined && store.unavailable?.() !== undefined, 'both report the outage');
       assert.match(bridge.unavailable!()!, /PostgreSQL unreachable since \d{4}-\d\d-\d\dT.*waiting for it/);
-      await sleep(1500);
+      await sleep(Math.max(1500, 3 * failsWithinMs));
       assert.equal(settled, false, 'the writes wait for the server instead of failing');
 
       cluster.start();
