@@ -88,7 +88,7 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports })}`,
     }
     // 3. A new message arrives meanwhile: received, kept with the provider until it can be recorded.
     green.incoming({ from: OWNER, text: 'And the disk?' });
-    await sleep(5000); // the model's answer came back while the database was down
+    await waitFor(() => anthropic.answered >= 2, "the model's answer to come back while the database is down", 30_000);
     assert.equal(green.sentTo(OWNER_CHAT).includes('Deployed to staging.'), false);
     cluster.start();
 

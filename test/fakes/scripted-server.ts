@@ -11,6 +11,8 @@ export interface ScriptedServer<Reply> {
   /** Base URL, e.g. http://127.0.0.1:4321 */
   url: string;
   requests: Array<{ path: string; headers: IncomingMessage['headers']; body: any; at: number }>;
+  /** Scripted requests answered so far (a delayed step counts when its answer goes out). */
+  readonly answered: number;
   script(...steps: Step<Reply>[]): void;
   close(): Promise<void>;
 }
@@ -33,6 +35,7 @@ export async function startScriptedServer<Reply>(
 ): Promise<ScriptedServer<Reply>> {
   const queue: Step<Reply>[] = [];
   const requests: ScriptedServer<Reply>['requests'] = [];
+  let answered = 0;
   const respond = async (step: Step<Reply> | undefined, body: any, res: ServerResponse) => {
     if (!step) return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'fake: no scripted step left' } }));
     if ('delayMs' in step) {
@@ -56,6 +59,7 @@ export async function startScriptedServer<Reply>(
       const body = text ? JSON.parse(text) : undefined;
       requests.push({ path: req.url, headers: req.headers, body, at: Date.now() });
       if (options.keep !== undefined && requests.length > options.keep) requests.splice(0, requests.length - options.keep);
+      res.once('finish', () => answered++);
       void respond(queue.shift() ?? options.fallback?.(body), body, res);
     });
   });
@@ -64,6 +68,9 @@ export async function startScriptedServer<Reply>(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    get answered() {
+      return answered;
+    },
     script: (...steps) => void queue.push(...steps),
     close: () =>
       new Promise((r) => {
