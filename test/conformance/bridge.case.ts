@@ -396,11 +396,19 @@ export function describeBridge(c: BridgeCase): void {
 
     it('waits for a torn last line and delivers it once its writer completes it', { skip: rawSkip ?? false }, async () => {
       const col = collector();
-      const sub = track(h.bridge.subscribe({ from: 'start' }, col.handler));
+      const sub = track(h.bridge.subscribe({ from: 'start', filter: { from: 'kami' } }, col.handler));
       await sub.ready;
+      // The control: a whole line (not kami's) reaches a subscriber; the window below is three
+      // times as long as that took (at least 300 ms), so "nothing yet" means half a line is held.
+      const control = collector();
+      await track(h.bridge.subscribe({ from: 'start' }, control.handler)).ready;
+      const sent = performance.now();
+      h.rawWrite!(JSON.stringify({ ts: new Date().toISOString(), from: 'control', type: 'notification', id: 'control-1', content: 'control', status: 'done' }) + '\n');
+      await waitFor(() => control.got.length === 1, 'the control line');
+      const windowMs = Math.max(300, 3 * (performance.now() - sent));
       const line = JSON.stringify({ ts: new Date().toISOString(), from: 'kami', type: 'request', id: 'kami-slow-1', content: 'slow writer', status: 'pending' });
       h.rawWrite!(line.slice(0, 40));
-      await sleep(300); // the subscriber wakes (notification and poll) and sees half a line
+      await sleep(windowMs); // the subscriber wakes (notification and poll) and sees half a line
       assert.equal(col.got.length, 0);
       h.rawWrite!(line.slice(40) + '\n');
       await waitFor(() => col.got.length === 1, 'the completed line');
