@@ -14,11 +14,12 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HealthReport } from '../../src/agent/health.ts';
 import { createPgBridge } from '../../src/bridge/pg.ts';
+import { createPostgresStore } from '../../src/store/postgres.ts';
 import { startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic.ts';
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import { pgClusterSkipReason, startPgCluster, type PgCluster } from '../helpers/pg-cluster.ts';
-import { BIN, e2eAgentsYaml, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { agentnet, BIN, e2eAgentsYaml, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
 const OWNER_CHAT = `${OWNER}@c.us`;
@@ -99,6 +100,16 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports })}`,
     const bridge = await createPgBridge({ url: cluster.url, schema: 'hosts' });
     try {
       await waitFor(async () => (await bridge.list({ status: 'pending' })).length === 0, 'every message done');
+      // kami's part is over when its ledger has nothing unfinished and nothing left to send.
+      const store = await createPostgresStore({ url: cluster.url, schema: 'hosts' });
+      try {
+        await waitFor(async () => {
+          const st = await store.ledger.stats('kami', Date.now());
+          return st.inbound.received === 0 && st.outbound.pending === 0;
+        }, "kami's ledger settled");
+      } finally {
+        await store.close();
+      }
       const all = await bridge.list();
       const requests = all.filter((m) => m.type === 'request');
       const responses = all.filter((m) => m.type === 'response');
@@ -107,7 +118,6 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports })}`,
     } finally {
       await bridge.close();
     }
-    await sleep(1000);
     const sent = green.sentTo(OWNER_CHAT);
     for (const text of ['All 3 servers are healthy.', 'Deployed to staging.', 'Disk at 41%.']) {
       assert.equal(sent.filter((s) => s === text).length, 1, `"${text}" delivered once: ${JSON.stringify(sent)}`);
@@ -148,7 +158,11 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports })}`,
       await waitFor(async () => /PostgreSQL unreachable since/.test((await health(a)).problems?.join('; ') ?? ''), `${a} to say why it waits`);
       assert.equal((await health(a)).status, 'degraded');
     }
-    await sleep(3000); // longer than any start-up failure would take
+    // The control: an agent whose start fails (it is not in the config) has exited within the window.
+    const failing = performance.now();
+    const failed = await agentnet(['run', 'nobody', '--quiet'], { cwd: join(root.dir, 'host-claude'), env: { ...process.env, KEY } });
+    assert.notEqual(failed.code, 0, 'the control failed at start');
+    await sleep(Math.max(3000, 3 * (performance.now() - failing))); // longer than any start-up failure would take
     for (const [i, p] of procs.entries()) assert.equal(p.exitCode, null, `${AGENTS[i]} still waiting, not exited`);
 
     // A stop while it waits to start is a clean stop (systemd must not count it as a failure).
