@@ -86,7 +86,7 @@ Example:
         try {
           m = JSON.parse(line);
         } catch {
-          return;
+          return; // not a line of the relay's protocol: there is nothing in it to show
         }
         if (m.type === 'ack' && m.id) unacked.delete(m.id);
         else if (m.type === 'message') {

@@ -55,7 +55,7 @@ ${CONFIG_HELP}`,
       try {
         return readdirSync(dir).filter((f) => f.endsWith('.log') && (!agent || f === `${agent}.log`)).map((f) => join(dir, f));
       } catch {
-        return [];
+        return []; // no logs directory yet: no agent has written a line
       }
     };
     const keep = (e: Entry) =>
