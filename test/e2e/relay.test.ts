@@ -211,9 +211,11 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
 
   it('watches the autonomous agent: the owner hears once when it fails and once when it recovers', async () => {
     await network('    relay: { watchMs: 300, confirmMs: 0 }');
-    run('kami');
+    // kaylee first: a watch that started before kaylee listened would rightly say "down", then "back".
     let kaylee = run('kaylee');
-    await Promise.all([healthy('kami'), healthy('kaylee')]);
+    await healthy('kaylee');
+    run('kami');
+    await healthy('kami');
     await waitFor(async () => ((await store.memory.get('monitor', 'kaylee'))?.value as { state?: string } | undefined)?.state === 'up', 'kaylee seen up');
     await kill(kaylee, 'SIGKILL');
     await green.waitForSent((m) => /kaylee \(autonomous\) is down/.test(m.message), 10_000);
@@ -222,7 +224,7 @@ ${e2eAgentsYaml({ anthropicUrl: anthropic.url, green, owner: OWNER, ports, ...(o
     const checked = (await store.memory.get('monitor', 'kaylee'))!.version;
     await waitFor(async () => ((await store.memory.get('monitor', 'kaylee'))?.version ?? 0) >= checked + 5, 'five more checks');
     await waitFor(() => settled(0), 'nothing left to send');
-    assert.equal(green.sentTo(OWNER_CHAT).length, 1, 'one alert, not one per check');
+    assert.equal(green.sentTo(OWNER_CHAT).length, 1, `one alert, not one per check: ${JSON.stringify(green.sentTo(OWNER_CHAT))}`);
     kaylee = run('kaylee');
     await green.waitForSent((m) => /kaylee \(autonomous\) is back/.test(m.message), 15_000);
     assert.equal(green.sentTo(OWNER_CHAT).length, 2);
