@@ -31,7 +31,8 @@ it('a client that never finishes its request cannot hold the health server open 
   const socket = connect(port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
   socket.write('GET /health HTTP/1.1\r\nHost: x\r\n'); // headers never end
-  await new Promise((r) => setTimeout(r, 50));
+  // A request made after it has its answer: by then the server has accepted that connection and read its bytes.
+  await (await fetch(`${server.url}/health`)).text();
   let closed = false;
   const closing = server.close().then(() => (closed = true));
   await Promise.race([closing, new Promise((r) => setTimeout(r, 3000))]);
