@@ -127,6 +127,20 @@ describe('the function scanner', () => {
     ]);
   });
 
+  it('reads every TypeScript file of the repository (src, test, bench) to the last bracket', () => {
+    const unreadable = ['src', 'test', 'bench'].flatMap((dir) =>
+      sourceFiles(join(ROOT, dir)).flatMap((file) => {
+        try {
+          findFunctions(readFileSync(file, 'utf8'));
+          return [];
+        } catch (err) {
+          return [`${relative(ROOT, file)}: ${(err as Error).message}`];
+        }
+      }),
+    );
+    assert.deepEqual(unreadable, []);
+  });
+
   it('refuses what it cannot read rather than guess', () => {
     assert.throws(() => tokenize('const s = "open'), /unterminated string/);
     assert.throws(() => tokenize('const t = `a ${ b '), /unterminated|unclosed/);
