@@ -159,11 +159,11 @@ export function createPgQueue(pool: pg.Pool, o: PgQueueOptions): TaskQueue {
       });
     },
 
-    async release(id, worker) {
+    async release(id, worker, options = {}) {
       return inTransaction(pool, async (client) => {
         holding(await lockTask(client, id), worker);
         const now = o.now();
-        return update(client, id, `state = 'queued', attempts = greatest(attempts - 1, 0), worker = NULL, lease_until = NULL, run_at = $1, updated_at = $1`, [now]);
+        return update(client, id, `state = 'queued', attempts = greatest(attempts - 1, 0), worker = NULL, lease_until = NULL, run_at = $2, updated_at = $1`, [now, now + Math.max(0, options.delayMs ?? 0)]);
       });
     },
 

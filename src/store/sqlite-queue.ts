@@ -162,11 +162,11 @@ export function createSqliteQueue(db: DatabaseSync, o: SqliteQueueOptions): Task
       });
     },
 
-    async release(id, worker) {
+    async release(id, worker, options = {}) {
       return immediate(db, () => {
         holding(find(id), worker);
         const now = o.now();
-        db.prepare(`UPDATE tasks SET state = 'queued', attempts = max(attempts - 1, 0), worker = NULL, lease_until = NULL, run_at = ?, updated_at = ? WHERE id = ?`).run(now, now, id);
+        db.prepare(`UPDATE tasks SET state = 'queued', attempts = max(attempts - 1, 0), worker = NULL, lease_until = NULL, run_at = ?, updated_at = ? WHERE id = ?`).run(now + Math.max(0, options.delayMs ?? 0), now, id);
         return toTask(find(id));
       });
     },

@@ -72,8 +72,11 @@ export interface TaskQueue {
   completeBatch(worker: string, results: Array<{ id: string; result?: unknown }>): Promise<{ completed: Task[]; lost: string[] }>;
   /** Failed: queued again after exponential back-off with jitter, or dead after the last attempt (or when `retry: false`). */
   fail(id: string, worker: string, error: string, options?: { retry?: boolean }): Promise<Task>;
-  /** Gives a claimed task back unfinished (the worker is stopping): queued again at once, the attempt not counted. */
-  release(id: string, worker: string): Promise<Task>;
+  /**
+   * Gives a claimed task back unfinished, the attempt not counted: queued again at once (the
+   * worker is stopping), or after `delayMs` (the task waits for something, such as the owner's yes).
+   */
+  release(id: string, worker: string, options?: { delayMs?: number }): Promise<Task>;
   get(id: string): Promise<Task | undefined>;
   list(options?: ListTasksOptions): Promise<Task[]>;
   stats(): Promise<Record<TaskState, number>>;

@@ -111,6 +111,19 @@ export function describeTaskQueue(c: StoreCase): void {
       assert.equal((await q().complete(t.id, 'w2')).state, 'done', 'its only attempt was not used up by the release');
     });
 
+    it('a task released with a delay is not claimed before the delay is over, its attempt not counted', async () => {
+      const t = await q().enqueue({ kind: 'a', maxAttempts: 1 });
+      await q().claim({ worker: 'w1', leaseMs: 60_000 });
+      const released = await q().release(t.id, 'w1', { delayMs: 5000 });
+      assert.equal(released.state, 'queued');
+      assert.equal(released.attempts, 0);
+      assert.equal(await q().claim({ worker: 'w2', leaseMs: 1000 }), undefined, 'not before its delay');
+      h.advance(5000);
+      const again = (await q().claim({ worker: 'w2', leaseMs: 1000 }))!;
+      assert.equal(again.id, t.id);
+      assert.equal(again.attempts, 1);
+    });
+
     it('fails with exponential back-off, then dead-letters after the last attempt', async () => {
       const t = await q().enqueue({ kind: 'a', maxAttempts: 3 });
       const delays: number[] = [];
