@@ -7,7 +7,7 @@ export { schedulePayloadProblems, TASK_KIND_HANDLERS } from './registry.ts';
 export { TaskFailure, payloadOf } from './kind.ts';
 export type { PayloadProblem, Recipient, TaskContext, TaskKind, TaskOutcome } from './kind.ts';
 export { REVIEW_NAMESPACE } from './code-review.ts';
-export { recipientsOf, reportText, sendReport } from './report.ts';
+export { outcomeOf, recipientsOf, reportText, sendReport } from './report.ts';
 export { startWorker } from './worker.ts';
 export type { TaskFinish, Worker, WorkerOptions } from './worker.ts';
 export { REPORTED_NAMESPACE, reportLostTasks } from './lost.ts';

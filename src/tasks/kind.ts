@@ -38,6 +38,10 @@ export interface TaskOutcome {
   result?: unknown;
   /** Report even if nobody asked (default: report to the task's `notify`). */
   notify?: Recipient[];
+  /** The task did not run, and will not: the owner denied it, or did not answer in time. Not a failure. */
+  notRun?: boolean;
+  /** Not yet: the task waits (for the owner's yes) and is claimed again after this many ms; no report. */
+  waitMs?: number;
 }
 
 export interface TaskKind {

@@ -26,6 +26,7 @@ export function recipientsOf(kind: TaskKind | undefined, f: TaskFinish): Recipie
 export function reportText(f: TaskFinish): string {
   const t = f.task;
   const clip = (s: string) => (s.length > MAX_DETAIL ? `${s.slice(0, MAX_DETAIL)}\n[… cut]` : s);
+  if (f.outcome?.notRun) return `⛔ ${t.kind}: ${f.outcome.summary} (task ${t.id})`;
   if (f.outcome) {
     return `✅ ${t.kind}: ${f.outcome.summary} (task ${t.id}, ${seconds(f.durationMs)})${f.outcome.detail ? `\n\n${clip(f.outcome.detail)}` : ''}`;
   }
@@ -34,12 +35,15 @@ export function reportText(f: TaskFinish): string {
   return `❌ ${t.kind} failed after ${t.attempts} of ${t.maxAttempts} attempt(s): ${err?.message ?? String(f.error)} (task ${t.id}, ${seconds(f.durationMs)}; retry with: agentnet tasks retry ${t.id})${detail ? `\n\n${clip(detail)}` : ''}`;
 }
 
+/** `success`, `not-run` (denied or expired: not a failure) or `failure`. */
+export const outcomeOf = (f: TaskFinish): 'success' | 'not-run' | 'failure' => (f.outcome ? (f.outcome.notRun ? 'not-run' : 'success') : 'failure');
+
 export async function sendReport(o: { bridge: Bridge; config: Config; agent: string; redact: (s: string) => string }, kind: TaskKind | undefined, f: TaskFinish): Promise<string[]> {
   const to = recipientsOf(kind, f)
     .map((r) => (r === 'owner' ? firstWithRole(o.config, 'relay') : firstWithRole(o.config, 'orchestrator')))
     .filter((a): a is string => a !== undefined && a !== o.agent);
   const content = o.redact(reportText(f));
-  const metadata = { task: f.task.id, kind: f.task.kind, outcome: f.outcome ? 'success' : 'failure', durationMs: f.durationMs };
+  const metadata = { task: f.task.id, kind: f.task.kind, outcome: outcomeOf(f), durationMs: f.durationMs };
   for (const agent of new Set(to)) await o.bridge.append({ from: o.agent, to: agent, type: 'notification', content, metadata });
   return [...new Set(to)];
 }

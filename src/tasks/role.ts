@@ -7,7 +7,7 @@
 import { AgentnetError } from '../errors.ts';
 import { systemClock } from '../agent/clock.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
-import { reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
+import { outcomeOf, reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
 import { createAnswerRole } from '../agent/answer.ts';
 import type { Alerter } from '../agent/health-watch.ts';
 import type { Role, RoleContext } from '../agent/role.ts';
@@ -25,7 +25,7 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
     async start() {
       const store = ctx.store;
       const report = async (f: TaskFinish) => {
-        const key = `${f.task.kind} ${f.outcome ? 'success' : f.final ? 'failure' : 'retried'}`;
+        const key = `${f.task.kind} ${f.outcome ? outcomeOf(f) : f.final ? 'failure' : 'retried'}`;
         ctx.stats.tasks[key] = (ctx.stats.tasks[key] ?? 0) + 1;
         ctx.stats.lastActivity = Date.now();
         try {

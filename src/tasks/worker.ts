@@ -3,7 +3,8 @@
  * it. PAUSE stops it claiming; stop() lets running tasks finish within a grace period and
  * releases the rest to the queue (another worker, or this one after a restart, runs them).
  * A task whose lease is lost (cancelled, or reclaimed after a stall) is abandoned quietly:
- * the other worker's outcome counts.
+ * the other worker's outcome counts. A task that waits (`waitMs`: the owner's yes) is given back
+ * to the queue for later, its attempt not counted.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -68,6 +69,12 @@ export function startWorker(o: WorkerOptions): Worker {
     }
   };
 
+  /** Not yet (it waits for the owner's yes): back to the queue, claimed again after its wait; not a failure, no report. */
+  const giveBack = async (task: Task, outcome: TaskOutcome) => {
+    await o.queue.release(task.id, id, { delayMs: outcome.waitMs });
+    o.logger.debug({ task: task.id, kind: task.kind, waitMs: outcome.waitMs, summary: outcome.summary }, 'task waiting; given back to the queue');
+  };
+
   const runOne = async (task: Task) => {
     const ctrl = new AbortController();
     running.set(task.id, ctrl);
@@ -104,6 +111,7 @@ export function startWorker(o: WorkerOptions): Worker {
         return;
       }
       clearInterval(beat);
+      if (outcome.waitMs !== undefined) return await giveBack(task, outcome);
       const done = await o.queue.complete(task.id, id, outcome.result ?? { summary: outcome.summary });
       o.logger.info({ task: task.id, kind: task.kind, ms: Date.now() - started, summary: outcome.summary }, 'task done');
       await o.finished({ outcome, final: true, task: done, durationMs: Date.now() - started });
