@@ -1,7 +1,7 @@
 /**
  * Inbound: every message from the channel is recorded in the delivery ledger before the provider
  * forgets it (a redelivery is recognised and dropped), then handled in order per chat. Only the
- * owners on the allow-list command anything; a stranger gets at most one refusal a day. An owner's
+ * owners on the allow-list command anything (or answer an approval request); a stranger gets at most one refusal a day. An owner's
  * message is a command or a conversation, and the owner is never left in silence when it fails.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,8 @@ const mask = (m: { key: string; chatId: string }) => m.key.split(m.chatId.replac
 
 /** What an owner's message can be, in the order they are tried. */
 export interface OwnerHandlers {
+  /** The answer to an approval request ("yes 4821"), taken before any command. */
+  approval: OwnerCommands;
   command: OwnerCommands;
   converse(rec: InboundRecord, lang: Language): Promise<void>;
 }
@@ -98,6 +100,7 @@ async function handleInbound(relay: RelayContext, handlers: OwnerHandlers, rec: 
   }
   const lang = languageOf(rec.text, chCfg.language);
   try {
+    if (await handlers.approval(rec, lang)) return;
     if (await handlers.command(rec, lang)) return;
     await handlers.converse(rec, lang);
   } catch (err) {

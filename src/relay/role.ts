@@ -1,7 +1,7 @@
 /**
  * The relay role (the seed's Kami): owns a chat channel. It wires the relay's parts: inbound
  * (record in the ledger, allow-list, per-chat order), owner commands, the conversation with the
- * relay's model, escalation to the orchestrator and the answers coming back, the watch of the
+ * relay's model, escalation to the orchestrator and the answers coming back, the owner's approvals (asked and answered), the watch of the
  * autonomous agents with its alerts, and the outbox every reply leaves through.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,6 +12,7 @@ import { firstWithRole } from '../agent/routing.ts';
 import { channelOf, createChannel } from '../channels/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createRelayAlerter } from './alerts.ts';
+import { announceApprovals, createApprovalAnswers } from './approvals.ts';
 import type { RelayContext } from './context.ts';
 import { converse } from './conversation.ts';
 import { deliverToOwner } from './escalation.ts';
@@ -38,9 +39,10 @@ export function createRelayRole(ctx: RoleContext): Role {
     },
   };
   const answer = createAnswerRole(ctx, { acknowledge: [] });
-  const inbound = createInbound(relay, { command: createOwnerCommands(relay), converse: (rec, lang) => converse(relay, rec, lang) });
+  const inbound = createInbound(relay, { approval: createApprovalAnswers(relay), command: createOwnerCommands(relay), converse: (rec, lang) => converse(relay, rec, lang) });
   let receiving: Promise<void> | undefined;
   let watching: Promise<void> | undefined;
+  let approving: Promise<void> | undefined;
   let health: RelayHealth | undefined;
 
   return {
@@ -60,6 +62,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       relay.outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs });
       receiving = inbound.receive(ch);
       watching = watchAgents(relay, createRelayAlerter(relay));
+      approving = announceApprovals(relay);
       health = await startRelayHealth(relay, ch);
       ctx.logger.info({ channel: ch.type, owners: chCfg.type === 'terminal' ? 1 : chCfg.owners.length }, 'relay channel started');
       if (chCfg.type !== 'terminal' && chCfg.owners.length === 0) ctx.logger.warn({}, 'the channel has no owners: nobody can command the network through it (set channel.owners)');
@@ -73,7 +76,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       grace.abort();
       stopping.abort();
       await relay.channel?.stop();
-      await Promise.allSettled([receiving, watching]);
+      await Promise.allSettled([receiving, watching, approving]);
       await relay.outbox?.stop();
     },
 

@@ -1,0 +1,80 @@
+/**
+ * Approvals on the owner's phone: the relay asks the owners (one message per pending approval,
+ * keyed `approval:<id>` in the ledger, so a restart never asks twice), takes an owner's answer
+ * ("yes 4821") before any command, and tells the owners once when a request expires. The store
+ * is the truth: the relay finds new requests by polling it, whoever asked.
+ */
+import { describeAction, type Approval, type DecideResult, type InboundRecord } from '../store/index.ts';
+import { parseApprovalAnswer } from './approval-answer.ts';
+import { enqueue, finish, reply, type RelayContext } from './context.ts';
+import { PHRASES, type Language } from './language.ts';
+import { ownerChats } from './owners.ts';
+
+/** How often the relay looks for new and expired requests: the owner's phone hears within a second or so. */
+export const APPROVAL_POLL_MS = 1000;
+
+/** Runs until the relay stops: each turn marks the expired requests (telling the owners) and asks about the new ones. */
+export async function announceApprovals(relay: RelayContext): Promise<void> {
+  const { role: ctx, clock, stopping } = relay;
+  const announced = new Set<string>(); // saves a write per turn; the ledger's key is what guarantees once
+  while (!stopping.aborted) {
+    try {
+      await announceTurn(relay, announced);
+    } catch (err) {
+      if (!stopping.aborted) ctx.logger.warn({ err }, 'could not look for approval requests');
+    }
+    if (!(await clock.sleep(APPROVAL_POLL_MS, stopping).then(() => true, () => false))) return;
+  }
+}
+
+async function announceTurn(relay: RelayContext, announced: Set<string>): Promise<void> {
+  const { store, clock, channelConfig: chCfg, role: ctx } = relay;
+  const lang = chCfg.language;
+  const toOwners = (key: string, text: string) => ownerChats(chCfg).flatMap((chat) => reply(relay, `${key}:${chat}`, chat, text));
+  for (const a of await store.approvals.expire(clock.now())) {
+    ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent }, 'approval expired without an answer');
+    await enqueue(relay, toOwners(`approval-expired:${a.id}`, PHRASES.approvalExpired[lang](a.code, describeAction(a.action), a.agent)));
+  }
+  for (const a of await store.approvals.list({ status: 'pending' })) {
+    if (announced.has(a.id)) continue;
+    await enqueue(relay, toOwners(`approval:${a.id}`, askText(a, lang, clock.now())));
+    announced.add(a.id);
+    ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent, action: describeAction(a.action) }, 'approval request sent to the owners');
+  }
+}
+
+/** The request as the owner reads it. */
+export function askText(a: Approval, lang: Language, now: number): string {
+  const expires = Date.parse(a.expiresAt);
+  return PHRASES.approvalAsk[lang]({
+    agent: a.agent,
+    action: describeAction(a.action),
+    reason: a.reason,
+    expires: `${new Date(expires).toISOString().slice(11, 16)} UTC`,
+    minutes: Math.max(0, Math.ceil((expires - now) / 60_000)),
+    code: a.code,
+  });
+}
+
+/** Takes an owner's answer to a request; false when the message is not one. Only owners reach here (inbound's allow-list). */
+export function createApprovalAnswers(relay: RelayContext): (rec: InboundRecord, lang: Language) => Promise<boolean> {
+  const { role: ctx, channelConfig: chCfg } = relay;
+  return async (rec, lang) => {
+    const answer = parseApprovalAnswer(rec.text);
+    if (!answer) return false;
+    const result = await relay.store.approvals.decide({ code: answer.code, decision: answer.decision, by: rec.sender, channel: chCfg.type, at: relay.clock.now() });
+    ctx.logger.info({ key: rec.key, code: answer.code, decision: answer.decision, outcome: result.outcome, approval: 'approval' in result ? result.approval.id : undefined }, 'approval answer');
+    await finish(relay, rec, 'handled', reply(relay, `approval-answer:${rec.key}`, rec.chatId, answerText(result, answer.code, lang)));
+    return true;
+  };
+}
+
+/** What the owner hears back: the decision taken, or why nothing was decided. */
+export function answerText(r: DecideResult, code: string, lang: Language): string {
+  if (r.outcome === 'unknown') return PHRASES.approvalUnknown[lang](code);
+  const a = r.approval;
+  const action = describeAction(a.action);
+  if (r.outcome === 'expired') return PHRASES.approvalTooLate[lang](code, action);
+  if (r.outcome === 'already-decided') return PHRASES.approvalAlreadyDecided[lang](code, a.status, a.decidedBy ?? '?');
+  return a.status === 'approved' ? PHRASES.approvalApproved[lang](code, action, a.agent) : PHRASES.approvalDenied[lang](code, action, a.agent);
+}
