@@ -151,27 +151,31 @@ agents:
     assert.equal((await store.approvals.list({ all: true }))[0]!.status, 'expired');
   });
 
-  it('the relay SIGKILLed while waiting: after the restart it is still pending, not asked again, and the yes runs it once', async () => {
+  it('the relay and kaylee SIGKILLed while waiting: after the restart it is still pending, not asked again, and the yes (in Hebrew) runs it once', async () => {
     await network('10m');
     let kami = run('kami');
-    run('kaylee');
+    const kaylee = run('kaylee');
     await Promise.all([healthy('kami'), healthy('kaylee')]);
     const t = await deploy();
     const code = await askFor(t);
     // Killed after the ask is recorded as sent (a kill between the provider's accept and that record resends it: the outbox's at-least-once).
     await waitFor(async () => (await store.ledger.outbound('kami')).some((o) => o.key.startsWith('approval:') && o.state === 'sent'), 'the ask recorded as sent');
     await stopProcess(kami, 'SIGKILL');
+    await stopProcess(kaylee, 'SIGKILL');
     await sleep(2500);
     assert.equal((await store.approvals.list({ status: 'pending' })).length, 1, 'still pending while the relay is down');
     assert.deepEqual(runs(), []);
     kami = run('kami');
-    await healthy('kami');
+    run('kaylee');
+    await Promise.all([healthy('kami'), healthy('kaylee')]);
     await sleep(2000); // a few of the relay's turns
     assert.equal(toOwner().filter((m) => m.startsWith('🔐')).length, 1, 'not asked twice');
     assert.equal((await store.ledger.outbound('kami')).filter((o) => o.key.startsWith('approval:')).length, 1, 'one ask in the ledger');
-    green.incoming({ from: OWNER, text: `yes ${code}` });
+    green.incoming({ from: OWNER, text: `כן ${code}` });
+    await said(new RegExp(`^✅ אושר \\(${code}\\): kaylee מריץ deploy production`));
     await said(/^🔔 kaylee: ✅ deploy: deployment "production" succeeded/);
     await sleep(2500);
     assert.deepEqual(runs(), [t], 'once');
+    assert.equal((await store.queue.get(t))?.attempts, 1, 'waiting used no attempt, and the kill none either');
   });
 });

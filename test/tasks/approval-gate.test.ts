@@ -9,6 +9,7 @@ import { startAgent, type RunningAgent } from '../../src/cli/roles.ts';
 import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createSqliteStore, type Approval, type Store } from '../../src/store/index.ts';
+import { slotKey } from '../../src/tasks/index.ts';
 import { freePort, tempDir, waitFor } from '../helpers/util.ts';
 
 describe('a deploy task under an approval policy', () => {
@@ -66,11 +67,12 @@ agents:
   it('asks once and does not run while pending; approved, it runs once and the approval records it', async () => {
     await setUp('1m');
     const staging = await deploy('staging');
-    const t = await deploy('production');
+    const slot = new Date('2026-12-04T09:00:00.000Z');
+    const t = (await store.queue.enqueue({ kind: 'deploy', payload: { deployment: 'production' }, maxAttempts: 1, idempotencyKey: slotKey('kaylee', 'deploy-prod', slot) })).id;
     const a = await asked(t);
     assert.equal(a.status, 'pending');
     assert.deepEqual(a.action, { kind: 'deploy', name: 'production' });
-    assert.match(a.reason, new RegExp(`task ${t}`));
+    assert.equal(a.reason, `schedule "deploy-prod" (due 2026-12-04T09:00:00.000Z), task ${t}`);
     await sleep(500);
     assert.deepEqual(runs(), [staging], 'staging needs no yes; production waits');
     const waiting = (await store.queue.get(t))!;
