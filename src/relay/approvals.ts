@@ -17,8 +17,10 @@ export const APPROVAL_POLL_MS = 1000;
 export async function announceApprovals(relay: RelayContext): Promise<void> {
   const { role: ctx, clock, stopping } = relay;
   const announced = new Set<string>(); // saves a write per turn; the ledger's key is what guarantees once
+  let caughtUp = false;
   while (!stopping.aborted) {
     try {
+      if (!caughtUp) caughtUp = await tellRecentExpiries(relay);
       await announceTurn(relay, announced);
     } catch (err) {
       if (!stopping.aborted) ctx.logger.warn({ err }, 'could not look for approval requests');
@@ -27,17 +29,31 @@ export async function announceApprovals(relay: RelayContext): Promise<void> {
   }
 }
 
+/** One message per owner chat, each keyed `<key>:<chat>` in the ledger: enqueued once, however often asked. */
+const toOwners = (relay: RelayContext, key: string, text: string) => ownerChats(relay.channelConfig).flatMap((chat) => reply(relay, `${key}:${chat}`, chat, text));
+
+const tellExpired = (relay: RelayContext, a: Approval) =>
+  enqueue(relay, toOwners(relay, `approval-expired:${a.id}`, PHRASES.approvalExpired[relay.channelConfig.language](a.code, describeAction(a.action), a.agent)));
+
+/** How far back a starting relay looks for expiries it may have marked but not told (killed in between). */
+const CATCH_UP_MS = 3600_000;
+
+/** At start: the expiries of the last hour are queued again; those already told are ignored by their ledger key. */
+async function tellRecentExpiries(relay: RelayContext): Promise<true> {
+  const since = relay.clock.now() - CATCH_UP_MS;
+  for (const a of await relay.store.approvals.list({ status: 'expired' })) if (Date.parse(a.expiresAt) >= since) await tellExpired(relay, a);
+  return true;
+}
+
 async function announceTurn(relay: RelayContext, announced: Set<string>): Promise<void> {
   const { store, clock, channelConfig: chCfg, role: ctx } = relay;
-  const lang = chCfg.language;
-  const toOwners = (key: string, text: string) => ownerChats(chCfg).flatMap((chat) => reply(relay, `${key}:${chat}`, chat, text));
   for (const a of await store.approvals.expire(clock.now())) {
     ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent }, 'approval expired without an answer');
-    await enqueue(relay, toOwners(`approval-expired:${a.id}`, PHRASES.approvalExpired[lang](a.code, describeAction(a.action), a.agent)));
+    await tellExpired(relay, a);
   }
   for (const a of await store.approvals.list({ status: 'pending' })) {
     if (announced.has(a.id)) continue;
-    await enqueue(relay, toOwners(`approval:${a.id}`, askText(a, lang, clock.now())));
+    await enqueue(relay, toOwners(relay, `approval:${a.id}`, askText(a, chCfg.language, clock.now())));
     announced.add(a.id);
     ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent, action: describeAction(a.action) }, 'approval request sent to the owners');
   }

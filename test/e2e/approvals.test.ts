@@ -133,7 +133,7 @@ agents:
     assert.equal((await store.queue.stats()).dead, 0, 'nothing dead-lettered');
   });
 
-  it('silence: the request expires, the owners are told once, the deployment never runs; a late yes does nothing', async () => {
+  it('silence: the request expires, the owners are told once (also across a relay restart), the deployment never runs; a late yes does nothing', async () => {
     await network('3s');
     run('kami');
     run('kaylee');
@@ -149,6 +149,19 @@ agents:
     assert.deepEqual(runs(), []);
     assert.equal(await taskState(t), 'done');
     assert.equal((await store.approvals.list({ all: true }))[0]!.status, 'expired');
+
+    // Marked expired while the relay was down (as if killed between marking and telling): told once after its restart.
+    await stopProcess(procs.find((p) => p.spawnargs.includes('kami'))!, 'SIGKILL');
+    const t2 = await deploy();
+    await waitFor(async () => (await store.approvals.list({ status: 'pending' })).some((a) => a.actionKey.startsWith(t2)), 'the second request');
+    const [marked] = await store.approvals.expire(Date.now() + 60_000);
+    assert.ok(marked);
+    run('kami');
+    await said(new RegExp(`^⌛ Approval ${marked.code} expired without an answer`));
+    await sleep(2500);
+    assert.equal(toOwner().filter((m) => m.startsWith('⌛ Approval') && m.includes('expired without an answer')).length, 2, 'each expiry told once, the earlier one not again');
+    assert.equal(toOwner().filter((m) => m.startsWith('🔐')).length, 1, 'the expired request was never asked');
+    assert.deepEqual(runs(), []);
   });
 
   it('the relay and kaylee SIGKILLed while waiting: after the restart it is still pending, not asked again, and the yes (in Hebrew) runs it once', async () => {
