@@ -164,6 +164,26 @@ agents:
     assert.deepEqual(runs(), []);
   });
 
+  it('PAUSE from the phone holds an approved deployment; it runs once after "resume"', async () => {
+    await network('10m');
+    run('kami');
+    run('kaylee');
+    await Promise.all([healthy('kami'), healthy('kaylee')]);
+    const t = await deploy();
+    const code = await askFor(t);
+    green.incoming({ from: OWNER, text: 'pause' });
+    await said(/^⏸️ Paused/);
+    green.incoming({ from: OWNER, text: `yes ${code}` });
+    await said(new RegExp(`^✅ Approved \\(${code}\\)`));
+    await sleep(3000); // past kaylee's re-check
+    assert.deepEqual(runs(), [], 'approved, but paused: it waits');
+    assert.equal(await taskState(t), 'queued');
+    green.incoming({ from: OWNER, text: 'resume' });
+    await said(/^🔔 kaylee: ✅ deploy: deployment "production" succeeded/);
+    await sleep(1000);
+    assert.deepEqual(runs(), [t]);
+  });
+
   it('the relay and kaylee SIGKILLed while waiting: after the restart it is still pending, not asked again, and the yes (in Hebrew) runs it once', async () => {
     await network('10m');
     let kami = run('kami');
