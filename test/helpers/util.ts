@@ -77,17 +77,26 @@ export function lines(child: ChildProcess): string[] {
   return out;
 }
 
-/** A TCP port that was free a moment ago. */
+/** Ports this process has handed out: the OS may offer a just-closed port again, and two agents of one test must not share one. */
+const handedOut = new Set<number>();
+
+/** A TCP port free on 127.0.0.1 now, never the same one twice in this process. */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const s = createServer();
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as { port: number };
+        s.close(() => resolve(port));
+      });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 /** A three-agent network config on free ports, written into `dir`. */
