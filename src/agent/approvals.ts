@@ -46,3 +46,25 @@ export function needsApproval(policy: ApprovalPolicy | undefined, action: GatedA
       return named(policy.tasks, action.name);
   }
 }
+
+/** The parts of an `approve:` policy this version enforces: a deploy task waits; the rest is validated only. */
+const NOT_ENFORCED_YET = ['run_command', 'http_get', 'tools', 'tasks'] as const;
+
+/**
+ * What an agent's `approve:` policy promises and this version does not keep, or names wrongly:
+ * keys that do not gate anything yet, and deployments the agent does not define (a typo there
+ * would leave the real one ungated). Each is a sentence saying what to do; empty when all is well.
+ */
+export function approvalPolicyGaps(agent: { name: string; role: string; approve?: ApprovalPolicy; deployments: Record<string, unknown> }): string[] {
+  const p = agent.approve;
+  if (!p) return [];
+  const gaps: string[] = [];
+  const unenforced = NOT_ENFORCED_YET.filter((k) => p[k].length > 0);
+  if (unenforced.length) gaps.push(`${agent.name}: approve.${unenforced.join(', approve.')} ${unenforced.length > 1 ? 'are' : 'is'} not enforced yet (only deploy tasks wait for a yes in this version): do not rely on it; grant those tools only where running them unasked is acceptable`);
+  if (p.deploy.length && agent.role !== 'autonomous') gaps.push(`${agent.name}: approve.deploy has no effect on a ${agent.role} agent (deployments are the autonomous role's tasks)`);
+  // With no deployments yet (init's config) a name is a promise for later, not a typo.
+  const defined = Object.keys(agent.deployments);
+  const undefinedDeploys = p.deploy.filter((d) => d !== '*' && !defined.includes(d));
+  if (undefinedDeploys.length && defined.length && agent.role === 'autonomous') gaps.push(`${agent.name}: approve.deploy names ${undefinedDeploys.map((d) => `"${d}"`).join(', ')}, not among its deployments (${defined.join(', ')}): check the spelling — a misspelled name leaves the real deployment ungated`);
+  return gaps;
+}

@@ -14,6 +14,7 @@ import { agentsOfThisHost, bridgeSpec, loadConfig, storeSpec, type Config, type 
 import { messageOf, type Check } from '../errors.ts';
 import { checkModel } from '../models/check.ts';
 import { checkStore } from '../store/index.ts';
+import { approvalPolicyGaps } from '../agent/approvals.ts';
 import { healthUrl } from '../agent/health-probe.ts';
 import { schedulePayloadProblems } from '../tasks/registry.ts';
 import type { HealthReport } from '../agent/health.ts';
@@ -61,6 +62,8 @@ export async function runDoctor(o: DoctorOptions): Promise<Check[]> {
   }
   // 7. Every agent's health endpoint, and 8. the clocks of the other hosts.
   await checkAgents(config, here, timeoutMs, add);
+  // 9. What the agents' approve: policies promise and this version does not keep.
+  checkApprovalPolicies(config).forEach(add);
   return checks;
 }
 
@@ -115,6 +118,13 @@ async function checkStorage(config: Config, add: Add): Promise<void> {
   }
   (await checkBridge(bridgeSpec(config, { watch: false }))).forEach(add);
   (await checkStore(storeSpec(config))).forEach(add);
+}
+
+/** One warning per approve: policy gap (agent/approvals.ts); nothing when no agent has a policy. */
+function checkApprovalPolicies(config: Config): Check[] {
+  return Object.values(config.agents).flatMap((a) =>
+    approvalPolicyGaps(a).map((detail): Check => ({ check: `approvals ${a.name}`, status: 'warn', detail, fix: `edit ${config.file}: agents.${a.name}.approve (README, Approvals)` })),
+  );
 }
 
 /** Each agent's /health, and from those on other hosts the offset of their clock. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { commandAction, needsApproval } from '../../src/agent/approvals.ts';
+import { approvalPolicyGaps, commandAction, needsApproval } from '../../src/agent/approvals.ts';
 import { ConfigError, DEFAULT_APPROVAL_TTL_MS, initNetwork, loadConfig, parseConfig, type ApprovalPolicy } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -114,5 +114,36 @@ describe('needsApproval', () => {
     } finally {
       cleanup();
     }
+  });
+
+  it("init's network has no policy gap: a deployment not defined yet is a promise, not a typo", () => {
+    const { dir, cleanup } = tempDir('agentnet-approve-gaps-');
+    try {
+      initNetwork(dir);
+      const { config } = loadConfig(join(dir, 'agentnet.yaml'), { env: {} });
+      assert.deepEqual(Object.values(config.agents).flatMap(approvalPolicyGaps), []);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe('approvalPolicyGaps: what a policy promises and this version does not keep', () => {
+  const agent = (approve: string, extra = '') =>
+    parseConfig(`network: home\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: 7703 }\n    approve: ${approve}\n${extra}`, 'agentnet.yaml', { env: {} }).config.agents.kaylee!;
+  const web = '    deployments: { web: { command: [./deploy.sh] } }\n';
+
+  it('names the keys that gate nothing yet', () => {
+    const gaps = approvalPolicyGaps(agent('{ run_command: [[systemctl, restart]], tools: [memory_set] }'));
+    assert.equal(gaps.length, 1);
+    assert.match(gaps[0]!, /kaylee: approve\.run_command, approve\.tools are not enforced yet/);
+  });
+
+  it('names a deployment the agent does not define once it defines some (a typo)', () => {
+    assert.deepEqual(approvalPolicyGaps(agent('{ deploy: [web] }', web)), []);
+    assert.deepEqual(approvalPolicyGaps(agent('{ deploy: ["*"] }', web)), []);
+    const [gap, ...more] = approvalPolicyGaps(agent('{ deploy: [wbe] }', web));
+    assert.equal(more.length, 0);
+    assert.match(gap!, /approve\.deploy names "wbe", not among its deployments \(web\)/);
   });
 });
