@@ -6,10 +6,10 @@
  * API and the model fail for a while; then a steady phase with no chaos. It ends with an exact
  * account, counted on the bridge and at the fake phone: requests sent, answered once, answered
  * more than once, lost, quarantined, stuck, torn lines, restarts, /health latency, RSS per agent.
- *   node bench/soak.ts [--chaos-minutes 10] [--steady-minutes 20] [--json]
+ *   node bench/soak.ts [--chaos-minutes 10] [--steady-minutes 20] [--rate 0.5] [--heap-snapshots DIR] [--json]
  * A short version runs in `npm test` (test/e2e/soak.test.ts).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,8 @@ export interface SoakOptions {
   /** Every Nth lockless request is followed by a poison line (0: none). */
   poisonEvery: number;
   drainTimeoutSeconds: number;
+  /** When set, each agent writes a V8 heap snapshot here at the warm point and at the end (compare them with bench/heap-diff.ts). */
+  heapSnapshotDir?: string;
   log?: (line: string) => void;
 }
 
@@ -64,6 +66,12 @@ export interface SoakAccount {
   load: { mean: number; max: number };
   /** RSS when the network came up, a third into the steady phase (warm), two thirds in, and at the end. */
   rssMiB: Record<string, { start?: number; warm?: number; middle?: number; end?: number }>;
+  /**
+   * Each agent's memory once a minute, in MiB: [minutes since the network came up, RSS, V8 heap
+   * total, V8 heap used, external], read from /proc and from its own /metrics. RSS minus heap and
+   * external is native memory (the allocator, SQLite, buffers), which a heap snapshot cannot see.
+   */
+  memory: Record<string, Array<[number, number, number, number, number]>>;
 }
 
 const OWNER = '972501234567';
@@ -105,7 +113,8 @@ bridge: { pollIntervalMs: 250 }
 dashboard: { enabled: false }
 ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   );
-  const env = { KEY };
+  // A heap snapshot on SIGUSR2 (V8 collects garbage first, so a snapshot holds only what is retained).
+  const env = { KEY, ...(o.heapSnapshotDir ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${o.heapSnapshotDir}`.trim() } : {}) };
   const cli = (...args: string[]) => runNode([BIN, ...args, '-c', config], { cwd: o.dir, env });
   const account: SoakAccount = {
     sent: { lockless: 0, locked: 0, burst: 0, whatsapp: 0, poison: 0, total: 0 },
@@ -121,6 +130,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0, slowInChaos: 0, slowInSteady: 0 }])),
     load: { mean: 0, max: 0 },
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
+    memory: Object.fromEntries(AGENTS.map((a) => [a, []])),
   };
   /** When the relay died (killed itself, or with up). */
   const relayKills: number[] = [];
@@ -150,15 +160,41 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   const prober = spawnNode([new URL('./soak-prober.ts', import.meta.url).pathname, JSON.stringify(ports), probesFile]);
   const loads: number[] = [];
   const loadSampler = setInterval(() => loads.push(loadavg()[0]!), 10_000);
+  let upAt = Date.now();
+  const memorySampler = setInterval(() => void Promise.all(AGENTS.map((a) => sampleMemory(a, (Date.now() - upAt) / 60_000))), 60_000);
+  const sampleMemory = async (agent: string, minutes: number) => {
+    const pid = (await health(agent))?.pid;
+    const text = await fetch(`http://127.0.0.1:${ports[agent]}/metrics`, { signal: AbortSignal.timeout(3000) }).then((r) => r.text(), () => '');
+    const metric = (name: string) => Number(new RegExp(`^agentnet_nodejs_${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1]) / 1048576;
+    const rss = pid ? rssMiB(pid) : undefined;
+    const row = [minutes, rss ?? NaN, metric('heap_size_total_bytes'), metric('heap_size_used_bytes'), metric('external_memory_bytes')].map((n) => Math.round(n * 10) / 10);
+    if (row.every(Number.isFinite)) account.memory[agent]!.push(row as [number, number, number, number, number]);
+  };
 
   const sampleRss = async (at: 'start' | 'warm' | 'middle' | 'end') => {
     for (const a of AGENTS) {
       const pid = (await health(a))?.pid;
       if (pid) account.rssMiB[a]![at] = rssMiB(pid);
     }
+    if (o.heapSnapshotDir && (at === 'warm' || at === 'end')) await snapshotHeaps(at);
+  };
+  /** Each agent writes a snapshot (its event loop stops while it does: the next /health answer means it is written); renamed `<agent>-<at>.heapsnapshot`. */
+  const snapshotHeaps = async (at: string) => {
+    for (const a of AGENTS) {
+      const pid = (await health(a))?.pid;
+      if (!pid) continue;
+      const before = new Set(readdirSync(o.heapSnapshotDir!));
+      process.kill(pid, 'SIGUSR2');
+      await sleep(500);
+      while (!(await health(a, 60_000))) await sleep(200);
+      const made = readdirSync(o.heapSnapshotDir!).find((f) => !before.has(f) && f.includes(`.${pid}.`) && f.endsWith('.heapsnapshot'));
+      if (made) renameSync(join(o.heapSnapshotDir!, made), join(o.heapSnapshotDir!, `${a}-${at}.heapsnapshot`));
+      log(`heap snapshot of ${a} at ${at}: ${made ? 'written' : 'missing'}`);
+    }
   };
   startUp();
   await allHealthy();
+  upAt = Date.now();
   await sampleRss('start');
   log('network up');
   const total = o.chaosSeconds + o.steadySeconds;
@@ -336,6 +372,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
 
   await stopProcess(prober, 'SIGTERM');
   clearInterval(loadSampler);
+  clearInterval(memorySampler);
   account.load = { mean: Math.round((loads.reduce((x, y) => x + y, 0) / Math.max(1, loads.length)) * 10) / 10, max: Math.round(Math.max(0, ...loads) * 10) / 10 };
   const probes = JSON.parse(readFileSync(probesFile, 'utf8')) as Record<string, { probes: number; failed: number; latencies: number[]; loopLagMaxMs: number; slow: Array<[number, number]> }>;
   for (const a of AGENTS) {
@@ -369,6 +406,7 @@ export function formatAccount(a: SoakAccount): string {
     ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms, over 100 ms: ${h.slowInChaos} in the chaos phase and ${h.slowInSteady} in the steady phase; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
     `machine load (1-minute average, sampled every 10 s): mean ${a.load.mean}, max ${a.load.max}`,
     ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: start ${r.start ?? '?'} MiB; steady phase: warm ${r.warm ?? '?'} MiB, ⅔ ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
+    ...Object.entries(a.memory).map(([k, rows]) => `memory ${k} (minute: RSS / heap total / heap used / external, MiB): ${rows.filter((_, i) => i % 5 === 0 || i === rows.length - 1).map(([m, ...r]) => `${Math.round(m)}: ${r.join(' / ')}`).join('; ')}`),
   ];
   return rows.join('\n');
 }
@@ -379,6 +417,7 @@ if (import.meta.main) {
       'chaos-minutes': { type: 'string', default: '10' },
       'steady-minutes': { type: 'string', default: '20' },
       rate: { type: 'string', default: '0.5', description: 'requests per second from each of the three sources' },
+      'heap-snapshots': { type: 'string', description: 'a folder: each agent writes a heap snapshot there at the warm point and at the end' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -400,6 +439,7 @@ if (import.meta.main) {
       modelDownSeconds: Math.min(120, chaosSeconds / 6),
       poisonEvery: 200,
       drainTimeoutSeconds: 600,
+      ...(values['heap-snapshots'] ? { heapSnapshotDir: values['heap-snapshots'] } : {}),
       log: (l) => console.error(`${new Date().toISOString()} ${l}`),
     });
     console.log(values.json ? JSON.stringify(account, null, 2) : formatAccount(account));
