@@ -1,6 +1,6 @@
 /** `agentnet approvals [ls | approve ID | deny ID]`: the owner's yes or no from the terminal, and the audit. */
 import { AgentnetError } from '../errors.ts';
-import { ApprovalNotFoundError, ApprovalStateError, describeAction, type Approval, type Approvals, type DecideResult } from '../store/index.ts';
+import { decisionError, decisionLine, describeAction, type Approval, type Approvals } from '../store/index.ts';
 import { CONFIG_HELP, CONFIG_OPTION, withStore, type CliIo, type Command } from './command.ts';
 import { safeText } from './format.ts';
 
@@ -25,15 +25,6 @@ async function list(approvals: Approvals, all: boolean, json: boolean, io: CliIo
   if (found.length === 0) return void io.out(all ? 'No approvals yet.\n' : 'Nothing waits for your yes. (Every approval: agentnet approvals ls --all)\n');
   const now = Date.now();
   for (const a of found) io.out(row(a, now) + '\n');
-}
-
-/** The outcome of a decision: success, or an error saying why nothing changed. */
-function settled(r: DecideResult, ref: string, verb: 'approve' | 'deny'): Approval {
-  if (r.outcome === 'decided') return r.approval;
-  if (r.outcome === 'unknown') throw new ApprovalNotFoundError(ref);
-  const a = r.approval;
-  if (r.outcome === 'expired') throw new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) expired at ${a.expiresAt}; nothing was ${verb === 'approve' ? 'approved' : 'denied'}, and it will not run`);
-  throw new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) was already ${a.status} by ${a.decidedBy} via ${a.channel} at ${a.decidedAt}; a decision is taken once`);
 }
 
 export const approvalsCommand: Command = {
@@ -67,8 +58,9 @@ ${CONFIG_HELP}`,
     if (values.all || values.json) throw new AgentnetError('USAGE', `--all and --json are options of approvals ls`);
     return withStore(values, io, async (store) => {
       const key = /^\d{4}$/.test(ref) ? { code: ref } : { id: ref };
-      const a = settled(await store.approvals.decide({ ...key, decision: sub, by: TERMINAL, channel: TERMINAL }), ref, sub);
-      io.out(safeText(`${a.status} ${a.code}: ${a.agent} ${sub === 'approve' ? 'may now run' : 'will not run'} ${describeAction(a.action)} [${a.id}]`) + '\n');
+      const r = await store.approvals.decide({ ...key, decision: sub, by: TERMINAL, channel: TERMINAL });
+      if (r.outcome !== 'decided') throw decisionError(r, ref, sub);
+      io.out(safeText(decisionLine(r.approval)) + '\n');
     });
   },
 };

@@ -1,14 +1,15 @@
 /**
  * The dashboard's HTML, rendered on the server: one fragment per live region, swapped in by
- * htmx's SSE extension when it changes. Everything from outside (message text, names, errors)
- * goes through `esc`, so a hostile WhatsApp message cannot inject markup.
+ * htmx's SSE extension when it changes. Everything from outside (message text, names, errors,
+ * an approval's action and arguments) goes through `esc`, so a hostile WhatsApp message or
+ * command line cannot inject markup.
  */
 import type { BridgeMessage } from '../bridge/index.ts';
 import type { AgentStatus } from '../agent/network-status.ts';
-import type { Task } from '../store/index.ts';
+import { describeAction, type Approval, type Task } from '../store/index.ts';
 import type { DashboardState } from './state.ts';
 
-export const FRAGMENTS = ['header', 'agents', 'activity', 'charts', 'tasks'] as const;
+export const FRAGMENTS = ['header', 'approvals', 'agents', 'activity', 'charts', 'tasks', 'audit'] as const;
 export type Fragment = (typeof FRAGMENTS)[number];
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -132,8 +133,55 @@ function tasks(s: DashboardState): string {
   return dead + recent;
 }
 
+/** A time as `3m ago`, the exact time on hover. */
+const when = (iso: string, now: number) => `<time datetime="${esc(iso)}" title="${esc(iso)}">${esc(ago(iso, now))}</time>`;
+
+/** What came of an approved action that ran: its report's summary, or why it failed. */
+function outcomeText(outcome: unknown): string {
+  const o = (outcome ?? {}) as { summary?: unknown; failed?: unknown };
+  if (typeof o.summary === 'string') return o.summary;
+  if (typeof o.failed === 'string') return `failed: ${o.failed}`;
+  return JSON.stringify(outcome) ?? '';
+}
+
+/** The code, who asks, and the action with its exact arguments (never clipped: it is what the owner says yes to). */
+const approvalHead = (a: Approval) =>
+  `<span class="code" title="the code the owner answers with on the phone">${esc(a.code)}</span> <b>${esc(a.agent)}</b> <code class="action" data-testid="action">${esc(describeAction(a.action))}</code>`;
+
+function pendingApproval(a: Approval, now: number): string {
+  const left = (Date.parse(a.expiresAt) - now) / 1000;
+  const path = esc(`api/approvals/${encodeURIComponent(a.id)}`);
+  const buttons = left > 0
+    ? `<div class="decide"><button class="approve" hx-post="${path}/approve" hx-target="#approval-result" hx-confirm="${esc(`Approve ${a.code}? ${a.agent} runs ${describeAction(a.action)}`)}" data-testid="approve">Approve</button><button class="deny" hx-post="${path}/deny" hx-target="#approval-result" data-testid="deny">Deny</button></div>`
+    : '';
+  const expiry = left > 0 ? `expires in <span data-testid="expires">${duration(left)}</span>` : '<span class="pill expired">lapsed, not answered</span>';
+  return `<li class="approval pending" data-approval="${esc(a.id)}">${approvalHead(a)}
+<div class="why">why: ${esc(clip(a.reason, 400))}</div>
+<div class="when">requested ${when(a.requestedAt, now)} · ${expiry}</div>${buttons}</li>`;
+}
+
+function pastApproval(a: Approval, now: number): string {
+  const decided = a.status === 'expired'
+    ? `expired ${when(a.expiresAt, now)}, not answered`
+    : `by <b data-testid="by">${esc(a.decidedBy ?? '?')}</b> via <span data-testid="channel">${esc(a.channel ?? '?')}</span> ${when(a.decidedAt ?? a.requestedAt, now)}`;
+  const ran = a.ranAt ? `<div class="ran" data-testid="ran">ran ${when(a.ranAt, now)}: ${esc(clip(outcomeText(a.runOutcome), 300))}</div>` : a.status === 'approved' ? '<div class="ran">not run yet</div>' : '';
+  return `<li class="approval ${esc(a.status)}" data-approval="${esc(a.id)}"><span class="pill ${esc(a.status)}" data-testid="status">${esc(a.status)}</span> ${approvalHead(a)}
+<div class="when">${decided} · asked ${when(a.requestedAt, now)}</div>${ran}<div class="why">why: ${esc(clip(a.reason, 200))}</div></li>`;
+}
+
+function approvals(s: DashboardState): string {
+  const now = Date.parse(s.at);
+  return s.pending.length ? `<ul>${s.pending.map((a) => pendingApproval(a, now)).join('')}</ul>` : '<p class="empty">Nothing waits for your yes.</p>';
+}
+
+/** The decided and expired approvals, newest first: the audit. */
+function audit(s: DashboardState): string {
+  const now = Date.parse(s.at);
+  return s.past.length ? `<ul>${s.past.map((a) => pastApproval(a, now)).join('')}</ul>` : '<p class="empty">No approval decided or expired yet.</p>';
+}
+
 export function renderFragments(s: DashboardState): Record<Fragment, string> {
-  return { header: header(s), agents: agents(s), activity: activity(s), charts: charts(s), tasks: tasks(s) };
+  return { header: header(s), approvals: approvals(s), agents: agents(s), activity: activity(s), charts: charts(s), tasks: tasks(s), audit: audit(s) };
 }
 
 const CSS = `
@@ -152,7 +200,26 @@ button{font:inherit;padding:8px 14px;border-radius:8px;border:1px solid #1e293b;
 .chart{margin:0 0 10px;background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px}.chart svg{width:100%;height:60px}.legend{font-size:.8rem;color:#475569}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 8px}
 ul{list-style:none;padding:0;margin:0}.task{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px;margin-bottom:6px;font-size:.9rem}.task .err{color:#991b1b;font-size:.82rem;word-break:break-word}.task button{margin-top:6px;padding:4px 10px}
 .empty{color:#64748b}code{background:#e2e8f0;padding:0 4px;border-radius:4px}
+.approval{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px 10px;margin-bottom:6px;font-size:.9rem}.approval.pending{border-left:4px solid #d97706}
+.approval .code{font-weight:600;font-variant-numeric:tabular-nums;background:#fef3c7;color:#92400e;padding:0 6px;border-radius:6px}.approval .action{white-space:pre-wrap;word-break:break-word}
+.approval .why,.approval .when,.approval .ran{color:#475569;font-size:.85rem;word-break:break-word;margin-top:2px}
+.decide{display:flex;gap:8px;margin-top:8px}button.approve{background:#16a34a;border-color:#16a34a}button.deny{background:#fff;color:#991b1b;border-color:#dc2626}
+.pill.approved{background:#dcfce7;color:#166534}.pill.denied{background:#fee2e2;color:#991b1b}
+.result{margin:0 0 8px;padding:6px 10px;border-radius:8px;background:#dcfce7;color:#166534;word-break:break-word}.result:empty{display:none}.result:has(.outcome:not(.decided)){background:#fee2e2;color:#991b1b}
 `;
+
+/**
+ * htmx swaps a control's answer into the page on success only; a decision that changed nothing
+ * (404 no such approval, 409 already decided or expired) is shown as well, so the owner reads why.
+ */
+const HTMX_CONFIG = JSON.stringify({
+  responseHandling: [
+    { code: '204', swap: false },
+    { code: '[23]..', swap: true },
+    { code: '40[49]', swap: true, error: true },
+    { code: '[45]..', swap: false, error: true },
+  ],
+});
 
 /** The whole page: the regions rendered now, then kept live over /events. */
 export function renderPage(s: DashboardState): string {
@@ -160,15 +227,18 @@ export function renderPage(s: DashboardState): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(s.status.network)} · agentnet</title><style>${CSS}</style>
+<meta name="htmx-config" content="${esc(HTMX_CONFIG)}">
 <script src="assets/htmx.min.js"></script><script src="assets/sse.min.js"></script>
 </head><body hx-ext="sse" sse-connect="events">
 <main>
 <section id="header" sse-swap="header">${f.header}</section>
+<h2>Pending approvals</h2><p id="approval-result" class="result" role="status" aria-live="polite"></p><section id="approvals" sse-swap="approvals">${f.approvals}</section>
 <h2>Agents</h2><section id="agents" sse-swap="agents">${f.agents}</section>
 <div class="cols">
 <div><h2>Activity</h2><section id="activity" sse-swap="activity">${f.activity}</section></div>
 <div><h2>Messages</h2><section id="charts" sse-swap="charts">${f.charts}</section>
-<h2>Tasks</h2><section id="tasks" sse-swap="tasks">${f.tasks}</section></div>
+<h2>Tasks</h2><section id="tasks" sse-swap="tasks">${f.tasks}</section>
+<h2>Past approvals</h2><section id="audit" sse-swap="audit">${f.audit}</section></div>
 </div>
 </main></body></html>`;
 }

@@ -1,26 +1,25 @@
 /**
  * The dashboard's HTTP server: the page, its two scripts (htmx and its SSE extension, served
  * from node_modules so the page works offline), server-sent events with the regions that
- * changed, and the controls (pause, resume, retry a dead task).
+ * changed, and the controls (`controls.ts`: pause, resume, retry a dead task, approve, deny).
  *
  * Security: bound to 127.0.0.1 unless configured. A token is required whenever the host is not
  * loopback (or one is configured); a browser presents it once as ?token= and then carries it in
  * an HttpOnly, SameSite=Strict cookie. Controls are POSTs that must carry htmx's HX-Request
- * header, which a cross-site form cannot send; on loopback the Host header must be a loopback
- * name, so a DNS-rebinding page cannot reach it either.
+ * header, which a cross-site form cannot send, and no Origin but the page's own; on loopback the
+ * Host header must be a loopback name, so a DNS-rebinding page cannot reach it either.
  */
 import { randomBytes, createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
-import { userInfo } from 'node:os';
 import { hostHeaderAllowed, isLoopbackHost } from '../agent/health.ts';
-import { pauseEverywhere, resumeEverywhere } from '../agent/pause.ts';
 import type { Bridge } from '../bridge/index.ts';
 import { storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { openStore, type Store } from '../store/index.ts';
+import { controlRefusal, runControl } from './controls.ts';
 import { FRAGMENTS, renderFragments, renderPage, type Fragment } from './render.ts';
 import { collectDashboard, type DashboardState } from './state.ts';
 
@@ -191,33 +190,17 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       return;
     }
     if (req.method === 'POST') {
-      // htmx sends HX-Request; a form or image on another site cannot.
-      if (req.headers['hx-request'] !== 'true') return void res.writeHead(403, { ...headers, 'content-type': 'text/plain' }).end('controls need the HX-Request: true header\n');
-      let done: string | undefined;
-      const retry = /^\/api\/tasks\/([^/]+)\/retry$/.exec(url.pathname);
-      if (url.pathname === '/api/pause') {
-        store ??= await openExisting();
-        await pauseEverywhere(o.config, store?.memory, { by: `${userInfo().username} (dashboard)`, reason: 'paused from the dashboard' });
-        done = 'paused';
-      } else if (url.pathname === '/api/resume') {
-        store ??= await openExisting();
-        await resumeEverywhere(o.config, store?.memory, `${userInfo().username} (dashboard)`);
-        done = 'resumed';
-      } else if (retry) {
-        store ??= await openExisting();
-        if (!store) return void res.writeHead(409, { ...headers, 'content-type': 'text/plain' }).end('no store yet\n');
-        try {
-          await store.queue.retry(decodeURIComponent(retry[1]!));
-        } catch (err) {
-          if (isAgentnetError(err)) return void res.writeHead(409, { ...headers, 'content-type': 'text/plain' }).end(err.message + '\n');
-          throw err;
-        }
-        done = `task ${retry[1]} queued again`;
+      const refused = controlRefusal(req);
+      if (refused) return void res.writeHead(403, { ...headers, 'content-type': 'text/plain' }).end(refused + '\n');
+      store ??= await openExisting();
+      const reply = await runControl(url.pathname, o.config, store);
+      if (!reply) return void res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no such control\n');
+      if (reply.changed) {
+        o.logger.info({ control: url.pathname }, `dashboard: ${reply.changed}`);
+        // Gathered after the change, so every open page shows it now.
+        await current();
       }
-      if (!done) return void res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no such control\n');
-      o.logger.info({ control: url.pathname }, `dashboard: ${done}`);
-      await refresh();
-      return void res.writeHead(204, headers).end();
+      return void res.writeHead(reply.status, { ...headers, ...reply.headers }).end(reply.body);
     }
     res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('not found\n');
   };

@@ -2,7 +2,7 @@
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { collectStatus, type NetworkStatus } from '../agent/network-status.ts';
-import type { Store, Task, TaskState } from '../store/index.ts';
+import type { Approval, Store, Task, TaskState } from '../store/index.ts';
 
 export interface Thread {
   request: BridgeMessage;
@@ -23,20 +23,39 @@ export interface DashboardState {
   /** Recent task runs, newest first, and every dead-lettered task. */
   tasks: Task[];
   dead: Task[];
+  /** Approvals waiting for the owner's yes, oldest first (one whose time ran out stays here until an agent marks it expired). */
+  pending: Approval[];
+  /** The latest decided or expired approvals, newest first: at most PAST_APPROVALS. */
+  past: Approval[];
 }
 
 export const CHART_MINUTES = 30;
 const THREADS = 25;
+/** How many decided or expired approvals the page lists. */
+export const PAST_APPROVALS = 20;
+
+/** The pending approvals, and the newest decided or expired ones (each status read on its own, so many pending never crowd them out). */
+async function collectApprovals(store: Store | undefined): Promise<Pick<DashboardState, 'pending' | 'past'>> {
+  if (!store) return { pending: [], past: [] };
+  const [pending, ...settled] = await Promise.all([
+    store.approvals.list({ status: 'pending' }),
+    ...(['approved', 'denied', 'expired'] as const).map((status) => store.approvals.list({ status, limit: PAST_APPROVALS })),
+  ]);
+  const settledAt = (a: Approval) => Date.parse(a.decidedAt ?? a.expiresAt);
+  const past = settled.flat().sort((a, b) => settledAt(b) - settledAt(a) || Date.parse(b.requestedAt) - Date.parse(a.requestedAt));
+  return { pending, past: past.slice(0, PAST_APPROVALS) };
+}
 
 export async function collectDashboard(config: Config, bridge: Bridge, store: Store | undefined, now = Date.now()): Promise<DashboardState> {
   const since = new Date(now - CHART_MINUTES * 60_000);
   // One read of the bridge serves both the timeline and the chart.
-  const [status, all, queue, tasks, dead] = await Promise.all([
+  const [status, all, queue, tasks, dead, approvals] = await Promise.all([
     collectStatus(config, bridge, { timeoutMs: 1000, ...(store ? { memory: store.memory } : {}) }),
     bridge.list({}),
     store?.queue.stats(),
     store ? store.queue.list({ limit: 12 }) : Promise.resolve([]),
     store ? store.queue.list({ state: 'dead', limit: 20 }) : Promise.resolve([]),
+    collectApprovals(store),
   ]);
 
   const recent = all.slice(-200);
@@ -69,5 +88,6 @@ export async function collectDashboard(config: Config, bridge: Bridge, store: St
     ...(queue ? { queue } : {}),
     tasks: [...tasks].reverse(),
     dead: [...dead].reverse(),
+    ...approvals,
   };
 }

@@ -182,3 +182,19 @@ export function describeAction(action: ApprovalAction): string {
   const args = action.args === undefined ? '' : Array.isArray(action.args) && action.args.every((a) => typeof a === 'string') ? ` ${action.args.join(' ')}` : ` ${JSON.stringify(action.args)}`;
   return `${action.kind} ${action.name}${args}`;
 }
+
+/**
+ * Why a decision changed nothing, as the error the terminal and the dashboard report: no such
+ * approval (`ref` is the id or code asked for), already decided (by whom, how, when), or expired.
+ */
+export function decisionError(r: Exclude<DecideResult, { outcome: 'decided' }>, ref: string, decision: ApprovalDecision): ApprovalNotFoundError | ApprovalStateError {
+  if (r.outcome === 'unknown') return new ApprovalNotFoundError(ref);
+  const a = r.approval;
+  if (r.outcome === 'expired') return new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) expired at ${a.expiresAt}; nothing was ${decision === 'approve' ? 'approved' : 'denied'}, and it will not run`);
+  return new ApprovalStateError(`approval ${a.code} (${describeAction(a.action)}) was already ${a.status} by ${a.decidedBy} via ${a.channel} at ${a.decidedAt}; a decision is taken once`);
+}
+
+/** A decision taken, in one line: `approved 4821: kaylee may now run deploy production [approval-…]`. */
+export function decisionLine(a: Approval): string {
+  return `${a.status} ${a.code}: ${a.agent} ${a.status === 'approved' ? 'may now run' : 'will not run'} ${describeAction(a.action)} [${a.id}]`;
+}

@@ -15,5 +15,5 @@ export type { SqliteStoreOptions } from './sqlite.ts';
 export type { PostgresStoreOptions } from './postgres.ts';
 export { checkStore, openStore } from './registry.ts';
 export type { Approval, ApprovalAction, ApprovalDecision, ApprovalDecisionInput, ApprovalRequest, Approvals, ApprovalStatus, DecideResult, ListApprovalsOptions } from './approvals.ts';
-export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, describeAction } from './approvals.ts';
+export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, decisionError, decisionLine, describeAction } from './approvals.ts';
 export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
