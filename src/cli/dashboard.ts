@@ -7,8 +7,9 @@ export const dashboardCommand: Command = {
   usage: 'agentnet dashboard [--host H] [--port P]',
   help: `Serves a web page that shows, live (server-sent events), each agent's state, uptime,
 last activity, messages processed and model use today against its budget; the bridge
-traffic as conversations; messages per minute per agent and type; the task queue. Its
-buttons pause and resume the network and retry dead-lettered tasks.
+traffic as conversations; messages per minute per agent and type; the task queue; the
+approvals waiting for the owner's yes and the past ones. Its buttons pause and resume the
+network, retry dead-lettered tasks, and approve or deny (recorded as by "dashboard").
 Bound to dashboard.host (127.0.0.1) and dashboard.port (7700) of the config. On any other
 address a token is required: dashboard.token, or one generated now and printed in the URL.
 agentnet up serves the same page unless dashboard.enabled is false. Ctrl-C stops it.

@@ -1,13 +1,15 @@
 /**
  * The dashboard end to end: `agentnet up` serves it, headless Chromium (Debian's, driven by
- * playwright-core) watches the seed's three agents and their traffic live, retries a dead task
- * and pauses the network. A screenshot is saved to test-artifacts/dashboard.png.
+ * playwright-core) watches the seed's three agents and their traffic live, retries a dead task,
+ * approves a gated deployment (which then runs) and pauses the network. Screenshots are saved to
+ * test-artifacts/ (dashboard.png, dashboard-phone.png, dashboard-approvals*.png).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createSqliteStore } from '../../src/store/index.ts';
 import { agentnet, BIN, freePort, lines, ROOT, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 import type { ChildProcess } from 'node:child_process';
 
@@ -15,9 +17,12 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 
+/** The seed's network; kaylee's `production` deployment (deploy.sh, which records each run in runs.txt) waits for the owner's yes. */
 async function network(dir: string, dashboard: string): Promise<{ file: string; ports: Record<string, number> }> {
   const ports = { claude: await freePort(), kami: await freePort(), kaylee: await freePort(), dashboard: await freePort() };
   const file = join(dir, 'agentnet.yaml');
+  writeFileSync(join(dir, 'deploy.sh'), '#!/bin/sh\necho "$AGENTNET_TASK_ID" >> runs.txt\necho "deployed $AGENTNET_DEPLOYMENT"\n');
+  chmodSync(join(dir, 'deploy.sh'), 0o755);
   writeFileSync(
     file,
     `network: seed
@@ -26,7 +31,12 @@ dashboard: { port: ${ports.dashboard}${dashboard} }
 agents:
   claude: { role: orchestrator, health: { port: ${ports.claude} } }
   kami: { role: relay, health: { port: ${ports.kami} } }
-  kaylee: { role: autonomous, worker: { pollMs: 100 }, health: { port: ${ports.kaylee} } }
+  kaylee:
+    role: autonomous
+    worker: { pollMs: 100 }
+    health: { port: ${ports.kaylee} }
+    approve: { deploy: [production] }
+    deployments: { production: { command: [./deploy.sh], cwd: . } }
 `,
   );
   return { file, ports };
@@ -40,6 +50,7 @@ describe('the dashboard in a browser', () => {
   let url = '';
   let file = '';
   let ports: Record<string, number> = {};
+  const dialogs: string[] = [];
 
   before(async () => {
     ({ file, ports } = await network(t.dir, ''));
@@ -49,8 +60,10 @@ describe('the dashboard in a browser', () => {
     url = out.find((l) => l.startsWith('dashboard: '))!.slice('dashboard: '.length);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
     page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    page.on('dialog', (d) => void d.accept());
+    page.on('dialog', (d) => void (dialogs.push(d.message()), d.accept()));
   });
+  /** The production deployments that ran, by task id. */
+  const runs = () => (existsSync(join(t.dir, 'runs.txt')) ? readFileSync(join(t.dir, 'runs.txt'), 'utf8').trim().split('\n') : []);
   after(async () => {
     await browser?.close();
     if (up) await stopProcess(up);
@@ -101,6 +114,62 @@ describe('the dashboard in a browser', () => {
     await retry.click();
     // The task ran again: a second failure report for it.
     await waitFor(async () => (await failures()) === 2, 'the retried task to run again');
+  });
+
+  it('lists a gated deployment waiting for the yes; Approve decides it, the deployment runs, and it moves to the past approvals', async () => {
+    const store = createSqliteStore({ path: join(t.dir, '.agentnet', 'store.db') });
+    try {
+      // A request whose arguments are markup, as a hostile command line would make them.
+      const hostile = (await store.approvals.request({
+        agent: 'claude', action: { kind: 'run_command', name: 'echo', args: ['<img src=x onerror="window.pwned=1">', '<script>window.pwned=2</script>'] }, reason: 'the owner asked on the phone', ttlMs: 3600_000, actionKey: 'e2e-hostile',
+      })).approval;
+      const added = await agentnet(['tasks', 'add', 'deploy', '--payload', '{"deployment":"production"}', '--json', '-c', file], { cwd: t.dir });
+      assert.equal(added.code, 0, added.stderr);
+      const task = (JSON.parse(added.stdout) as { id: string }).id;
+      await waitFor(async () => (await store.approvals.list()).some((a) => a.context?.task === task), 'kaylee to ask for the yes');
+      const deploy = (await store.approvals.list()).find((a) => a.context?.task === task)!;
+
+      const item = page.locator(`#approvals li[data-approval="${deploy.id}"]`);
+      await item.waitFor();
+      assert.match(await item.innerText(), new RegExp(`^${deploy.code} kaylee deploy production\\nwhy: task ${task} \\(deploy\\)\\nrequested \\d+s ago · expires in 10m`));
+      const evil = page.locator(`#approvals li[data-approval="${hostile.id}"] [data-testid=action]`);
+      assert.equal(await evil.innerText(), 'run_command echo <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>');
+      assert.equal(await page.locator('#approvals img, #approvals script').count(), 0);
+      assert.equal(await page.evaluate('window.pwned'), undefined);
+      assert.deepEqual(runs(), [], 'it waits for the yes');
+
+      await item.locator('[data-testid=approve]').click();
+      await page.locator('#approval-result', { hasText: `approved ${deploy.code}: kaylee may now run deploy production` }).waitFor();
+      assert.equal(dialogs.at(-1), `Approve ${deploy.code}? kaylee runs deploy production`);
+      const decided = await store.approvals.get(deploy.id);
+      assert.deepEqual([decided?.status, decided?.decidedBy, decided?.channel], ['approved', 'dashboard', 'dashboard']);
+      // The deployment runs once, and the page shows what came of it under the past approvals.
+      const past = page.locator(`#audit li.approval.approved[data-approval="${deploy.id}"]`);
+      await past.locator('[data-testid=ran]', { hasText: 'deployment "production" succeeded' }).waitFor();
+      assert.match(await past.innerText(), new RegExp(`^approved ${deploy.code} kaylee deploy production\\nby dashboard via dashboard \\d+s ago · asked`));
+      assert.equal(await item.count(), 0, 'no longer pending');
+      assert.deepEqual(runs(), [task]);
+
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'dashboard-approvals.png'), fullPage: true });
+      const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+      try {
+        await phone.goto(url);
+        await phone.locator(`#approvals li[data-approval="${hostile.id}"] [data-testid=deny]`).waitFor();
+        assert.ok(await phone.evaluate<boolean>('document.documentElement.scrollWidth <= window.innerWidth + 1'), 'fits the phone');
+        await phone.screenshot({ path: join(ARTIFACTS, 'dashboard-approvals-phone.png'), fullPage: true });
+        // Deny from the phone: the same control, the other answer.
+        await phone.locator(`#approvals li[data-approval="${hostile.id}"] [data-testid=deny]`).click();
+        await phone.locator('#approval-result', { hasText: `denied ${hostile.code}: claude will not run run_command echo` }).waitFor();
+        await phone.locator(`#audit li.approval.denied[data-approval="${hostile.id}"]`).waitFor();
+      } finally {
+        await phone.close();
+      }
+      assert.equal((await store.approvals.get(hostile.id))?.decidedBy, 'dashboard');
+      assert.equal((await store.approvals.list({ all: true })).filter((a) => a.decidedBy === 'dashboard').length, 2, 'each decided once');
+    } finally {
+      await store.close();
+    }
   });
 
   it('pauses and resumes the network from the page', async () => {
