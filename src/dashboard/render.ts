@@ -148,16 +148,23 @@ function outcomeText(outcome: unknown): string {
 const approvalHead = (a: Approval) =>
   `<span class="code" title="the code the owner answers with on the phone">${esc(a.code)}</span> <b>${esc(a.agent)}</b> <code class="action" data-testid="action">${esc(describeAction(a.action))}</code>`;
 
+/** A clock time as the owner's phone says it (`09:10 UTC`), the exact time on hover. */
+const utc = (iso: string) => `<time datetime="${esc(iso)}" title="${esc(iso)}">${esc(iso.slice(11, 16))} UTC</time>`;
+
+/**
+ * A request with its buttons. Its times are clock times and whole minutes, as on the phone, so
+ * the region changes once a minute at most: a button replaced under the pointer loses the click.
+ */
 function pendingApproval(a: Approval, now: number): string {
-  const left = (Date.parse(a.expiresAt) - now) / 1000;
+  const left = Date.parse(a.expiresAt) - now;
   const path = esc(`api/approvals/${encodeURIComponent(a.id)}`);
   const buttons = left > 0
     ? `<div class="decide"><button class="approve" hx-post="${path}/approve" hx-target="#approval-result" hx-confirm="${esc(`Approve ${a.code}? ${a.agent} runs ${describeAction(a.action)}`)}" data-testid="approve">Approve</button><button class="deny" hx-post="${path}/deny" hx-target="#approval-result" data-testid="deny">Deny</button></div>`
     : '';
-  const expiry = left > 0 ? `expires in <span data-testid="expires">${duration(left)}</span>` : '<span class="pill expired">lapsed, not answered</span>';
+  const expiry = left > 0 ? `expires in <span data-testid="expires">${Math.ceil(left / 60_000)} min</span> (${utc(a.expiresAt)})` : '<span class="pill expired">lapsed, not answered</span>';
   return `<li class="approval pending" data-approval="${esc(a.id)}">${approvalHead(a)}
 <div class="why">why: ${esc(clip(a.reason, 400))}</div>
-<div class="when">requested ${when(a.requestedAt, now)} · ${expiry}</div>${buttons}</li>`;
+<div class="when">requested ${utc(a.requestedAt)} · ${expiry}</div>${buttons}</li>`;
 }
 
 function pastApproval(a: Approval, now: number): string {

@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { openBridge, type Bridge } from '../../src/bridge/index.ts';
 import { bridgeSpec, loadConfig, storeSpec, type Config } from '../../src/config/index.ts';
-import { collectDashboard, PAST_APPROVALS, startDashboard, type Dashboard } from '../../src/dashboard/index.ts';
+import { collectDashboard, PAST_APPROVALS, renderFragments, startDashboard, type Dashboard } from '../../src/dashboard/index.ts';
 import { createMemoryLogger } from '../../src/log/logger.ts';
 import { openStore, type Approval, type ApprovalRequest, type Store } from '../../src/store/index.ts';
 import { tempDir, writeNetwork } from '../helpers/util.ts';
@@ -72,13 +72,22 @@ describe('approvals on the dashboard', () => {
     assert.ok(pending.includes(`<code class="action" data-testid="action">run_command echo &lt;script&gt;alert(1)&lt;/script&gt; a&quot;b &lt;img src=x onerror=alert(&#39;x&#39;)&gt;</code>`), pending);
     assert.ok(pending.includes('why: &lt;b&gt;the owner&lt;/b&gt; asked'));
     assert.match(pending, new RegExp(`hx-post="api/approvals/${a.id}/approve"`));
-    assert.match(pending, /expires in <span data-testid="expires">10m<\/span>/);
+    assert.match(pending, /expires in <span data-testid="expires">10 min<\/span> \(<time[^>]*>\d\d:\d\d UTC<\/time>\)/);
     // The page's only scripts are its own two, and nothing of the arguments is markup.
     assert.equal(html.match(/<script/g)?.length, 2);
     for (const raw of ['<img', 'a"b', '<b>the owner']) assert.ok(!html.includes(raw), raw);
     const deny = await call(`/api/approvals/${a.id}/deny`, control);
     assert.equal(deny.status, 200);
     assert.match(deny.body, /^<span class="outcome decided" data-outcome="decided">denied \d{4}: claude will not run run_command echo &lt;script&gt;alert\(1\)&lt;\/script&gt; a&quot;b /);
+  });
+
+  it('keeps the pending region, and so its buttons, unchanged from one second to the next (a re-render under the pointer loses the click)', async () => {
+    const at = Date.now() - 120_000;
+    const a = await ask({ at, actionKey: 'steady' });
+    const region = async (now: number) => renderFragments(await collectDashboard(config, bridge, store, now)).approvals;
+    const [first, second] = [await region(at + 5_000), await region(at + 6_000)];
+    assert.match(first, new RegExp(`data-approval="${a.id}"`));
+    assert.equal(second, first);
   });
 
   it('refuses a decision without the token, without HX-Request, or from another origin, and decides nothing', async () => {

@@ -131,7 +131,7 @@ describe('the dashboard in a browser', () => {
 
       const item = page.locator(`#approvals li[data-approval="${deploy.id}"]`);
       await item.waitFor();
-      assert.match(await item.innerText(), new RegExp(`^${deploy.code} kaylee deploy production\\nwhy: task ${task} \\(deploy\\)\\nrequested \\d+s ago · expires in 10m`));
+      assert.match(await item.innerText(), new RegExp(`^${deploy.code} kaylee deploy production\\nwhy: task ${task} \\(deploy\\)\\nrequested \\d\\d:\\d\\d UTC · expires in 10 min \\(\\d\\d:\\d\\d UTC\\)`));
       const evil = page.locator(`#approvals li[data-approval="${hostile.id}"] [data-testid=action]`);
       assert.equal(await evil.innerText(), 'run_command echo <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>');
       assert.equal(await page.locator('#approvals img, #approvals script').count(), 0);
