@@ -44,6 +44,7 @@ export const ERROR_CODES = [
   'APPROVAL_NOT_FOUND',
   'APPROVAL_STATE',
   'APPROVAL_CODES_EXHAUSTED',
+  'APPROVAL_KEY_CONFLICT',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

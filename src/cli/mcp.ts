@@ -14,7 +14,8 @@ export const mcpCommand: Command = {
   help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
 Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:
 bridge_inbox, bridge_claim, bridge_reply, bridge_send, task_enqueue, task_status,
-memory_get, memory_set, memory_list, network_status. agentnet claude install registers it.
+memory_get, memory_set, memory_list, network_status, request_approval, approval_status.
+agentnet claude install registers it.
 
 Options:
   --as AGENT          the orchestrator agent it speaks for (default: the config's orchestrator)

@@ -65,7 +65,8 @@ const model = z
 
 const tool = z.union([
   // run_command and http_get need their allow-lists: only the object form grants them.
-  z.enum(['bridge_send', 'bridge_reply', 'memory_get', 'memory_set', 'task_enqueue']),
+  // request_approval: the MCP tools request_approval and approval_status, for a headless claude-code run.
+  z.enum(['bridge_send', 'bridge_reply', 'memory_get', 'memory_set', 'task_enqueue', 'request_approval']),
   z.strictObject({
     name: z.literal('run_command'),
     /** Allowed argv prefixes, e.g. [["git", "status"], ["systemctl", "status"]]. Run without a shell. */

@@ -16,17 +16,20 @@ export const MCP_TOOL_NAMES = [
   'memory_set',
   'memory_list',
   'network_status',
+  'request_approval',
+  'approval_status',
 ] as const;
 export type McpToolName = (typeof MCP_TOOL_NAMES)[number];
 
 /** The tools that only read: safe to run again when a failed run is retried. */
-export const READ_ONLY_MCP_TOOLS: ReadonlySet<McpToolName> = new Set(['bridge_inbox', 'task_status', 'memory_get', 'memory_list', 'network_status']);
+export const READ_ONLY_MCP_TOOLS: ReadonlySet<McpToolName> = new Set(['bridge_inbox', 'task_status', 'memory_get', 'memory_list', 'network_status', 'approval_status']);
 
 const GRANTS: Partial<Record<string, McpToolName[]>> = {
   bridge_send: ['bridge_send'],
   task_enqueue: ['task_enqueue'],
   memory_get: ['memory_get', 'memory_list'],
   memory_set: ['memory_set'],
+  request_approval: ['request_approval', 'approval_status'],
 };
 
 /** The MCP tools a headless run of `agent` may call. */

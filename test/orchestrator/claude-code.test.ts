@@ -92,7 +92,7 @@ agents:
     const allowed = argv.slice(argv.indexOf('--allowedTools') + 1, argv.indexOf('--disallowedTools'));
     assert.deepEqual(allowed, ['mcp__agentnet__task_enqueue', 'mcp__agentnet__task_status', 'mcp__agentnet__memory_set', 'mcp__agentnet__network_status', 'Read']);
     const disallowed = argv.slice(argv.indexOf('--disallowedTools') + 1);
-    for (const hidden of ['bridge_inbox', 'bridge_claim', 'bridge_reply', 'bridge_send', 'memory_get']) assert.ok(disallowed.includes(`mcp__agentnet__${hidden}`), hidden);
+    for (const hidden of ['bridge_inbox', 'bridge_claim', 'bridge_reply', 'bridge_send', 'memory_get', 'request_approval', 'approval_status']) assert.ok(disallowed.includes(`mcp__agentnet__${hidden}`), hidden);
     assert.ok(!argv.includes('--resume'), 'no conversation: no session to resume');
   });
 

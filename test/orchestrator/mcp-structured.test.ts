@@ -79,7 +79,9 @@ describe('agentnet mcp, read through structuredContent only', () => {
       ['memory_list', await call(c, 'memory_list', { namespace: 'n' })],
       ['memory_get', await call(c, 'memory_get', { namespace: 'n', key: 'missing' })],
       ['network_status', await call(c, 'network_status')],
+      ['request_approval', await call(c, 'request_approval', { action: 'restart nginx', reason: 'structured' })],
     ];
+    results.push(['approval_status', await call(c, 'approval_status', { id: results.at(-1)![1].structuredContent.approval.id })]);
     for (const [name, r] of results) {
       assert.equal(r.isError, undefined, `${name}: ${r.content[0]?.text}`);
       assert.equal(typeof r.structuredContent?.note, 'string', name);
@@ -87,5 +89,7 @@ describe('agentnet mcp, read through structuredContent only', () => {
     }
     assert.match(results[0]![1].structuredContent.note, /^sent notification \S+ to kaylee$/);
     assert.match(results[5]![1].structuredContent.note, /^n\/missing is not set$/);
+    assert.match(results[7]![1].structuredContent.note, /^asked the owner for approval \d{4} .*: do not do it yet\..* call approval_status with id "approval-/);
+    assert.match(results[8]![1].structuredContent.note, /still waits for the owner's answer .*: do not do it yet; call approval_status/);
   });
 });

@@ -44,7 +44,7 @@ describe('agentnet mcp', () => {
     const { tools } = await a.listTools();
     assert.deepEqual(
       tools.map((x) => x.name).sort(),
-      ['bridge_claim', 'bridge_inbox', 'bridge_reply', 'bridge_send', 'memory_get', 'memory_list', 'memory_set', 'network_status', 'task_enqueue', 'task_status'],
+      ['approval_status', 'bridge_claim', 'bridge_inbox', 'bridge_reply', 'bridge_send', 'memory_get', 'memory_list', 'memory_set', 'network_status', 'request_approval', 'task_enqueue', 'task_status'],
     );
     for (const tool of tools) {
       assert.ok(tool.description && tool.description.length > 30, tool.name);

@@ -27,6 +27,8 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
     else if (store && grant === 'memory_get') tools.push(asModelTool(memoryGet, { self, memory: store.memory }));
     else if (store && grant === 'memory_set') tools.push(asModelTool(memorySet, { self, memory: store.memory }));
     else if (store && grant === 'task_enqueue') tools.push(asModelTool(taskEnqueue, { queue: store.queue }));
+    // MCP only (a headless Claude Code run): a model in the tool loop would hold up its agent while the owner answers.
+    else if (grant === 'request_approval') continue;
     else logger.warn({ tool: name }, 'tool not offered: the store is not open');
   }
   return tools;
@@ -35,7 +37,9 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
 export type { Tool, ToolContext } from './tool.ts';
 export { ToolRefusal } from './tool.ts';
 export { asModelTool, networkTool, said, shown } from './network-tool.ts';
-export type { NetworkTool, ToolResult } from './network-tool.ts';
+export type { NetworkTool, ToolCall, ToolResult } from './network-tool.ts';
+export { approvalStatus, requestApproval } from './approval-tools.ts';
+export type { ApprovalToolContext } from './approval-tools.ts';
 export { bridgeSend } from './bridge-tools.ts';
 export type { BridgeToolContext } from './bridge-tools.ts';
 export { memoryGet, memoryList, memorySet, taskEnqueue, taskStatus } from './store-tools.ts';

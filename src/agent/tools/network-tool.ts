@@ -14,6 +14,14 @@ export interface ToolResult {
   data?: Record<string, unknown>;
 }
 
+/** What one call brings besides its input. */
+export interface ToolCall {
+  /** Ends a waiting tool: the MCP request cancelled, the connection closed, the agent stopping. */
+  signal?: AbortSignal;
+  /** Tells a client that asked for progress that a long call is alive (MCP progress notifications). */
+  progress?: (done: number, total: number, message: string) => Promise<void>;
+}
+
 /** One tool. `C` is the context its handler needs, `S` its input schema. */
 export interface NetworkTool<C, S extends z.ZodObject = z.ZodObject> {
   name: string;
@@ -24,7 +32,7 @@ export interface NetworkTool<C, S extends z.ZodObject = z.ZodObject> {
   input: S;
   /** Only reads: safe to call again. */
   readOnly?: boolean;
-  run(input: z.output<S>, ctx: C): Promise<ToolResult>;
+  run(input: z.output<S>, ctx: C, call?: ToolCall): Promise<ToolResult>;
 }
 
 /** Checks a definition's types (the handler's input is the schema's output). */
@@ -38,5 +46,5 @@ export const shown = (words: string, data: unknown): ToolResult => said(`${words
 
 /** The tool on the model surface, bound to its context: the model reads the words. */
 export function asModelTool<C>(tool: NetworkTool<C>, ctx: C): Tool {
-  return defineTool(tool.name, tool.describe(ctx), tool.input, async (input) => (await tool.run(input, ctx)).text);
+  return defineTool(tool.name, tool.describe(ctx), tool.input, async (input, call) => (await tool.run(input, ctx, call.signal ? { signal: call.signal } : {})).text);
 }
