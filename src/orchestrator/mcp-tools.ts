@@ -1,6 +1,6 @@
 /**
  * The names of the `agentnet mcp` tools, and which of them a headless Claude Code run of an
- * agent may use: what the agent's `tools:` grants, plus the read-only ones. The run never gets
+ * agent may use: what the agent's `tools:` grants, plus network_status and task_status. The run never gets
  * the inbox, claim or reply tools: the runner claims the request and sends the answer itself.
  */
 import type { ResolvedAgent } from '../config/index.ts';
