@@ -17,6 +17,36 @@ export interface InboundMessage {
   text: string;
   /** When the provider received it (ms since the epoch). */
   at: number;
+  /**
+   * Set when this is a tap on one of the buttons a sent message carried (Telegram's callback
+   * query), not typed text: `text` is then the button's `data`, as the provider gave it (input
+   * from outside, to be checked like any text).
+   */
+  tap?: InboundTap;
+}
+
+/** A tap on a button: how to answer it, and which sent message carried the button. */
+export interface InboundTap {
+  /** The provider's id of the tap, for `answerTap`. */
+  id: string;
+  /** The provider's id of the message whose button was tapped (what `send` resolved with), when the provider says. */
+  messageId?: string;
+}
+
+/** Telegram's limit on a button's data, in bytes: the strictest of the channels that have buttons. */
+export const BUTTON_DATA_MAX_BYTES = 64;
+
+/** A button under a sent message; a tap on it comes back as an InboundMessage with `tap` and `data` as its text. */
+export interface Button {
+  /** What the button says. */
+  text: string;
+  /** What a tap sends back: 1 to BUTTON_DATA_MAX_BYTES bytes. */
+  data: string;
+}
+
+export interface SendOptions {
+  /** One row of buttons under the message, where the channel has them; a channel without them sends the text alone, so the text must say how to answer without. */
+  buttons?: readonly Button[];
 }
 
 export interface ChannelHealth {
@@ -47,7 +77,11 @@ export interface Channel {
    */
   receive(signal: AbortSignal): AsyncIterable<InboundMessage>;
   /** Sends one text (at most `maxLength`); resolves with the provider's message id. */
-  send(chatId: string, text: string): Promise<string>;
+  send(chatId: string, text: string, options?: SendOptions): Promise<string>;
+  /** Answers a tap (Telegram: stops the spinner on the phone), with a short notice or none. Only where there are buttons. */
+  answerTap?(tapId: string, notice?: string): Promise<void>;
+  /** Replaces a sent message's text and takes its buttons away. Only where the provider can edit. */
+  edit?(chatId: string, messageId: string, text: string): Promise<void>;
   health(): Promise<ChannelHealth>;
   /** Delivery reports, where the provider gives them. */
   onDelivery?(listener: (status: DeliveryStatus) => void): void;

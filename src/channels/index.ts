@@ -3,8 +3,8 @@
  * createChannel maps an agent's `channel:` to its adapter. Imports only the base (errors.ts,
  * log/, config/); never relay/ (who the owners are and what they may say is the relay's).
  */
-export type { Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, InboundMessage } from './channel.ts';
-export { ChannelError } from './channel.ts';
+export type { Button, Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, InboundMessage, InboundTap, SendOptions } from './channel.ts';
+export { BUTTON_DATA_MAX_BYTES, ChannelError } from './channel.ts';
 export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId, type GreenApiNotification, type GreenApiOptions } from './green-api.ts';
 export { createWhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp.ts';
 export { createTelegramChannel, loadGrammy, telegramError, TELEGRAM_MAX_MESSAGE, type TelegramChannelOptions } from './telegram.ts';

@@ -6,6 +6,7 @@
  * notification types pass (they are ignored later), only the fields we read are checked.
  */
 import { z } from 'zod';
+import { BUTTON_DATA_MAX_BYTES } from './channel.ts';
 
 // ---- Telegram Bot API ----
 
@@ -18,11 +19,30 @@ const telegramMessage = z.looseObject({
   text: z.string().optional(),
 });
 
-/** An Update: message and edited_message are read; other kinds (not asked for) pass unread. */
+/**
+ * A tap on an inline button. `message` is the bot's message that carried the button (or, once
+ * inaccessible, its chat, id and date 0); `data` is the button's, at most 64 bytes at Telegram:
+ * more is not Telegram's and is refused here.
+ */
+const telegramCallbackQuery = z.looseObject({
+  id: z.string().min(1).max(256),
+  from: telegramUser,
+  message: z.looseObject({ message_id: z.number(), chat: z.looseObject({ id: z.number(), type: z.string() }) }).optional(),
+  chat_instance: z.string(),
+  data: z
+    .string()
+    .min(1)
+    .refine((d) => Buffer.byteLength(d) <= BUTTON_DATA_MAX_BYTES, `at most ${BUTTON_DATA_MAX_BYTES} bytes`)
+    .optional(),
+});
+export type TelegramCallbackQuery = z.infer<typeof telegramCallbackQuery>;
+
+/** An Update: message, edited_message and callback_query are read; other kinds (not asked for) pass unread. */
 export const telegramUpdate = z.looseObject({
   update_id: z.number().int(),
   message: telegramMessage.optional(),
   edited_message: telegramMessage.optional(),
+  callback_query: telegramCallbackQuery.optional(),
 });
 
 // ---- Green API ----

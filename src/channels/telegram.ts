@@ -1,7 +1,8 @@
 /**
  * Telegram through the Bot API, with grammY's `Api` (its `apiRoot` option points it at a fake
  * in tests). Receives by long-polling getUpdates, confirming an update (the next offset) only
- * after the relay recorded it, or through a webhook checking the secret-token header.
+ * after the relay recorded it, or through a webhook checking the secret-token header. Sends with
+ * an inline keyboard when a message has buttons; answers taps and edits what it sent.
  */
 import type { Api } from 'grammy';
 import { messageOf, type Check } from '../errors.ts';
@@ -10,7 +11,7 @@ import { backoffMs, pause } from './backoff.ts';
 import { ChannelError, type Channel, type ChannelHealth, type InboundMessage } from './channel.ts';
 import { startWebhookEndpoint } from './http-endpoint.ts';
 import { Inbox } from './inbox.ts';
-import { checkPayload, telegramUpdate } from './payloads.ts';
+import { readUpdate, TELEGRAM_UPDATES, updateIdOf } from './telegram-update.ts';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -24,6 +25,8 @@ export interface TelegramChannelOptions {
 }
 
 export const TELEGRAM_MAX_MESSAGE = 4096;
+/** The longest notice answerCallbackQuery shows. */
+const TELEGRAM_MAX_NOTICE = 200;
 
 // grammY (with its fetch shims, ~17 MiB resident) is loaded by the first Telegram channel or
 // alert, not by every agent that imports the channels folder.
@@ -53,12 +56,6 @@ export function telegramError(err: unknown, token: string, what: string): Channe
   return new ChannelError(redact(`Telegram ${what}: cannot reach the Bot API (${why})`), { status: 0, retryable: true, cause: err });
 }
 
-/** The update_id of an update, even of one that is otherwise malformed. */
-const updateIdOf = (u: unknown): number | undefined => {
-  const id = u && typeof u === 'object' ? (u as { update_id?: unknown }).update_id : undefined;
-  return Number.isSafeInteger(id) ? (id as number) : undefined;
-};
-
 export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   // A stalled request must not hold the outbox for grammY's default 500 s: the long poll's wait plus a margin.
   let client: Api | undefined;
@@ -69,27 +66,19 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   let state = 'unknown';
   let lastError: string | undefined;
 
-  /** An update as a message for the relay; undefined for one without text, or one not shaped as documented (logged). */
-  const toMessage = (raw: unknown): InboundMessage | undefined => {
-    const checked = checkPayload(telegramUpdate, raw);
-    if (!checked.ok) {
-      o.logger.warn({ update: updateIdOf(raw), problems: checked.problems }, 'Telegram update does not have the documented shape; acknowledged and skipped');
-      return undefined;
+  /** Answers a tap the relay never sees (not ours, or malformed), so the phone's spinner stops; best effort. */
+  const answerEmpty = async (tapId: string) => {
+    try {
+      await (await api()).answerCallbackQuery(tapId);
+    } catch (err) {
+      o.logger.debug({ err: telegramError(err, o.token, 'answerCallbackQuery').message }, 'a skipped tap not answered');
     }
-    const u = checked.value;
-    const m = u.message ?? u.edited_message;
-    if (!m?.text || !m.from) {
-      o.logger.debug({ update: u.update_id }, 'Telegram update without text; skipped');
-      return undefined;
-    }
-    return {
-      key: `tg_${u.update_id}`,
-      chatId: String(m.chat.id),
-      sender: String(m.from.id),
-      senderName: [m.from.first_name, m.from.last_name].filter(Boolean).join(' '),
-      text: m.text,
-      at: m.date * 1000,
-    };
+  };
+  /** An update as a message for the relay, or nothing (a skipped tap answered first). */
+  const toMessage = async (raw: unknown): Promise<InboundMessage | undefined> => {
+    const r = readUpdate(raw, o.logger);
+    if (r.answerEmpty) await answerEmpty(r.answerEmpty);
+    return r.message;
   };
 
   async function* poll(signal: AbortSignal): AsyncGenerator<InboundMessage> {
@@ -99,7 +88,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       let updates: unknown[];
       try {
         // The offset confirms every earlier update: they were recorded before this call.
-        updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: ['message', 'edited_message'] }, signal as unknown as GrammySignal);
+        updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: TELEGRAM_UPDATES }, signal as unknown as GrammySignal);
         failures = 0;
         state = 'polling';
         lastError = undefined;
@@ -114,7 +103,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
         continue;
       }
       for (const u of updates) {
-        const m = toMessage(u);
+        const m = await toMessage(u);
         if (m) yield m;
         // Confirmed with the next getUpdates, malformed or not: Telegram would otherwise send it again and again.
         const id = updateIdOf(u);
@@ -151,14 +140,14 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
             return Array.isArray(v) ? v[0] : v;
           },
           handle: async (body) => {
-            const m = toMessage(body);
-            if (!m) return 200; // without text, or malformed: acknowledged either way, else Telegram sends it again
+            const m = await toMessage(body);
+            if (!m) return 200; // without text or data, or malformed: acknowledged either way, else Telegram sends it again
             return (await inbox.put(m)) ? 200 : 503;
           },
         });
         if (w.url) {
           try {
-            await (await api()).setWebhook(w.url, { secret_token: w.secret, allowed_updates: ['message', 'edited_message'] });
+            await (await api()).setWebhook(w.url, { secret_token: w.secret, allowed_updates: TELEGRAM_UPDATES });
           } catch (err) {
             await endpoint.close();
             endpoint = undefined;
@@ -173,12 +162,32 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       return o.receive === 'webhook' ? inbox.stream(signal) : poll(signal);
     },
 
-    async send(chatId, text) {
+    async send(chatId, text, options) {
+      const buttons = options?.buttons ?? [];
+      // An inline keyboard of one row: a tap comes back as a callback query with the button's data.
+      const markup = buttons.length ? { reply_markup: { inline_keyboard: [buttons.map((b) => ({ text: b.text, callback_data: b.data }))] } } : {};
       try {
-        const sent = await (await api()).sendMessage(chatId, text);
+        const sent = await (await api()).sendMessage(chatId, text, markup);
         return String(sent.message_id);
       } catch (err) {
         throw telegramError(err, o.token, 'sendMessage');
+      }
+    },
+
+    async answerTap(tapId, notice) {
+      try {
+        await (await api()).answerCallbackQuery(tapId, notice ? { text: notice.slice(0, TELEGRAM_MAX_NOTICE) } : {});
+      } catch (err) {
+        throw telegramError(err, o.token, 'answerCallbackQuery');
+      }
+    },
+
+    async edit(chatId, messageId, text) {
+      try {
+        // Without reply_markup, the edit takes the message's inline keyboard away.
+        await (await api()).editMessageText(chatId, Number(messageId), text.slice(0, TELEGRAM_MAX_MESSAGE));
+      } catch (err) {
+        throw telegramError(err, o.token, 'editMessageText');
       }
     },
 

@@ -16,4 +16,4 @@ export type { PostgresStoreOptions } from './postgres.ts';
 export { checkStore, openStore } from './registry.ts';
 export type { Approval, ApprovalAction, ApprovalDecision, ApprovalDecisionInput, ApprovalRequest, Approvals, ApprovalStatus, DecideResult, ListApprovalsOptions } from './approvals.ts';
 export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, decisionError, decisionLine, describeAction } from './approvals.ts';
-export type { InboundRecord, InboundState, Ledger, LedgerStats, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
+export type { InboundRecord, InboundState, InboundTap, Ledger, LedgerStats, NewOutbound, OutboundButton, OutboundRecord, OutboundState } from './ledger.ts';

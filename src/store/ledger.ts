@@ -19,6 +19,23 @@ export interface InboundRecord {
   state: InboundState;
   /** The bridge request it was escalated as: chosen before it is appended, so a restart never escalates twice. */
   escalatedAs?: string;
+  /** Set for a tap on a button (not typed text; `text` is the button's data): kept, so a restart still answers it as a tap. */
+  tap?: InboundTap;
+}
+
+/** A tap on a button, as the channel reported it (the channel's InboundTap). */
+export interface InboundTap {
+  /** The provider's id of the tap, to answer it. */
+  id: string;
+  /** The provider's id of the message that carried the button. */
+  messageId?: string;
+}
+
+/** A button under a reply (the channel's Button): kept with the reply, so a resend after a restart still has it. */
+export interface OutboundButton {
+  text: string;
+  /** What a tap sends back. */
+  data: string;
 }
 
 export interface NewOutbound {
@@ -27,6 +44,8 @@ export interface NewOutbound {
   agent: string;
   chatId: string;
   text: string;
+  /** One row of buttons under the text, where the channel has them. */
+  buttons?: OutboundButton[];
 }
 
 export interface OutboundRecord extends NewOutbound {

@@ -2,17 +2,19 @@
 import type pg from 'pg';
 import type { InboundRecord, InboundState, Ledger, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
 import { inTransaction } from '../pg/index.ts';
+import { buttonsColumn, buttonsFromColumn, tapColumn, tapFromColumn } from './sql-rows.ts';
 
 /** Rows as pg returns them: bigint columns come as strings. */
-interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: string; state: InboundState; escalated_as: string | null }
+interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: string; state: InboundState; escalated_as: string | null; tap: string | null }
 interface OutRow {
   seq: string; key: string; agent: string; chat_id: string; text: string; state: OutboundState; attempts: number; not_before: string;
-  created_at: string; sent_at: string | null; provider_id: string | null; delivery: string | null; last_error: string | null;
+  created_at: string; sent_at: string | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null;
 }
 
 const toIn = (r: InRow): InboundRecord => ({
   key: r.key, agent: r.agent, chatId: r.chat_id, sender: r.sender, text: r.text, receivedAt: Number(r.received_at), state: r.state,
   ...(r.escalated_as ? { escalatedAs: r.escalated_as } : {}),
+  ...tapFromColumn(r.tap),
 });
 const toOut = (r: OutRow): OutboundRecord => ({
   seq: Number(r.seq), key: r.key, agent: r.agent, chatId: r.chat_id, text: r.text, state: r.state, attempts: r.attempts,
@@ -21,6 +23,7 @@ const toOut = (r: OutRow): OutboundRecord => ({
   ...(r.provider_id !== null ? { providerId: r.provider_id } : {}),
   ...(r.delivery !== null ? { delivery: r.delivery } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+  ...buttonsFromColumn(r.buttons),
 });
 
 /**
@@ -44,9 +47,9 @@ export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
     let added = 0;
     for (const r of replies) {
       const res = await client.query(
-        `INSERT INTO ledger_outbound (key, agent, chat_id, text, state, attempts, not_before, created_at) VALUES ($1, $2, $3, $4, 'pending', 0, 0, $5)
+        `INSERT INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6)
          ON CONFLICT DO NOTHING`,
-        [r.key, r.agent, r.chatId, r.text, now()],
+        [r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now()],
       );
       added += res.rowCount ?? 0;
     }
@@ -60,8 +63,8 @@ export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
   return {
     async receive(m) {
       const res = await pool.query(
-        `INSERT INTO ledger_inbound (key, agent, chat_id, sender, text, received_at, state) VALUES ($1, $2, $3, $4, $5, $6, 'received') ON CONFLICT DO NOTHING`,
-        [m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt],
+        `INSERT INTO ledger_inbound (key, agent, chat_id, sender, text, received_at, tap, state) VALUES ($1, $2, $3, $4, $5, $6, $7, 'received') ON CONFLICT DO NOTHING`,
+        [m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt, tapColumn(m.tap)],
       );
       return (res.rowCount ?? 0) > 0;
     },

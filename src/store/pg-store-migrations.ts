@@ -125,4 +125,12 @@ export const STORE_MIGRATIONS: PgMigration[] = [
       CREATE INDEX approvals_recent ON approvals (requested_at);
     `,
   },
+  {
+    version: 3,
+    name: 'buttons under a reply, taps on them',
+    sql: `
+      ALTER TABLE ledger_outbound ADD COLUMN buttons text;
+      ALTER TABLE ledger_inbound ADD COLUMN tap text;
+    `,
+  },
 ];

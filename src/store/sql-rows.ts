@@ -3,6 +3,7 @@
  * Times are epoch milliseconds: numbers from SQLite, strings from pg (bigint columns).
  */
 import { AgentnetError } from '../errors.ts';
+import type { InboundTap, OutboundButton } from './ledger.ts';
 import type { MemoryEntry } from './memory.ts';
 import type { Task, TaskState } from './task-queue.ts';
 
@@ -75,3 +76,9 @@ export function checkMemoryVersion(ns: string, key: string, have: number, ifVers
     throw new AgentnetError('MEMORY_CONFLICT', `${ns}/${key} is at version ${have}, not ${ifVersion}: someone wrote it since you read it; read again and retry`);
   }
 }
+
+/** The ledger's JSON columns: a reply's buttons (null when it has none) and an inbound tap (null for typed text). */
+export const buttonsColumn = (b: OutboundButton[] | undefined): string | null => (b?.length ? JSON.stringify(b.map(({ text, data }) => ({ text, data }))) : null);
+export const buttonsFromColumn = (v: string | null): { buttons?: OutboundButton[] } => (v === null ? {} : { buttons: JSON.parse(v) as OutboundButton[] });
+export const tapColumn = (t: InboundTap | undefined): string | null => (t ? JSON.stringify(t.messageId === undefined ? { id: t.id } : { id: t.id, messageId: t.messageId }) : null);
+export const tapFromColumn = (v: string | null): { tap?: InboundTap } => (v === null ? {} : { tap: JSON.parse(v) as InboundTap });

@@ -1,17 +1,19 @@
 /** The delivery ledger on SQLite: two tables next to the queue and memory, in the same file. */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { InboundRecord, InboundState, Ledger, NewOutbound, OutboundRecord, OutboundState } from './ledger.ts';
+import { buttonsColumn, buttonsFromColumn, tapColumn, tapFromColumn } from './sql-rows.ts';
 import { immediate } from './sqlite-db.ts';
 
-interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: number; state: InboundState; escalated_as: string | null }
+interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: number; state: InboundState; escalated_as: string | null; tap: string | null }
 interface OutRow {
   seq: number; key: string; agent: string; chat_id: string; text: string; state: OutboundState; attempts: number; not_before: number;
-  created_at: number; sent_at: number | null; provider_id: string | null; delivery: string | null; last_error: string | null;
+  created_at: number; sent_at: number | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null;
 }
 
 const toIn = (r: InRow): InboundRecord => ({
   key: r.key, agent: r.agent, chatId: r.chat_id, sender: r.sender, text: r.text, receivedAt: r.received_at, state: r.state,
   ...(r.escalated_as ? { escalatedAs: r.escalated_as } : {}),
+  ...tapFromColumn(r.tap),
 });
 const toOut = (r: OutRow): OutboundRecord => ({
   seq: r.seq, key: r.key, agent: r.agent, chatId: r.chat_id, text: r.text, state: r.state, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at,
@@ -19,6 +21,7 @@ const toOut = (r: OutRow): OutboundRecord => ({
   ...(r.provider_id !== null ? { providerId: r.provider_id } : {}),
   ...(r.delivery !== null ? { delivery: r.delivery } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
+  ...buttonsFromColumn(r.buttons),
 });
 
 /**
@@ -46,15 +49,15 @@ export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger 
     return stmt;
   };
   const insertOut = (replies: NewOutbound[]) => {
-    const stmt = sql('INSERT OR IGNORE INTO ledger_outbound (key, agent, chat_id, text, state, attempts, not_before, created_at) VALUES (?, ?, ?, ?, \'pending\', 0, 0, ?)');
+    const stmt = sql('INSERT OR IGNORE INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at) VALUES (?, ?, ?, ?, ?, \'pending\', 0, 0, ?)');
     let added = 0;
-    for (const r of replies) added += Number(stmt.run(r.key, r.agent, r.chatId, r.text, now()).changes);
+    for (const r of replies) added += Number(stmt.run(r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now()).changes);
     return added;
   };
   return {
     async receive(m) {
-      const res = sql('INSERT OR IGNORE INTO ledger_inbound (key, agent, chat_id, sender, text, received_at, state) VALUES (?, ?, ?, ?, ?, ?, \'received\')')
-        .run(m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt);
+      const res = sql('INSERT OR IGNORE INTO ledger_inbound (key, agent, chat_id, sender, text, received_at, tap, state) VALUES (?, ?, ?, ?, ?, ?, ?, \'received\')')
+        .run(m.key, m.agent, m.chatId, m.sender, m.text, m.receivedAt, tapColumn(m.tap));
       return res.changes > 0;
     },
     async getInbound(agent, key) {

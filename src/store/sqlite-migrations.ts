@@ -118,6 +118,14 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
       CREATE INDEX approvals_recent ON approvals (requested_at);
     `,
   },
+  {
+    // Buttons under a reply (JSON), and an inbound tap on one (JSON): src/store/ledger.ts.
+    version: 5,
+    sql: `
+      ALTER TABLE ledger_outbound ADD COLUMN buttons TEXT;
+      ALTER TABLE ledger_inbound ADD COLUMN tap TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

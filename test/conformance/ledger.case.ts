@@ -36,6 +36,21 @@ export function describeLedger(c: StoreCase): void {
       assert.equal(await l().enqueue([{ key: 'answer:c_1', agent: 'kami', chatId: 'a', text: 'x' }, { key: 'n1', agent: 'kami', chatId: 'a', text: 'y' }]), 1);
     });
 
+    it('keeps a reply\'s buttons and an inbound tap, so a restart still sends the one and answers the other; none where none were given', async () => {
+      const buttons = [{ text: 'Approve', data: 'approve:approval-1' }, { text: 'דחה', data: 'deny:approval-1' }];
+      await l().enqueue([{ key: 'ask', agent: 'kami', chatId: 'A', text: 'yes?', buttons }, { key: 'plain', agent: 'kami', chatId: 'B', text: 'hi' }, { key: 'empty', agent: 'kami', chatId: 'C', text: 'x', buttons: [] }]);
+      const due = await l().due('kami', Infinity);
+      assert.deepEqual(due.map((r) => [r.key, r.buttons]), [['ask', buttons], ['plain', undefined], ['empty', undefined]]);
+      await l().receive({ ...inbound('tap_1'), text: 'approve:approval-1', tap: { id: '4382bfdwdsb323b2d9', messageId: '42' } });
+      await l().receive({ ...inbound('tap_2'), text: 'deny:approval-1', tap: { id: 'q2' } });
+      await l().receive(inbound('typed'));
+      const byKey = new Map((await l().unfinished('kami')).map((r) => [r.key, r]));
+      assert.deepEqual(byKey.get('tap_1')?.tap, { id: '4382bfdwdsb323b2d9', messageId: '42' });
+      assert.deepEqual(byKey.get('tap_2')?.tap, { id: 'q2' });
+      assert.equal(byKey.get('typed')?.tap, undefined, 'typed text is not a tap');
+      assert.deepEqual((await l().getInbound('kami', 'tap_1'))?.tap, { id: '4382bfdwdsb323b2d9', messageId: '42' });
+    });
+
     it('remembers the escalation id before the request exists', async () => {
       await l().receive(inbound('c_1'));
       await l().escalating('kami', 'c_1', 'kami-1-abc');
