@@ -30,3 +30,21 @@ export function parseApprovalAnswer(text: string): ApprovalAnswer | undefined {
   }
   return undefined;
 }
+
+/** A tap on an ask's Approve or Deny button: the decision and the one approval it is bound to. */
+export interface ApprovalTap {
+  decision: 'approve' | 'deny';
+  /** The approval's id (`approval-<uuid>`). */
+  id: string;
+}
+
+/** What a button sends back: `approve:<id>` or `deny:<id>`, 59 bytes at most with an `approval-<uuid>` id. */
+export const approvalTapData = (t: ApprovalTap): string => `${t.decision}:${t.id}`;
+
+/** The data as the owner's phone sent it back, checked: anything else (forged, cut, from another bot) is no tap of ours. */
+const TAP_DATA = /^(approve|deny):(approval-[A-Za-z0-9-]{1,55})$/;
+
+export function parseApprovalTap(data: string): ApprovalTap | undefined {
+  const m = TAP_DATA.exec(data);
+  return m ? { decision: m[1] as ApprovalTap['decision'], id: m[2]! } : undefined;
+}

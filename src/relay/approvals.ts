@@ -1,11 +1,13 @@
 /**
- * Approvals on the owner's phone: the relay asks the owners (one message per pending approval,
- * keyed `approval:<id>` in the ledger, so a restart never asks twice), takes an owner's answer
- * ("yes 4821") before any command, and tells the owners once when a request expires. The store
- * is the truth: the relay finds new requests by polling it, whoever asked.
+ * Approvals on the owner's phone: the relay asks the owners (one message per pending approval and
+ * owner chat, keyed `approval:<id>:<chat>` in the ledger, so a restart never asks twice, with
+ * Approve/Deny buttons where the channel has them), takes an owner's answer ("yes 4821") before any
+ * command, and tells the owners once when a request expires. The store is the truth: the relay
+ * finds new requests by polling it, whoever asked. A tap on a button is approval-tap.ts's.
  */
-import { describeAction, type Approval, type DecideResult, type InboundRecord } from '../store/index.ts';
+import { describeAction, type Approval, type DecideResult, type InboundRecord, type OutboundButton } from '../store/index.ts';
 import { parseApprovalAnswer } from './approval-answer.ts';
+import { approvalButtons, askKey, settleAsks } from './approval-asks.ts';
 import { enqueue, finish, reply, type RelayContext } from './context.ts';
 import { PHRASES, type Language } from './language.ts';
 import { ownerChats } from './owners.ts';
@@ -29,11 +31,12 @@ export async function announceApprovals(relay: RelayContext): Promise<void> {
   }
 }
 
-/** One message per owner chat, each keyed `<key>:<chat>` in the ledger: enqueued once, however often asked. */
-const toOwners = (relay: RelayContext, key: string, text: string) => ownerChats(relay.channelConfig).flatMap((chat) => reply(relay, `${key}:${chat}`, chat, text));
+/** One message per owner chat, each keyed `keyOf(chat)` in the ledger: enqueued once, however often asked. */
+const toOwners = (relay: RelayContext, keyOf: (chat: string) => string, text: string, buttons: OutboundButton[] = []) =>
+  ownerChats(relay.channelConfig).flatMap((chat) => reply(relay, keyOf(chat), chat, text, buttons));
 
 const tellExpired = (relay: RelayContext, a: Approval) =>
-  enqueue(relay, toOwners(relay, `approval-expired:${a.id}`, PHRASES.approvalExpired[relay.channelConfig.language](a.code, describeAction(a.action), a.agent)));
+  enqueue(relay, toOwners(relay, (chat) => `approval-expired:${a.id}:${chat}`, PHRASES.approvalExpired[relay.channelConfig.language](a.code, describeAction(a.action), a.agent)));
 
 /** How far back a starting relay looks for expiries it may have marked but not told (killed in between). */
 const CATCH_UP_MS = 3600_000;
@@ -50,10 +53,11 @@ async function announceTurn(relay: RelayContext, announced: Set<string>): Promis
   for (const a of await store.approvals.expire(clock.now())) {
     ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent }, 'approval expired without an answer');
     await tellExpired(relay, a);
+    await settleAsks(relay, a, true);
   }
   for (const a of await store.approvals.list({ status: 'pending' })) {
     if (announced.has(a.id)) continue;
-    await enqueue(relay, toOwners(relay, `approval:${a.id}`, askText(a, chCfg.language, clock.now())));
+    await enqueue(relay, toOwners(relay, (chat) => askKey(a.id, chat), askText(a, chCfg.language, clock.now()), approvalButtons(a, chCfg.language)));
     announced.add(a.id);
     ctx.logger.info({ approval: a.id, code: a.code, agent: a.agent, action: describeAction(a.action) }, 'approval request sent to the owners');
   }
@@ -81,6 +85,7 @@ export function createApprovalAnswers(relay: RelayContext): (rec: InboundRecord,
     const result = await relay.store.approvals.decide({ code: answer.code, decision: answer.decision, by: rec.sender, channel: chCfg.type, at: relay.clock.now() });
     ctx.logger.info({ key: rec.key, code: answer.code, decision: answer.decision, outcome: result.outcome, approval: 'approval' in result ? result.approval.id : undefined }, 'approval answer');
     await finish(relay, rec, 'handled', reply(relay, `approval-answer:${rec.key}`, rec.chatId, answerText(result, answer.code, lang)));
+    if (result.outcome !== 'unknown') await settleAsks(relay, result.approval, result.outcome === 'expired');
     return true;
   };
 }

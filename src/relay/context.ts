@@ -1,13 +1,14 @@
 /**
  * What the relay's parts share: who the relay is, its channel's settings, the ledger and the
  * outbox, and the three ways a reply leaves (made, queued, or queued with the inbound message's
- * end). A reply is always written to the ledger first; the outbox delivers it.
+ * end). A reply is always written to the ledger first; the outbox delivers it. A tap on a button
+ * is answered directly (`answerTap`): a notice on the phone, not a message.
  */
 import type { RoleContext } from '../agent/role.ts';
 import type { Clock } from '../agent/clock.ts';
 import { splitMessage, type Channel } from '../channels/index.ts';
 import type { ChannelConfig, ResolvedAgent } from '../config/index.ts';
-import type { InboundRecord, NewOutbound, Store } from '../store/index.ts';
+import type { InboundRecord, NewOutbound, OutboundButton, Store } from '../store/index.ts';
 import type { Outbox } from './outbox.ts';
 
 export interface RelayContext {
@@ -29,10 +30,16 @@ export interface RelayContext {
   outbox?: Outbox;
 }
 
-/** A reply to `chatId`, split at the channel's limit, each part keyed after `key`. */
-export function reply(relay: RelayContext, key: string, chatId: string, text: string): NewOutbound[] {
+/** A reply to `chatId`, split at the channel's limit, each part keyed after `key`; the buttons go under the last part. */
+export function reply(relay: RelayContext, key: string, chatId: string, text: string, buttons: OutboundButton[] = []): NewOutbound[] {
   const parts = splitMessage(relay.role.redact(text), relay.channel?.maxLength ?? 4096);
-  return parts.map((p, i) => ({ key: parts.length === 1 ? key : `${key}#${i + 1}`, agent: relay.name, chatId, text: p }));
+  return parts.map((p, i) => ({
+    key: parts.length === 1 ? key : `${key}#${i + 1}`,
+    agent: relay.name,
+    chatId,
+    text: p,
+    ...(buttons.length && i === parts.length - 1 ? { buttons } : {}),
+  }));
 }
 
 /** Queues replies in the ledger and wakes the outbox. */
@@ -46,4 +53,17 @@ export async function enqueue(relay: RelayContext, replies: NewOutbound[]): Prom
 export async function finish(relay: RelayContext, rec: InboundRecord, state: 'handled' | 'refused', replies: NewOutbound[] = []): Promise<void> {
   await relay.store.ledger.finish(relay.name, rec.key, state, replies);
   relay.outbox?.wake();
+}
+
+/**
+ * Answers a tap on a button (the phone's spinner stops), with a short notice or none: best effort,
+ * after the tap's effect is recorded, since a tap left unanswered only times out on the phone.
+ */
+export async function answerTap(relay: RelayContext, rec: InboundRecord, notice?: string): Promise<void> {
+  if (!rec.tap || !relay.channel?.answerTap) return;
+  try {
+    await relay.channel.answerTap(rec.tap.id, notice);
+  } catch (err) {
+    relay.role.logger.info({ key: rec.key, err: (err as Error)?.message ?? String(err) }, 'tap not answered (the phone stops waiting by itself)');
+  }
 }

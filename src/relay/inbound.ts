@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, InboundMessage } from '../channels/index.ts';
 import type { InboundRecord } from '../store/index.ts';
-import { finish, reply, type RelayContext } from './context.ts';
+import { answerTap, finish, reply, type RelayContext } from './context.ts';
 import { languageOf, PHRASES, type Language } from './language.ts';
 import type { OwnerCommands } from './owner-commands.ts';
 import { isOwner } from './owners.ts';
@@ -21,6 +21,8 @@ const mask = (m: { key: string; chatId: string }) => m.key.split(m.chatId.replac
 export interface OwnerHandlers {
   /** The answer to an approval request ("yes 4821"), taken before any command. */
   approval: OwnerCommands;
+  /** A tap on a button: only ever an answer to an approval request, never a command or the conversation. */
+  tap(rec: InboundRecord, lang: Language): Promise<void>;
   command: OwnerCommands;
   converse(rec: InboundRecord, lang: Language): Promise<void>;
 }
@@ -79,27 +81,34 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
 async function record(relay: RelayContext, m: InboundMessage): Promise<InboundRecord | undefined> {
   const { role: ctx, name } = relay;
   ctx.stats.lastActivity = Date.now();
-  const fresh = await relay.store.ledger.receive({ key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at });
-  if (!fresh) {
+  const rec: InboundRecord = { key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at, state: 'received', ...(m.tap ? { tap: m.tap } : {}) };
+  if (!(await relay.store.ledger.receive(rec))) {
     ctx.logger.info({ key: mask(m) }, 'message delivered again by the provider; already recorded');
     return undefined;
   }
   ctx.stats.processed.inbound = (ctx.stats.processed.inbound ?? 0) + 1;
-  return { key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at, state: 'received' };
+  return rec;
 }
 
 /** One recorded message: refused when not from an owner, else a command or a conversation. */
 async function handleInbound(relay: RelayContext, handlers: OwnerHandlers, rec: InboundRecord): Promise<void> {
   const { role: ctx, name, channelConfig: chCfg } = relay;
   if (!isOwner(chCfg, rec.sender)) {
-    ctx.logger.warn({ key: mask(rec), sender: maskSender(rec.sender), chars: rec.text.length }, 'message from someone not on the owner list; not acted on');
+    ctx.logger.warn({ key: mask(rec), sender: maskSender(rec.sender), chars: rec.text.length, tap: Boolean(rec.tap) }, 'message from someone not on the owner list; not acted on');
+    if (rec.tap) {
+      // A stranger's tap: the spinner stops, and nothing tells the stranger what the button was for.
+      await finish(relay, rec, 'refused');
+      return answerTap(relay, rec);
+    }
     const refusal = chCfg.type === 'terminal' ? undefined : chCfg.refusal;
     // At most one refusal a day per chat: a stranger cannot make the number send a burst.
     const day = new Date(relay.clock.now()).toISOString().slice(0, 10);
     return finish(relay, rec, 'refused', refusal ? [{ key: `refusal:${rec.chatId}:${day}`, agent: name, chatId: rec.chatId, text: refusal }] : []);
   }
-  const lang = languageOf(rec.text, chCfg.language);
+  // A tap's text is the button's data, not the owner's words: the channel's language.
+  const lang = rec.tap ? chCfg.language : languageOf(rec.text, chCfg.language);
   try {
+    if (rec.tap) return await handlers.tap(rec, lang);
     if (await handlers.approval(rec, lang)) return;
     if (await handlers.command(rec, lang)) return;
     await handlers.converse(rec, lang);

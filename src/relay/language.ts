@@ -12,6 +12,12 @@ export function languageOf(text: string, fallback: Language): Language {
   return fallback;
 }
 
+/** The first lines of an approval request: who asks, for what, why. The ask adds how to answer; a settled ask, what became of it. */
+const approvalHead = {
+  en: (a: AskHead) => `🔐 ${a.agent} asks for your yes: ${a.action}\nWhy: ${a.reason}`,
+  he: (a: AskHead) => `🔐 ${a.agent} מבקש את אישורך: ${a.action}\nלמה: ${a.reason}`,
+};
+
 export const PHRASES = {
   ack: { en: "Got it, I'll check…", he: 'קיבלתי, בודק…' },
   failed: {
@@ -37,9 +43,28 @@ export const PHRASES = {
     he: (q: { queued: number; running: number; dead: number }) => `משימות: ${q.queued} בתור, ${q.running} רצות, ${q.dead} נכשלו`,
   },
   up: { en: (agent: string) => `✅ ${agent} is back up.`, he: (agent: string) => `✅ ${agent} חזר לפעול.` },
+  approvalHead,
   approvalAsk: {
-    en: (a: AskText) => `🔐 ${a.agent} asks for your yes: ${a.action}\nWhy: ${a.reason}\nExpires at ${a.expires} (in ${a.minutes} min).\nReply "yes ${a.code}" to approve or "no ${a.code}" to deny.`,
-    he: (a: AskText) => `🔐 ${a.agent} מבקש את אישורך: ${a.action}\nלמה: ${a.reason}\nתוקף עד ${a.expires} (בעוד ${a.minutes} דק׳).\nהשב "כן ${a.code}" לאישור או "לא ${a.code}" לדחייה.`,
+    en: (a: AskText) => `${approvalHead.en(a)}\nExpires at ${a.expires} (in ${a.minutes} min).\nReply "yes ${a.code}" to approve or "no ${a.code}" to deny.`,
+    he: (a: AskText) => `${approvalHead.he(a)}\nתוקף עד ${a.expires} (בעוד ${a.minutes} דק׳).\nהשב "כן ${a.code}" לאישור או "לא ${a.code}" לדחייה.`,
+  },
+  /** The buttons under the ask, where the channel has them (Telegram). */
+  approvalButtons: { en: { approve: '✅ Approve', deny: '🚫 Deny' }, he: { approve: '✅ אשר', deny: '🚫 דחה' } },
+  /** The last line of an ask once settled, its buttons gone. */
+  approvalSettled: {
+    en: (code: string, status: 'approved' | 'denied' | 'expired', by: string) =>
+      status === 'approved' ? `✅ Approved by ${by} (${code}).` : status === 'denied' ? `🚫 Denied by ${by} (${code}).` : `⌛ Expired without an answer (${code}).`,
+    he: (code: string, status: 'approved' | 'denied' | 'expired', by: string) =>
+      status === 'approved' ? `✅ אושר על ידי ${by} (${code}).` : status === 'denied' ? `🚫 נדחה על ידי ${by} (${code}).` : `⌛ פג ללא תשובה (${code}).`,
+  },
+  /** The short notice a tap on a button is answered with (Telegram shows it over the chat). */
+  approvalNotice: {
+    en: { approved: '✅ Approved', denied: '🚫 Denied', expired: '⌛ Expired; nothing was decided', unknown: 'No such request; nothing was decided' },
+    he: { approved: '✅ אושר', denied: '🚫 נדחה', expired: '⌛ פג תוקף; לא הוחלט דבר', unknown: 'אין בקשה כזו; לא הוחלט דבר' },
+  },
+  approvalNoticeAlready: {
+    en: (status: string, by: string) => `Already ${status} by ${by}; nothing changed`,
+    he: (status: string, by: string) => `כבר ${status === 'approved' ? 'אושרה' : 'נדחתה'} על ידי ${by}; לא השתנה דבר`,
   },
   approvalApproved: {
     en: (code: string, action: string, agent: string) => `✅ Approved (${code}): ${agent} runs ${action}; the outcome follows.`,
@@ -67,11 +92,15 @@ export const PHRASES = {
   },
 } as const;
 
-/** What an approval request tells the owner. */
-export interface AskText {
+/** Who asks for what, and why. */
+export interface AskHead {
   agent: string;
   action: string;
   reason: string;
+}
+
+/** What an approval request tells the owner. */
+export interface AskText extends AskHead {
   /** The expiry, as the owner reads it (`09:12 UTC`). */
   expires: string;
   minutes: number;

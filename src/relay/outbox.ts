@@ -145,7 +145,7 @@ async function sendOne(s: OutboxState, r: OutboundRecord): Promise<'sent' | 'lat
   s.lastAny = Date.now();
   let id: string;
   try {
-    id = await o.channel.send(r.chatId, r.text);
+    id = await o.channel.send(r.chatId, r.text, r.buttons ? { buttons: r.buttons } : {});
   } catch (err) {
     const message = (err as Error)?.message ?? String(err);
     const known = err instanceof ChannelError;

@@ -12,6 +12,7 @@ import { firstWithRole } from '../agent/routing.ts';
 import { channelOf, createChannel } from '../channels/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createRelayAlerter } from './alerts.ts';
+import { createApprovalTaps } from './approval-tap.ts';
 import { announceApprovals, createApprovalAnswers } from './approvals.ts';
 import type { RelayContext } from './context.ts';
 import { converse } from './conversation.ts';
@@ -39,7 +40,7 @@ export function createRelayRole(ctx: RoleContext): Role {
     },
   };
   const answer = createAnswerRole(ctx, { acknowledge: [] });
-  const inbound = createInbound(relay, { approval: createApprovalAnswers(relay), command: createOwnerCommands(relay), converse: (rec, lang) => converse(relay, rec, lang) });
+  const inbound = createInbound(relay, { approval: createApprovalAnswers(relay), tap: createApprovalTaps(relay), command: createOwnerCommands(relay), converse: (rec, lang) => converse(relay, rec, lang) });
   let receiving: Promise<void> | undefined;
   let watching: Promise<void> | undefined;
   let approving: Promise<void> | undefined;

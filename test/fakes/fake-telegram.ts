@@ -4,16 +4,59 @@
  * `{"ok":true,"result":…}` or `{"ok":false,"error_code":N,"description":…}`. It implements what
  * grammY's `bot.start()` and a relay need (getMe, deleteWebhook, setWebhook, getUpdates as a long
  * poll, sendMessage), delivers updates to a webhook (FIFO, retried), records what was sent and lets a
- * test inject faults (429 with retry_after, any error status, 502 outages).
+ * test inject faults (429 with retry_after, any error status, 502 outages). Inline keyboards too:
+ * sendMessage's `reply_markup` is checked and kept with the message, a test taps a button
+ * (`tap`: a `callback_query` update of the real shape), and answerCallbackQuery,
+ * editMessageText and editMessageReplyMarkup answer as Telegram does (an unknown or already
+ * answered query, a message not found, an edit that changes nothing: 400).
  */
 import { postWebhook } from './webhook-post.ts';
 import { createServer, type ServerResponse } from 'node:http';
+
+/** A button of an inline keyboard, as sent. */
+export interface TelegramButton {
+  text: string;
+  callback_data?: string;
+  [field: string]: unknown;
+}
 
 export interface TelegramSent {
   /** chat_id as sent, stringified. */
   chat_id: string;
   text: string;
   message_id: number;
+  at: number;
+  /** The inline keyboard it was sent with, rows of buttons. */
+  inline_keyboard?: TelegramButton[][];
+}
+
+/** A message the bot sent, as it stands now (after edits). */
+export interface TelegramMessageNow {
+  chat_id: string;
+  message_id: number;
+  text: string;
+  /** Absent once an edit took the keyboard away. */
+  inline_keyboard?: TelegramButton[][];
+  edits: number;
+}
+
+export interface TelegramTap {
+  /** Who taps. */
+  fromId: number;
+  /** The bot's message whose button is tapped. */
+  messageId: number;
+  /** The chat the message is in; default: the chat the fake sent it to, else fromId. */
+  chatId?: number;
+  /** The button's data, as the phone sends it back (any value: a hostile client could). */
+  data: unknown;
+  firstName?: string;
+}
+
+/** answerCallbackQuery calls that Telegram took. */
+export interface TelegramAnswer {
+  callback_query_id: string;
+  text?: string;
+  show_alert?: boolean;
   at: number;
 }
 
@@ -53,6 +96,15 @@ export interface FakeTelegram {
   incoming(o: TelegramIncoming): number;
   /** Queue an Update as given (fields may be of any type, as a hostile sender could make them); its update_id is assigned. Returns it. */
   update(fields: Record<string, unknown>): number;
+  /** Someone taps a button under a bot's message: queues a `callback_query` Update; returns its update_id and the query's id. */
+  tap(o: TelegramTap): { updateId: number; queryId: string };
+  /** The bot's message as it stands now; undefined when the fake never sent it. */
+  message(chatId: number | string, messageId: number): TelegramMessageNow | undefined;
+  /** Every answerCallbackQuery Telegram accepted, in order. */
+  answers: TelegramAnswer[];
+  /** Resolves with the accepted answer to the query (already given or future); rejects after timeoutMs. */
+  waitForAnswer(queryId: string, timeoutMs?: number): Promise<TelegramAnswer>;
+
   /** Updates not yet confirmed (getUpdates offset) or delivered (webhook). */
   pending(): number;
   sentTo(chatId: number | string): string[];
@@ -72,7 +124,7 @@ type Params = Record<string, unknown>;
 type Reply = [status: number, body: unknown];
 type Fault = { method?: string; status: number; retryAfter?: number };
 
-const METHODS = ['getMe', 'deleteWebhook', 'setWebhook', 'getUpdates', 'sendMessage'];
+const METHODS = ['getMe', 'deleteWebhook', 'setWebhook', 'getUpdates', 'sendMessage', 'answerCallbackQuery', 'editMessageText', 'editMessageReplyMarkup'];
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -91,6 +143,32 @@ const error = (status: number, description = DESCRIPTIONS[status] ?? `Error ${st
 const tooMany = (seconds: number) => error(429, `Too Many Requests: retry after ${seconds}`, seconds);
 const truthy = (v: unknown) => v === true || v === 'true' || v === '1';
 const int = (v: unknown, fallback: number) => (v === undefined || v === '' || !Number.isFinite(Number(v)) ? fallback : Math.trunc(Number(v)));
+
+const NOT_MODIFIED = 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message';
+const QUERY_INVALID = 'Bad Request: query is too old and response timeout expired or query ID is invalid';
+
+/** A reply_markup's inline keyboard as Telegram checks it (JSON, or a JSON string when form-encoded): the rows, none, or what is wrong. */
+function inlineKeyboardOf(raw: unknown): { rows?: TelegramButton[][] } | { error: string } {
+  if (raw === undefined) return {};
+  let markup = raw;
+  if (typeof markup === 'string') {
+    try {
+      markup = JSON.parse(markup);
+    } catch {
+      return { error: "Bad Request: can't parse reply keyboard markup JSON object" };
+    }
+  }
+  const rows = markup && typeof markup === 'object' ? (markup as { inline_keyboard?: unknown }).inline_keyboard : undefined;
+  if (rows === undefined) return {}; // another kind of keyboard: not modelled, not kept
+  if (!Array.isArray(rows) || !rows.every(Array.isArray)) return { error: 'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays' };
+  for (const b of rows.flat() as unknown[]) {
+    const button = b as TelegramButton | null;
+    if (!button || typeof button !== 'object' || typeof button.text !== 'string' || !button.text) return { error: 'Bad Request: can\'t parse inline keyboard button: Text buttons are unallowed in the inline keyboard' };
+    const data = button.callback_data;
+    if (data !== undefined && (typeof data !== 'string' || !data || Buffer.byteLength(data) > 64)) return { error: 'Bad Request: BUTTON_DATA_INVALID' };
+  }
+  return { rows: rows as TelegramButton[][] };
+}
 
 /** Wakes everyone waiting; `wait(ms)` resolves on the next wake or after ms. */
 function signal() {
@@ -127,6 +205,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let queue: TelegramUpdate[] = [];
   let nextUpdateId = 10001;
   let nextMessageId = 42;
+  let nextQuery = 1;
+  /** The bot's messages as they stand now, by `${chat}:${message_id}`, with their send time (Unix s). */
+  const messages = new Map<string, TelegramMessageNow & { date: number }>();
+  /** Callback queries handed out by tap(), and whether answered. */
+  const queries = new Map<string, boolean>();
+  const answered = signal();
   const faults: Fault[] = [];
   let isDown = false;
   let closed = false;
@@ -187,17 +271,78 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     }
   }
 
-  function sendMessage(p: Params): Reply {
-    if (p.chat_id === undefined || p.chat_id === '') return error(400, 'Bad Request: chat_id is empty');
+  /** A message as the Bot API returns it (and as a callback query carries it). */
+  const messageObject = (m: TelegramMessageNow & { date: number }) => ({
+    message_id: m.message_id,
+    date: m.date,
+    chat: { id: /^-?\d+$/.test(m.chat_id) ? Number(m.chat_id) : m.chat_id, type: 'private' },
+    from: botUser,
+    text: m.text,
+    ...(m.inline_keyboard ? { reply_markup: { inline_keyboard: m.inline_keyboard } } : {}),
+    ...(m.edits ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
+  });
+
+  const textOf = (p: Params): string | Reply => {
     const text = typeof p.text === 'string' ? p.text : p.text === undefined ? '' : String(p.text);
     if (!text.trim()) return error(400, 'Bad Request: message text is empty');
     if (text.length > 4096) return error(400, 'Bad Request: message is too long');
+    return text;
+  };
+
+  function sendMessage(p: Params): Reply {
+    if (p.chat_id === undefined || p.chat_id === '') return error(400, 'Bad Request: chat_id is empty');
+    const text = textOf(p);
+    if (typeof text !== 'string') return text;
+    const keyboard = inlineKeyboardOf(p.reply_markup);
+    if ('error' in keyboard) return error(400, keyboard.error);
     const chatId = String(p.chat_id);
     const message_id = nextMessageId++;
-    fake.sent.push({ chat_id: chatId, text, message_id, at: Date.now() });
+    const kb = keyboard.rows ? { inline_keyboard: keyboard.rows } : {};
+    fake.sent.push({ chat_id: chatId, text, message_id, at: Date.now(), ...kb });
+    const now = { chat_id: chatId, message_id, text, edits: 0, date: Math.floor(Date.now() / 1000), ...kb };
+    messages.set(`${chatId}:${message_id}`, now);
     sentSignal.wake();
-    const id = /^-?\d+$/.test(chatId) ? Number(chatId) : chatId;
-    return ok({ message_id, date: Math.floor(Date.now() / 1000), chat: { id, type: 'private' }, from: botUser, text });
+    return ok(messageObject(now));
+  }
+
+  /** editMessageText (a new text; without reply_markup the keyboard goes) and editMessageReplyMarkup (the keyboard only). */
+  function editMessage(p: Params, what: 'text' | 'markup'): Reply {
+    if (p.inline_message_id !== undefined) return error(400, 'Bad Request: inline messages are not modelled by the fake');
+    const m = messages.get(`${String(p.chat_id ?? '')}:${int(p.message_id, 0)}`);
+    if (!m) return error(400, 'Bad Request: message to edit not found');
+    const text = what === 'text' ? textOf(p) : m.text;
+    if (typeof text !== 'string') return text;
+    const keyboard = inlineKeyboardOf(p.reply_markup);
+    if ('error' in keyboard) return error(400, keyboard.error);
+    if (text === m.text && JSON.stringify(keyboard.rows) === JSON.stringify(m.inline_keyboard)) return error(400, NOT_MODIFIED);
+    m.text = text;
+    if (keyboard.rows) m.inline_keyboard = keyboard.rows;
+    else delete m.inline_keyboard;
+    m.edits++;
+    return ok(messageObject(m));
+  }
+
+  function answerCallbackQuery(p: Params): Reply {
+    const id = String(p.callback_query_id ?? '');
+    if (queries.get(id) !== false) return error(400, QUERY_INVALID); // unknown, or answered already
+    const text = p.text === undefined ? undefined : String(p.text);
+    if (text !== undefined && text.length > 200) return error(400, 'Bad Request: MESSAGE_TOO_LONG');
+    queries.set(id, true);
+    fake.answers.push({ callback_query_id: id, ...(text !== undefined ? { text } : {}), ...(p.show_alert !== undefined ? { show_alert: truthy(p.show_alert) } : {}), at: Date.now() });
+    answered.wake();
+    return ok(true);
+  }
+
+  /** The callback_query Update a tap makes: the message it came from as it stands now (or, unknown, an inaccessible one). */
+  function tapUpdate(o: TelegramTap): { update: TelegramUpdate; queryId: string } {
+    const found = [...messages.values()].find((m) => m.message_id === o.messageId && (o.chatId === undefined || m.chat_id === String(o.chatId)));
+    const chatId = o.chatId ?? (found ? Number(found.chat_id) : o.fromId);
+    const message = found ? messageObject(found) : { chat: { id: chatId, type: 'private' }, message_id: o.messageId, date: 0 };
+    const queryId = `${4_382_000_000 + botId}${String(nextQuery++).padStart(9, '0')}`;
+    queries.set(queryId, false);
+    const firstName = o.firstName ?? 'Ann';
+    const from = { id: o.fromId, is_bot: false, first_name: firstName, username: firstName.toLowerCase().replace(/[^a-z0-9_]/g, ''), language_code: 'en' };
+    return { queryId, update: { update_id: nextUpdateId++, callback_query: { id: queryId, from, message, chat_instance: String(-(Math.abs(chatId) * 7919 + 13)), data: o.data } } };
   }
 
   function setWebhook(p: Params): Reply {
@@ -228,6 +373,12 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return getUpdates(p, res);
       case 'sendMessage':
         return sendMessage(p);
+      case 'answerCallbackQuery':
+        return answerCallbackQuery(p);
+      case 'editMessageText':
+        return editMessage(p, 'text');
+      case 'editMessageReplyMarkup':
+        return editMessage(p, 'markup');
       default:
         return error(404);
     }
@@ -305,6 +456,27 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       });
     },
     update: (fields) => push({ ...fields, update_id: nextUpdateId++ }),
+    tap(o) {
+      const { update, queryId } = tapUpdate(o);
+      return { updateId: push(update), queryId };
+    },
+    message(chatId, messageId) {
+      const m = messages.get(`${String(chatId)}:${messageId}`);
+      if (!m) return undefined;
+      const { date: _, ...now } = m;
+      return structuredClone(now);
+    },
+    answers: [],
+    async waitForAnswer(queryId, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = fake.answers.find((a) => a.callback_query_id === queryId);
+        if (hit) return hit;
+        const left = deadline - Date.now();
+        if (left <= 0 || closed) throw new Error(`fake Telegram: query ${queryId} not answered within ${timeoutMs} ms; answered: ${JSON.stringify(fake.answers)}`);
+        await answered.wait(left);
+      }
+    },
     pending: () => queue.length,
     sentTo: (chatId) => fake.sent.filter((s) => s.chat_id === String(chatId)).map((s) => s.text),
     async waitForSent(predicate, timeoutMs = 5000) {
@@ -332,6 +504,7 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         queued.wake();
         webhookChanged.wake();
         sentSignal.wake();
+        answered.wake();
         server.close(() => resolve());
         // Let the long polls woken above write their `[]`, then cut whatever is left.
         setImmediate(() => server.closeAllConnections());
