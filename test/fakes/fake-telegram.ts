@@ -105,6 +105,8 @@ export interface FakeTelegram {
   /** Resolves with the accepted answer to the query (already given or future); rejects after timeoutMs. */
   waitForAnswer(queryId: string, timeoutMs?: number): Promise<TelegramAnswer>;
 
+  /** Telegram sends an update again, the same update_id, as when the bot's confirmation never reached it (the bot died first). */
+  redeliver(updateId: number): void;
   /** Updates not yet confirmed (getUpdates offset) or delivered (webhook). */
   pending(): number;
   sentTo(chatId: number | string): string[];
@@ -222,7 +224,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   const sentSignal = signal();
   const closing = new AbortController();
 
+  /** Every update ever queued, for redeliver. */
+  const history = new Map<number, TelegramUpdate>();
   const push = (update: TelegramUpdate) => {
+    history.set(update.update_id, update);
     queue.push(update);
     queued.wake();
     void deliver();
@@ -476,6 +481,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         if (left <= 0 || closed) throw new Error(`fake Telegram: query ${queryId} not answered within ${timeoutMs} ms; answered: ${JSON.stringify(fake.answers)}`);
         await answered.wait(left);
       }
+    },
+    redeliver(updateId) {
+      const u = history.get(updateId);
+      if (!u) throw new Error(`fake Telegram: no update ${updateId} to deliver again`);
+      if (!queue.some((q) => q.update_id === updateId)) push(structuredClone(u));
     },
     pending: () => queue.length,
     sentTo: (chatId) => fake.sent.filter((s) => s.chat_id === String(chatId)).map((s) => s.text),

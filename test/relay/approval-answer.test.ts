@@ -1,7 +1,7 @@
 /** The owner's answer to an approval request: what the relay will recognise before any model runs. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseApprovalAnswer } from '../../src/relay/approval-answer.ts';
+import { approvalTapData, parseApprovalAnswer, parseApprovalTap } from '../../src/relay/approval-answer.ts';
 import { parseCommand } from '../../src/relay/commands.ts';
 
 describe('approval answers', () => {
@@ -35,5 +35,20 @@ describe('approval answers', () => {
     assert.equal(parseCommand('כן 4821'), undefined);
     assert.equal(parseCommand('yes'), 'confirm');
     assert.equal(parseApprovalAnswer('yes'), undefined);
+  });
+
+  it('a button\'s data names one decision and one approval; anything else is no tap of ours', () => {
+    const id = 'approval-0f8e2c1a-7b3d-4e5f-9a6b-1c2d3e4f5a6b';
+    for (const decision of ['approve', 'deny'] as const) {
+      const data = approvalTapData({ decision, id });
+      assert.ok(Buffer.byteLength(data) <= 64, `${data}: within Telegram's 64 bytes`);
+      assert.deepEqual(parseApprovalTap(data), { decision, id });
+    }
+    for (const data of [
+      '', 'approve', 'approve:', `approve:${id} `, ` approve:${id}`, `APPROVE:${id}`, `yes:${id}`, `approve:${id}:x`, 'approve:task-1', `approve:approval-${'a'.repeat(56)}`,
+      'approve:approval-1;drop', 'approve:approval-1\n', `deny:${id}\u0000`, '4821', 'yes 4821',
+    ]) {
+      assert.equal(parseApprovalTap(data), undefined, JSON.stringify(data));
+    }
   });
 });
