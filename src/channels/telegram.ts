@@ -67,17 +67,17 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
   let lastError: string | undefined;
 
   /** Answers a tap the relay never sees (not ours, or malformed), so the phone's spinner stops; best effort. */
-  const answerEmpty = async (tapId: string) => {
+  const answerEmpty = async (tapId: string, signal?: AbortSignal) => {
     try {
-      await (await api()).answerCallbackQuery(tapId);
+      await (await api()).answerCallbackQuery(tapId, {}, signal as unknown as GrammySignal);
     } catch (err) {
       o.logger.debug({ err: telegramError(err, o.token, 'answerCallbackQuery').message }, 'a skipped tap not answered');
     }
   };
   /** An update as a message for the relay, or nothing (a skipped tap answered first). */
-  const toMessage = async (raw: unknown): Promise<InboundMessage | undefined> => {
+  const toMessage = async (raw: unknown, signal?: AbortSignal): Promise<InboundMessage | undefined> => {
     const r = readUpdate(raw, o.logger);
-    if (r.answerEmpty) await answerEmpty(r.answerEmpty);
+    if (r.answerEmpty) await answerEmpty(r.answerEmpty, signal);
     return r.message;
   };
 
@@ -103,7 +103,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
         continue;
       }
       for (const u of updates) {
-        const m = await toMessage(u);
+        const m = await toMessage(u, signal);
         if (m) yield m;
         // Confirmed with the next getUpdates, malformed or not: Telegram would otherwise send it again and again.
         const id = updateIdOf(u);
