@@ -5,6 +5,7 @@
  */
 import { chatOf, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import type { Revisit, Role, RoleContext } from './role.ts';
+import { quoted } from './tools/gated.ts';
 import { runToolLoop } from './tools/tool-loop.ts';
 
 /** Wraps text that came from outside as data: a model must never take it as instructions. */
@@ -67,7 +68,8 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
           signal,
           // Claude Code (model: claude-code) continues one session per chat.
           conversation: conversationOf(msg),
-          context: { message: msg },
+          // A tool call the approve: policy names asks the owner, keyed and explained by this request.
+          context: { message: msg, serving: { id: msg.id, reason: `request ${msg.id} from ${msg.from}: ${quoted(msg.content)}` } },
           onCall: (r) => {
             ctx.stats.modelCalls.ok++;
             ctx.stats.tokens.input += r.usage.inputTokens;

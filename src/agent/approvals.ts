@@ -1,6 +1,7 @@
 /**
  * Which actions wait for the owner's yes: the agent's `approve:` policy applied to one action.
- * Pure: the store keeps the requests (store/approvals.ts), the roles ask and wait.
+ * Pure: the store keeps the requests (store/approvals.ts); a task asks through
+ * tasks/approval-gate.ts, a model's tool call through tools/gated.ts.
  */
 import type { ApprovalPolicy } from '../config/index.ts';
 import { hostAllowed } from './tools/http-get.ts';
@@ -47,24 +48,66 @@ export function needsApproval(policy: ApprovalPolicy | undefined, action: GatedA
   }
 }
 
-/** The parts of an `approve:` policy this version enforces: a deploy task waits; the rest is validated only. */
-const NOT_ENFORCED_YET = ['run_command', 'http_get', 'tools', 'tasks'] as const;
+/**
+ * What a model's call of the tool `name` with `input` asks the owner about, or undefined when the
+ * policy lets it run unasked. A command or a URL is asked about as itself (`run_command systemctl
+ * restart nginx`), whether its prefix or host is named or the tool is (`tools:`); any other tool
+ * as the tool with its arguments.
+ */
+export function toolCallApproval(policy: ApprovalPolicy | undefined, name: string, input: unknown): GatedAction | undefined {
+  if (!policy) return undefined;
+  const tool: GatedAction = { kind: 'tool', name, args: input };
+  const args = (input ?? {}) as { argv?: unknown; url?: unknown };
+  const own: GatedAction | undefined =
+    name === 'run_command' && Array.isArray(args.argv) ? commandAction(args.argv as string[]) : name === 'http_get' && typeof args.url === 'string' ? { kind: 'http_get', name: args.url } : undefined;
+  if (own && needsApproval(policy, own)) return own;
+  return needsApproval(policy, tool) ? (own ?? tool) : undefined;
+}
+
+/** What approvalPolicyGaps reads of an agent. */
+export interface PolicyHolder {
+  name: string;
+  role: string;
+  approve?: ApprovalPolicy;
+  deployments: Record<string, unknown>;
+  tools: ReadonlyArray<string | { name: string }>;
+}
 
 /**
- * What an agent's `approve:` policy promises and this version does not keep, or names wrongly:
- * keys that do not gate anything yet, and deployments the agent does not define (a typo there
- * would leave the real one ungated). Each is a sentence saying what to do; empty when all is well.
+ * What an agent's `approve:` policy names that gates nothing: keys its role or its grants make
+ * moot, deployments or tools it does not have (a typo there would leave the real one ungated), and
+ * the MCP surface, which does not ask yet. Each is a sentence saying what to do; empty when all is well.
  */
-export function approvalPolicyGaps(agent: { name: string; role: string; approve?: ApprovalPolicy; deployments: Record<string, unknown> }): string[] {
+export function approvalPolicyGaps(agent: PolicyHolder): string[] {
   const p = agent.approve;
   if (!p) return [];
+  return [...roleGaps(agent, p), ...grantGaps(agent, p), ...deploymentGaps(agent, p)];
+}
+
+function roleGaps(agent: PolicyHolder, p: ApprovalPolicy): string[] {
   const gaps: string[] = [];
-  const unenforced = NOT_ENFORCED_YET.filter((k) => p[k].length > 0);
-  if (unenforced.length) gaps.push(`${agent.name}: approve.${unenforced.join(', approve.')} ${unenforced.length > 1 ? 'are' : 'is'} not enforced yet (only deploy tasks wait for a yes in this version): do not rely on it; grant those tools only where running them unasked is acceptable`);
   if (p.deploy.length && agent.role !== 'autonomous') gaps.push(`${agent.name}: approve.deploy has no effect on a ${agent.role} agent (deployments are the autonomous role's tasks)`);
+  if (p.tasks.length && agent.role !== 'autonomous') gaps.push(`${agent.name}: approve.tasks has no effect on a ${agent.role} agent (tasks are the autonomous role's)`);
+  if (p.tools.length && agent.role === 'orchestrator') gaps.push(`${agent.name}: approve.tools gates the calls of ${agent.name}'s own model; a Claude Code session's calls over agentnet mcp (and a claude-code model's) are not asked yet: grant those tools there only where running them unasked is acceptable`);
+  return gaps;
+}
+
+/** Gates on tools the agent is not granted: a command, a host or a name that can never be called. */
+function grantGaps(agent: PolicyHolder, p: ApprovalPolicy): string[] {
+  const granted = agent.tools.map((t) => (typeof t === 'string' ? t : t.name));
+  const gaps: string[] = [];
+  for (const key of ['run_command', 'http_get'] as const) {
+    if (p[key].length && !granted.includes(key)) gaps.push(`${agent.name}: approve.${key} gates nothing: ${agent.name} is not granted ${key} (tools:)`);
+  }
+  const unknown = p.tools.filter((t) => t !== '*' && !granted.includes(t));
+  if (unknown.length && agent.role !== 'orchestrator') gaps.push(`${agent.name}: approve.tools names ${unknown.map((t) => `"${t}"`).join(', ')}, not among the tools it is granted (${granted.join(', ') || 'none'}): check the spelling — a misspelled name leaves the real tool ungated`);
+  return gaps;
+}
+
+function deploymentGaps(agent: PolicyHolder, p: ApprovalPolicy): string[] {
   // With no deployments yet (init's config) a name is a promise for later, not a typo.
   const defined = Object.keys(agent.deployments);
   const undefinedDeploys = p.deploy.filter((d) => d !== '*' && !defined.includes(d));
-  if (undefinedDeploys.length && defined.length && agent.role === 'autonomous') gaps.push(`${agent.name}: approve.deploy names ${undefinedDeploys.map((d) => `"${d}"`).join(', ')}, not among its deployments (${defined.join(', ')}): check the spelling — a misspelled name leaves the real deployment ungated`);
-  return gaps;
+  if (!undefinedDeploys.length || !defined.length || agent.role !== 'autonomous') return [];
+  return [`${agent.name}: approve.deploy names ${undefinedDeploys.map((d) => `"${d}"`).join(', ')}, not among its deployments (${defined.join(', ')}): check the spelling — a misspelled name leaves the real deployment ungated`];
 }

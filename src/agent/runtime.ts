@@ -203,7 +203,8 @@ function startRole(s: Starting, parts: { bridge: Bridge; model: Model; prompt: s
     logger,
     prompt: parts.prompt,
     stats,
-    tools: grantedTools(agent, config, bridge, logger, store),
+    // A call the approve: policy names waits for the owner's yes; an approved one runs only while not paused.
+    tools: grantedTools(agent, config, bridge, logger, store, { untilResumed: (signal) => pause.untilResumed(signal), ...(options.clock ? { clock: options.clock } : {}) }),
     redact: parts.redact,
     store,
     ...(options.clock ? { clock: options.clock } : {}),

@@ -4,6 +4,7 @@
  * orchestrator.
  */
 import { untrusted } from '../agent/answer.ts';
+import { quoted } from '../agent/tools/gated.ts';
 import { runToolLoop } from '../agent/tools/tool-loop.ts';
 import type { BridgeMessage } from '../bridge/index.ts';
 import type { InboundRecord } from '../store/index.ts';
@@ -36,6 +37,8 @@ export async function converse(relay: RelayContext, rec: InboundRecord, lang: La
       messages: [{ role: 'user', content: untrusted({ id: rec.key, from: 'owner', type: 'request', content: rec.text, ts: new Date(rec.receivedAt).toISOString(), status: 'pending' } as BridgeMessage) }],
       tools: orchestrator ? [escalateTool(relay, rec, lang, escalated), ...ctx.tools] : ctx.tools,
       signal,
+      // A granted tool the approve: policy names asks the owner (the answer is taken out of this chat's turn, inbound.ts).
+      context: { serving: { id: rec.key, reason: `your message ${quoted(rec.text)}` } },
       onCall: (r) => {
         ctx.stats.modelCalls.ok++;
         ctx.stats.tokens.input += r.usage.inputTokens;

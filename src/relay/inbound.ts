@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Channel, InboundMessage } from '../channels/index.ts';
 import type { InboundRecord } from '../store/index.ts';
+import { parseApprovalAnswer } from './approval-answer.ts';
 import { answerTap, finish, reply, type RelayContext } from './context.ts';
 import { languageOf, PHRASES, type Language } from './language.ts';
 import type { OwnerCommands } from './owner-commands.ts';
@@ -30,7 +31,7 @@ export interface OwnerHandlers {
 export interface Inbound {
   /** Receives from the channel until the relay stops, after finishing what a crash left half done. */
   receive(ch: Channel): Promise<void>;
-  /** The messages being handled now, one chain per chat. */
+  /** The messages being handled now: one chain per chat, and the approval answers taken out of turn. */
   inHand(): Array<Promise<void>>;
 }
 
@@ -38,9 +39,20 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
   const { role: ctx, name } = relay;
   /** Per chat, the work in progress: a chat's messages are handled in order. */
   const chains = new Map<string, Promise<void>>();
+  /** An owner's answers to approval requests, taken out of turn. */
+  const answering = new Set<Promise<void>>();
 
-  /** Queues the handling behind the chat's earlier messages. */
+  /**
+   * Queues the handling behind the chat's earlier messages. An owner's answer to an approval
+   * request goes first: the chat's turn in hand may be a tool call waiting for that very answer.
+   */
   const dispatch = (rec: InboundRecord) => {
+    if (isOwner(relay.channelConfig, rec.sender) && parseApprovalAnswer(rec.text)) {
+      const now = handleInbound(relay, handlers, rec).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
+      answering.add(now);
+      void now.then(() => answering.delete(now));
+      return;
+    }
     const prev = chains.get(rec.chatId) ?? Promise.resolve();
     const next = prev.then(() => handleInbound(relay, handlers, rec)).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
     chains.set(rec.chatId, next);
@@ -74,7 +86,7 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
     }
   };
 
-  return { receive, inHand: () => [...chains.values()] };
+  return { receive, inHand: () => [...chains.values(), ...answering] };
 }
 
 /** Records an inbound message (before the provider is told it arrived); undefined when it is a redelivery. */

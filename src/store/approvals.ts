@@ -198,3 +198,20 @@ export function decisionError(r: Exclude<DecideResult, { outcome: 'decided' }>, 
 export function decisionLine(a: Approval): string {
   return `${a.status} ${a.code}: ${a.agent} ${a.status === 'approved' ? 'may now run' : 'will not run'} ${describeAction(a.action)} [${a.id}]`;
 }
+
+/**
+ * Runs an approved action and records it as run with what came of it (`outcome` of the result, or
+ * the failure), so a restart finds it ran and does not run it again. The record follows the run: a
+ * crash during the run itself leaves it unrecorded, and the action is run again after the restart.
+ */
+export async function runApproved<T>(approvals: Approvals, a: Approval, run: () => Promise<T>, outcome: (result: T) => unknown, now: () => number): Promise<T> {
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    await approvals.markRun(a.id, { failed: (err as Error)?.message ?? String(err) }, now());
+    throw err;
+  }
+  await approvals.markRun(a.id, outcome(result), now());
+  return result;
+}

@@ -15,5 +15,5 @@ export type { SqliteStoreOptions } from './sqlite.ts';
 export type { PostgresStoreOptions } from './postgres.ts';
 export { checkStore, openStore } from './registry.ts';
 export type { Approval, ApprovalAction, ApprovalDecision, ApprovalDecisionInput, ApprovalRequest, Approvals, ApprovalStatus, DecideResult, ListApprovalsOptions } from './approvals.ts';
-export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, decisionError, decisionLine, describeAction } from './approvals.ts';
+export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, decisionError, decisionLine, describeAction, runApproved } from './approvals.ts';
 export type { InboundRecord, InboundState, InboundTap, Ledger, LedgerStats, NewOutbound, OutboundButton, OutboundRecord, OutboundState } from './ledger.ts';

@@ -4,13 +4,12 @@
  * deployment's own; its process group is killed on timeout or when the agent stops. Every line
  * of output goes to the agent's log as it comes; the report says exit code, duration and the
  * last lines. A deployment the agent's `approve:` policy names waits for the owner's yes first
- * (approval-gate.ts), and an approved one is recorded as run, so it runs once.
+ * (`approval` says what to ask; approval-gate.ts asks), and an approved one is recorded as run, so it runs once.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { minimalEnv } from '../agent/tools/run-command.ts';
 import type { ResolvedAgent } from '../config/index.ts';
-import { approvalGate } from './approval-gate.ts';
 import { namedEntry, namesEntry, TaskFailure, type TaskContext, type TaskKind, type TaskOutcome } from './kind.ts';
 
 const LAST_LINES = 15;
@@ -21,21 +20,13 @@ export const deployTask: TaskKind = {
   name: 'deploy',
   notify: ['owner'],
   checkPayload: (payload, agent) => namesEntry('deploy', 'deployment', payload, agent.deployments),
+  approval(ctx) {
+    const { name, entry: d } = namedEntry(ctx, 'deployment', ctx.agent.deployments);
+    return { action: { kind: 'deploy', name }, notify: d.notify };
+  },
   async run(ctx) {
     const { name, entry: d } = namedEntry(ctx, 'deployment', ctx.agent.deployments);
-    const gate = await approvalGate(ctx, { kind: 'deploy', name });
-    if (!gate.run) return { ...gate.outcome, notify: d.notify };
-    const approval = gate.approval;
-    if (!approval) return runDeployment(ctx, name, d);
-    const markRun = (outcome: unknown) => ctx.store.approvals.markRun(approval.id, outcome, ctx.clock.now());
-    try {
-      const outcome = await runDeployment(ctx, name, d);
-      await markRun({ summary: outcome.summary });
-      return outcome;
-    } catch (err) {
-      await markRun({ failed: (err as Error)?.message ?? String(err) });
-      throw err;
-    }
+    return runDeployment(ctx, name, d);
   },
 };
 

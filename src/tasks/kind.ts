@@ -8,6 +8,7 @@ import type { Alerter } from '../agent/health-watch.ts';
 import type { Clock } from '../agent/clock.ts';
 import type { Store, Task } from '../store/index.ts';
 import type { Tool } from '../agent/tools/index.ts';
+import type { GatedAction } from '../agent/approvals.ts';
 
 export type Recipient = 'owner' | 'orchestrator';
 
@@ -50,6 +51,12 @@ export interface TaskKind {
   notify: Recipient[];
   /** Resolves with what was done; throws (a TaskFailure, or anything) when it did not succeed. */
   run(ctx: TaskContext): Promise<TaskOutcome>;
+  /**
+   * The action this task takes, when an `approve:` key of its own can name it (deploy: the
+   * deployment), and who hears that it did not run. Throws, as `run` would, when the payload
+   * names nothing runnable: nothing is asked about a task that cannot run.
+   */
+  approval?(ctx: TaskContext): { action: GatedAction; notify?: Recipient[] };
   /**
    * What a schedule of this kind must carry in its payload, checked when the config is loaded
    * (the config schema knows a payload only as an object). Without it, any payload will do.

@@ -1,5 +1,7 @@
 /** prompt: a free-form task for the agent's model, with the tools its config grants. */
+import { quoted } from '../agent/tools/gated.ts';
 import { runToolLoop } from '../agent/tools/tool-loop.ts';
+import { reasonOf } from './approval-gate.ts';
 import { payloadOf, TaskFailure, type TaskKind } from './kind.ts';
 
 export const promptTask: TaskKind = {
@@ -18,6 +20,7 @@ export const promptTask: TaskKind = {
         messages: [{ role: 'user', content: `A task from the queue (${ctx.task.id}). Do it completely with your tools, then say in a few lines what you did and whether it succeeded.\n\n${prompt}` }],
         tools: ctx.tools,
         signal: ctx.signal,
+        context: { serving: { id: ctx.task.id, reason: `${reasonOf(ctx)}: ${quoted(prompt)}` } },
         onTool: (t) => {
           tools++;
           ctx.logger.info({ task: ctx.task.id, tool: t.name, ok: t.ok }, 'tool call');

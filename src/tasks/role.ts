@@ -6,6 +6,7 @@
  */
 import { AgentnetError } from '../errors.ts';
 import { systemClock } from '../agent/clock.ts';
+import { runGated } from './approval-gate.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import { outcomeOf, reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
 import { createAnswerRole } from '../agent/answer.ts';
@@ -47,7 +48,8 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
         untilResumed: (signal) => ctx.pause.untilResumed(signal),
         execute: (task, signal) => {
           const kind = TASK_KIND_HANDLERS.get(task.kind)!;
-          return kind.run({ task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
+          // Every kind goes through the approve: policy first (a kind or a deployment it names waits for the owner's yes).
+          return runGated(kind, { task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
         },
         finished: (f) => report(f),
       });

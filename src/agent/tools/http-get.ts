@@ -29,21 +29,29 @@ export function isInternalAddress(ip: string): boolean {
 
 const LIMIT = 16_000;
 
+/** Why `url` is refused before any lookup (not a URL, not http(s), credentials, a host off the list), or undefined. */
+function urlRefusal(url: string, hosts: string[]): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return `"${url}" is not a URL`;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `only http and https, not ${u.protocol}`;
+  if (u.username || u.password) return 'URLs with credentials are refused';
+  if (!hostAllowed(u.hostname, hosts)) return `host ${u.hostname} is not on the allow-list (${hosts.join(', ')})`;
+  return undefined;
+}
+
 export function httpGetTool(hosts: string[], timeoutMs = 15_000): Tool {
   return defineTool(
     'http_get',
     `GET a URL and read the response (status, content type, body up to 16 kB). Allowed hosts: ${hosts.join(', ')}.`,
     z.object({ url: z.string().describe('an http(s) URL') }),
     async ({ url }, ctx) => {
-      let u: URL;
-      try {
-        u = new URL(url);
-      } catch {
-        throw new ToolRefusal(`"${url}" is not a URL`);
-      }
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ToolRefusal(`only http and https, not ${u.protocol}`);
-      if (u.username || u.password) throw new ToolRefusal('URLs with credentials are refused');
-      if (!hostAllowed(u.hostname, hosts)) throw new ToolRefusal(`host ${u.hostname} is not on the allow-list (${hosts.join(', ')})`);
+      const why = urlRefusal(url, hosts);
+      if (why) throw new ToolRefusal(why);
+      const u = new URL(url);
       const host = u.hostname.replace(/^\[|\]$/g, '');
       const listedExactly = hosts.some((h) => h.toLowerCase() === host.toLowerCase());
       if (!listedExactly) {
@@ -71,5 +79,6 @@ export function httpGetTool(hosts: string[], timeoutMs = 15_000): Tool {
       const body = Buffer.concat(chunks).toString('utf8');
       return `HTTP ${res.status} ${res.headers.get('content-type') ?? ''}\n${size > LIMIT ? `${body.slice(0, LIMIT)}\n[truncated]` : body}`;
     },
+    ({ url }) => urlRefusal(url, hosts),
   );
 }

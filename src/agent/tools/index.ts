@@ -3,6 +3,7 @@ import type { Bridge } from '../../bridge/index.ts';
 import type { Config, ResolvedAgent } from '../../config/index.ts';
 import type { Logger } from '../../log/logger.ts';
 import { bridgeReplyTool, bridgeSendTool } from './bridge-tools.ts';
+import { gateTools, type ToolGate } from './gated.ts';
 import { httpGetTool } from './http-get.ts';
 import { runCommandTool } from './run-command.ts';
 import { asModelTool } from './network-tool.ts';
@@ -15,7 +16,11 @@ export const STORE_TOOLS = ['memory_get', 'memory_set', 'task_enqueue'];
 /** Whether an agent needs the store open (it is granted a tool that uses it). */
 export const needsStore = (agent: ResolvedAgent) => agent.tools.some((t) => typeof t === 'string' && STORE_TOOLS.includes(t));
 
-export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridge, logger: Logger, store?: Store): Tool[] {
+/** What a gated call waits on besides the store: the network's PAUSE, the clock. */
+export type GateOptions = Pick<ToolGate, 'untilResumed' | 'clock'>;
+
+/** The tools the agent's config grants it; under an `approve:` policy, a call it names asks the owner first (gated.ts). */
+export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridge, logger: Logger, store?: Store, gate: GateOptions = {}): Tool[] {
   const self = agent.name;
   const tools: Tool[] = [];
   for (const grant of agent.tools) {
@@ -31,10 +36,17 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
     else if (grant === 'request_approval') continue;
     else logger.warn({ tool: name }, 'tool not offered: the store is not open');
   }
-  return tools;
+  if (!agent.approve) return tools;
+  if (!store) {
+    logger.warn({}, 'no tools offered: the approve: policy keeps its requests in the store, which is not open');
+    return [];
+  }
+  return gateTools(tools, { agent: agent.name, policy: agent.approve, approvals: store.approvals, logger, ...gate });
 }
 
 export type { Tool, ToolContext } from './tool.ts';
+export { argumentsHash, gatedTool, gateTools, quoted, TOOL_APPROVAL_MAX_MS, TOOL_APPROVAL_POLL_MS } from './gated.ts';
+export type { ToolGate } from './gated.ts';
 export { ToolRefusal } from './tool.ts';
 export { asModelTool, networkTool, said, shown } from './network-tool.ts';
 export type { NetworkTool, ToolCall, ToolResult } from './network-tool.ts';

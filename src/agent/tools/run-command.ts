@@ -86,5 +86,6 @@ export function runCommandTool(grant: RunCommandGrant): Tool {
         });
       });
     },
+    ({ argv }) => refusal(argv, grant.allow),
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The tool loop: call the model, run the tools it asks for, give it the results, repeat until
  * it answers in text or the step limit is reached. Unknown tools, invalid arguments and tool
- * failures go back to the model as error results; they never crash the agent.
+ * failures go back to the model as error results; they never crash the agent. A tool that waits
+ * for the owner's yes (tools/gated.ts) holds the loop until the answer.
  */
 import type { Tool } from './tool.ts';
 import type { ChatMessage, Model, ModelResponse } from '../../models/model.ts';
@@ -58,6 +59,7 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
             result = clip(await tool.run(parsed.data, { ...o.context, ...(o.signal ? { signal: o.signal } : {}) }));
             ok = true;
           } catch (err) {
+            if (o.signal?.aborted) throw err; // stopping (or out of time): the turn ends here, not with the model
             result = `${call.name} failed: ${(err as Error).message}`;
           }
         }

@@ -8,12 +8,19 @@ export interface ToolContext {
   /** The bridge message being handled, for replies. */
   message?: BridgeMessage;
   signal?: AbortSignal;
+  /**
+   * What the call serves (a request, a task, an owner's message): an approval the call needs is
+   * keyed by `id` (a retried turn finds the same one) and `reason` tells the owner why.
+   */
+  serving?: { id: string; reason: string };
 }
 
 export interface Tool {
   spec: ToolSpec;
   input: z.ZodType;
   run(input: unknown, ctx: ToolContext): Promise<string>;
+  /** Why this input would be refused, checked before the owner is asked (nothing is asked about a call that cannot run). */
+  refusal?(input: unknown): string | undefined;
 }
 
 /** A refusal the model should read and adapt to (not a crash). */
@@ -36,10 +43,12 @@ export function defineTool<S extends z.ZodType>(
   description: string,
   input: S,
   run: (input: z.output<S>, ctx: ToolContext) => Promise<string>,
+  refusal?: (input: z.output<S>) => string | undefined,
 ): Tool {
   return {
     spec: { name, description, inputSchema: inputJsonSchema(input) },
     input,
     run: (value, ctx) => run(value as z.output<S>, ctx),
+    ...(refusal ? { refusal: (value: unknown) => refusal(value as z.output<S>) } : {}),
   };
 }
