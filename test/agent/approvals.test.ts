@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { approvalPolicyGaps, commandAction, needsApproval } from '../../src/agent/approvals.ts';
+import { approvalPolicyGaps, commandAction, needsApproval, toolCallApproval } from '../../src/agent/approvals.ts';
 import { ConfigError, DEFAULT_APPROVAL_TTL_MS, initNetwork, loadConfig, parseConfig, type ApprovalPolicy } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -128,15 +128,53 @@ describe('needsApproval', () => {
   });
 });
 
-describe('approvalPolicyGaps: what a policy promises and this version does not keep', () => {
-  const agent = (approve: string, extra = '') =>
-    parseConfig(`network: home\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: 7703 }\n    approve: ${approve}\n${extra}`, 'agentnet.yaml', { env: {} }).config.agents.kaylee!;
-  const web = '    deployments: { web: { command: [./deploy.sh] } }\n';
+describe('toolCallApproval: what a model\'s call asks the owner about', () => {
+  const p = policyOf(`
+      run_command: [[systemctl, restart]]
+      http_get: [admin.example.com]
+      tools: [memory_set]`);
 
-  it('names the keys that gate nothing yet', () => {
-    const gaps = approvalPolicyGaps(agent('{ run_command: [[systemctl, restart]], tools: [memory_set] }'));
-    assert.equal(gaps.length, 1);
-    assert.match(gaps[0]!, /kaylee: approve\.run_command, approve\.tools are not enforced yet/);
+  it('a command or a URL is asked about as itself; another tool with its arguments; the rest runs unasked', () => {
+    assert.deepEqual(toolCallApproval(p, 'run_command', { argv: ['systemctl', 'restart', 'nginx'] }), { kind: 'run_command', name: 'systemctl', args: ['restart', 'nginx'] });
+    assert.equal(toolCallApproval(p, 'run_command', { argv: ['systemctl', 'status', 'nginx'] }), undefined);
+    assert.deepEqual(toolCallApproval(p, 'http_get', { url: 'https://admin.example.com/users' }), { kind: 'http_get', name: 'https://admin.example.com/users' });
+    assert.equal(toolCallApproval(p, 'http_get', { url: 'https://api.example.com/' }), undefined);
+    assert.deepEqual(toolCallApproval(p, 'memory_set', { namespace: 'n', key: 'k', value: 1 }), { kind: 'tool', name: 'memory_set', args: { namespace: 'n', key: 'k', value: 1 } });
+    assert.equal(toolCallApproval(p, 'memory_get', { namespace: 'n', key: 'k' }), undefined);
+    assert.equal(toolCallApproval(undefined, 'run_command', { argv: ['systemctl', 'restart', 'nginx'] }), undefined, 'no policy: nothing asks');
+  });
+
+  it('a tool named under tools: asks for every call, a command still shown as the command', () => {
+    const all = policyOf('{ tools: [run_command, http_get] }');
+    assert.deepEqual(toolCallApproval(all, 'run_command', { argv: ['ls'] }), { kind: 'run_command', name: 'ls', args: [] });
+    assert.deepEqual(toolCallApproval(all, 'http_get', { url: 'https://x.example.com/' }), { kind: 'http_get', name: 'https://x.example.com/' });
+    assert.deepEqual(toolCallApproval(policyOf('{ tools: ["*"] }'), 'bridge_send', { to: 'kami' }), { kind: 'tool', name: 'bridge_send', args: { to: 'kami' } });
+  });
+});
+
+describe('approvalPolicyGaps: what a policy names that gates nothing', () => {
+  const agent = (approve: string, extra = '', role = 'autonomous') =>
+    parseConfig(`network: home\nagents:\n  kaylee:\n    role: ${role}\n    health: { port: 7703 }\n    approve: ${approve}\n${extra}`, 'agentnet.yaml', { env: {} }).config.agents.kaylee!;
+  const web = '    deployments: { web: { command: [./deploy.sh] } }\n';
+  const granted = '    tools: [memory_set, { name: run_command, allow: [[systemctl]] }, { name: http_get, hosts: [admin.example.com] }]\n';
+
+  it('every key is enforced: a policy on granted tools and its own kinds has no gap', () => {
+    assert.deepEqual(approvalPolicyGaps(agent('{ run_command: [[systemctl, restart]], http_get: [admin.example.com], tools: [memory_set], tasks: [code-review] }', granted)), []);
+    assert.deepEqual(approvalPolicyGaps(agent('{ tools: ["*"] }', granted)), []);
+  });
+
+  it('names a gate on a tool the agent is not granted (a typo, or a grant forgotten)', () => {
+    const gaps = approvalPolicyGaps(agent('{ run_command: [[systemctl, restart]], tools: [memroy_set] }', '    tools: [memory_set]\n'));
+    assert.equal(gaps.length, 2);
+    assert.match(gaps[0]!, /kaylee: approve\.run_command gates nothing: kaylee is not granted run_command/);
+    assert.match(gaps[1]!, /approve\.tools names "memroy_set", not among the tools it is granted \(memory_set\): check the spelling/);
+  });
+
+  it('names keys the role makes moot, and the MCP surface that does not ask yet', () => {
+    assert.match(approvalPolicyGaps(agent('{ tasks: [prompt] }', '', 'relay'))[0]!, /approve\.tasks has no effect on a relay agent/);
+    const [mcp, ...more] = approvalPolicyGaps(agent('{ tools: [memory_set] }', '', 'orchestrator'));
+    assert.equal(more.length, 0, 'an MCP tool name is not a typo on an orchestrator');
+    assert.match(mcp!, /Claude Code session's calls over agentnet mcp .* are not asked yet/);
   });
 
   it('names a deployment the agent does not define once it defines some (a typo)', () => {

@@ -195,21 +195,22 @@ agents:
     assert.equal(found.status, 'ok', found.detail);
   });
 
-  it("warns about what an approve: policy promises and this version does not keep; a warning is not a failure", async () => {
+  it("warns about what an approve: policy names that gates nothing, not about enforced keys; a warning is not a failure", async () => {
     const dir = join(t.dir, 'approve');
     mkdirSync(dir);
     const file = join(dir, 'agentnet.yaml');
     writeFileSync(
       file,
-      `network: ap\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: ${await freePort()} }\n    deployments: { web: { command: [./deploy.sh] } }\n    approve: { deploy: [wbe], http_get: [admin.example.com] }\n`,
+      `network: ap\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: ${await freePort()} }\n    deployments: { web: { command: [./deploy.sh] } }\n    tools: [{ name: http_get, hosts: [admin.example.com] }]\n    approve: { deploy: [wbe], http_get: [admin.example.com], run_command: [[systemctl, restart]], tasks: [prompt] }\n`,
     );
     const run = await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir });
     const report = JSON.parse(run.stdout) as Report;
     const gaps = report.checks.filter((c) => c.check === 'approvals kaylee');
     assert.deepEqual(gaps.map((c) => c.status), ['warn', 'warn']);
-    assert.match(gaps[0]!.detail, /approve\.http_get is not enforced yet/);
+    assert.match(gaps[0]!.detail, /approve\.run_command gates nothing: kaylee is not granted run_command/);
     assert.match(gaps[1]!.detail, /approve\.deploy names "wbe", not among its deployments \(web\)/);
     assert.match(gaps[0]!.fix!, /agents\.kaylee\.approve/);
+    assert.doesNotMatch(run.stdout, /not enforced/, 'http_get, run_command and tasks are enforced: no warning says otherwise');
   });
 
   it('checks a PostgreSQL store: reachable, and the versions of its tables', async (ctx) => {
