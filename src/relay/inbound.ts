@@ -44,10 +44,11 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
 
   /**
    * Queues the handling behind the chat's earlier messages. An owner's answer to an approval
-   * request goes first: the chat's turn in hand may be a tool call waiting for that very answer.
+   * request, typed or tapped, goes first: the chat's turn in hand may be a tool call waiting for
+   * that very answer. (A tap is never a conversation, whoever taps.)
    */
   const dispatch = (rec: InboundRecord) => {
-    if (isOwner(relay.channelConfig, rec.sender) && parseApprovalAnswer(rec.text)) {
+    if (rec.tap || (isOwner(relay.channelConfig, rec.sender) && parseApprovalAnswer(rec.text))) {
       const now = handleInbound(relay, handlers, rec).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
       answering.add(now);
       void now.then(() => answering.delete(now));
