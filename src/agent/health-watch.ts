@@ -5,6 +5,7 @@
  * (`monitor/<agent>`), written compare-and-set, so a restart or a second watcher does not
  * alert twice.
  */
+import { spellDuration } from '../channels/channel-health.ts';
 import type { Config, ResolvedAgent } from '../config/index.ts';
 import { isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -23,11 +24,6 @@ export interface MonitorRecord {
   since: string;
   checkedAt: string;
 }
-
-const duration = (ms: number) => {
-  const m = Math.round(ms / 60_000);
-  return m < 1 ? `${Math.round(ms / 1000)} s` : m < 120 ? `${m} min` : `${(m / 60).toFixed(1)} h`;
-};
 
 /** Alerts to the owner: the autonomous agent's go out through the relay's channel (relay/alerts.ts), the relay's through its own. */
 export interface Alerter {
@@ -89,7 +85,7 @@ export async function checkAgents(ctx: WatchContext, targets: ResolvedAgent[], c
         await ctx.alerter.send(`⚠️ ${a.name} (${a.role}) is down: ${r.error} at ${url}. ${ctx.agent.name} will tell you when it is back.`, { agent: a.name, state: 'down' });
       } else if (changed && previous) {
         const downFor = Date.parse(now) - Date.parse(previous.since);
-        await ctx.alerter.send(`✅ ${a.name} (${a.role}) is back (${r.status}) after ${duration(downFor)} down.`, { agent: a.name, state: 'up' });
+        await ctx.alerter.send(`✅ ${a.name} (${a.role}) is back (${r.status}) after ${spellDuration(downFor)} down.`, { agent: a.name, state: 'up' });
       }
       if (changed) ctx.logger.warn({ agent: a.name, state: next.state, error: r.error }, next.state === 'down' ? 'agent down' : 'agent recovered');
       return { agent: a.name, ...next };

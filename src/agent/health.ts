@@ -3,6 +3,7 @@
  * and `GET /metrics` in Prometheus text format. Bound to 127.0.0.1 unless configured.
  */
 import type { Server } from 'node:http';
+import type { ChannelReport } from '../channels/index.ts';
 import { AgentnetError, errnoCode } from '../errors.ts';
 import type { AgentStats } from './stats.ts';
 
@@ -26,6 +27,8 @@ export interface HealthReport {
   problems?: string[];
   /** The model's use today (UTC), against the budget when one is set. */
   usage?: ModelUsage;
+  /** A relay's channel: its state, problems, last receive cycle and last canary (README "Channel health"). */
+  channel?: ChannelReport;
 }
 
 export interface ModelUsage {

@@ -1,5 +1,6 @@
 /** The network's state: every agent's /health, pending bridge messages per agent, PAUSE; and its short form for a chat. */
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
+import { spellDuration, type ChannelReport } from '../channels/index.ts';
 import type { Config } from '../config/index.ts';
 import { readNetworkPause, readPause, type PauseState } from './pause.ts';
 import type { HealthReport } from './health.ts';
@@ -79,6 +80,20 @@ export const ago = (iso: string | null | undefined) => {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
   return s < 90 ? `${s}s ago` : s < 5400 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 };
+
+/**
+ * A relay's channel in one line, for `agentnet status` and the dashboard: ok or degraded and why,
+ * when the receiving side last completed a cycle against the interval expected, the last canary.
+ * `ago` spells an ISO time the way the surface does.
+ */
+export function channelSummary(c: ChannelReport, ago: (iso: string) => string): string {
+  const r = c.receive;
+  const parts = [`${c.type}${r ? ` (${r.mode})` : ''} ${c.ok ? 'ok' : `degraded: ${c.problems.join('; ')}`}`];
+  if (r) parts.push(`last receive cycle ${r.lastCycleAt ? ago(r.lastCycleAt) : 'none yet'} (expected within ${spellDuration(r.expectedWithinMs)})`);
+  if (c.canary) parts.push(`canary ${ago(c.canary.at)}: ${c.canary.ok ? 'ok' : 'failed'}, ${c.canary.detail}`);
+  else if (r) parts.push('no canary yet');
+  return parts.join('; ');
+}
 
 /** The words of the short status, in the owner's language (the relay answers "סטטוס" in Hebrew). */
 const SHORT = {

@@ -49,12 +49,41 @@ export interface SendOptions {
   buttons?: readonly Button[];
 }
 
+/** What a channel says about itself; `ok` is false while it has any problem (README "Channel health"). */
 export interface ChannelHealth {
   ok: boolean;
   /** The provider's own word for its state: `authorized`, `yellowCard`, `polling`, `attached`... */
   state: string;
+  /** The problems in one line, when there are any. */
   detail?: string;
+  /** Why the channel is not ok, one sentence each (what is wrong, what to do); empty when it is. */
+  problems: string[];
+  /** The receiving side, for a channel with a provider. */
+  receive?: ReceiveReport;
+  /** The last canary, once one ran. */
+  canary?: CanaryReport;
 }
+
+/** Whether the receiving side still hears: when it last completed a receive cycle, against the interval one is expected in. */
+export interface ReceiveReport {
+  mode: 'poll' | 'webhook';
+  /** The last long poll that came back (with or without messages), webhook call or provider confirmation; null when none yet. */
+  lastCycleAt: string | null;
+  /** Longer than this without a cycle, the channel is deaf: the long poll's wait plus a margin, or a webhook's maxSilence. */
+  expectedWithinMs: number;
+}
+
+/** One canary: the provider asked whether it still answers for this instance or bot. */
+export interface CanaryReport {
+  at: string;
+  /** The provider answered as documented and reported nothing wrong. */
+  ok: boolean;
+  /** What it answered (`instance authorized`, `bot @name, webhook: 0 pending`) or why it failed. */
+  detail: string;
+}
+
+/** A relay's channel in its /health: the channel's health and its type. */
+export type ChannelReport = ChannelHealth & { type: Channel['type'] };
 
 /** A delivery report for a message sent earlier (Green API's outgoingMessageStatus). */
 export interface DeliveryStatus {
@@ -83,6 +112,12 @@ export interface Channel {
   /** Replaces a sent message's text and takes its buttons away. Only where the provider can edit. */
   edit?(chatId: string, messageId: string, text: string): Promise<void>;
   health(): Promise<ChannelHealth>;
+  /**
+   * Asks the provider whether it still answers for this instance or bot (Green API's
+   * getStateInstance, Telegram's getMe; in webhook mode also the webhook's queue), records what it
+   * found in `health()` and resolves with it. Never rejects. The relay runs it on `channel.canary`.
+   */
+  canary?(): Promise<CanaryReport>;
   /** Delivery reports, where the provider gives them. */
   onDelivery?(listener: (status: DeliveryStatus) => void): void;
   /** Called when sending may work again (a terminal attached); the relay retries at once. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ChannelError } from './channel.ts';
-import { checkPayload, greenApiReceipt } from './payloads.ts';
+import { checkPayload, greenApiReceipt, greenApiState, greenApiWebhooksCount } from './payloads.ts';
 
 export interface GreenApiOptions {
   apiUrl: string;
@@ -28,7 +28,6 @@ export interface GreenApiNotification {
 }
 
 const sent = z.looseObject({ idMessage: z.string().min(1) });
-const stateInstance = z.looseObject({ stateInstance: z.string() });
 const deleted = z.looseObject({ result: z.boolean() });
 
 export class GreenApiClient {
@@ -44,7 +43,12 @@ export class GreenApiClient {
 
   /** `authorized`, `notAuthorized`, `blocked`, `starting`, `yellowCard`, ... */
   async getStateInstance(): Promise<string> {
-    return (await this.#call(stateInstance, 'GET', 'getStateInstance')).stateInstance;
+    return (await this.#call(greenApiState, 'GET', 'getStateInstance')).stateInstance;
+  }
+
+  /** How many notifications wait in the incoming queue (a webhook's backlog); Green API refreshes it every 10 s. */
+  async getWebhooksCount(): Promise<number> {
+    return (await this.#call(greenApiWebhooksCount, 'GET', 'getWebhooksCount')).count;
   }
 
   /** The head of the notification queue, waiting up to `receiveTimeoutS` (5–60) for one; null when none came. */

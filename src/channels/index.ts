@@ -3,7 +3,8 @@
  * createChannel maps an agent's `channel:` to its adapter. Imports only the base (errors.ts,
  * log/, config/); never relay/ (who the owners are and what they may say is the relay's).
  */
-export type { Button, Channel, ChannelErrorOptions, ChannelHealth, DeliveryStatus, InboundMessage, InboundTap, SendOptions } from './channel.ts';
+export type { Button, CanaryReport, Channel, ChannelErrorOptions, ChannelHealth, ChannelReport, DeliveryStatus, InboundMessage, InboundTap, ReceiveReport, SendOptions } from './channel.ts';
+export { ChannelCondition, expectedReceiveMs, RECEIVE_MARGIN_MS, spellDuration } from './channel-health.ts';
 export { BUTTON_DATA_MAX_BYTES, ChannelError } from './channel.ts';
 export { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, whatsappChatId, type GreenApiNotification, type GreenApiOptions } from './green-api.ts';
 export { createWhatsAppChannel, type WhatsAppChannelOptions } from './whatsapp.ts';

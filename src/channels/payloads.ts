@@ -45,6 +45,20 @@ export const telegramUpdate = z.looseObject({
   callback_query: telegramCallbackQuery.optional(),
 });
 
+/** getMe's answer: the bot's own User (only what the canary reports is read). */
+export const telegramBot = z.looseObject({ id: z.number(), is_bot: z.literal(true), username: z.string().min(1) });
+
+/** getWebhookInfo's answer (WebhookInfo): where Telegram posts, what waits, the last delivery error. */
+export const telegramWebhookInfo = z.looseObject({
+  /** Empty when no webhook is set. */
+  url: z.string(),
+  pending_update_count: z.number().int().min(0),
+  /** Unix seconds. */
+  last_error_date: z.number().int().optional(),
+  last_error_message: z.string().optional(),
+});
+export type TelegramWebhookInfo = z.infer<typeof telegramWebhookInfo>;
+
 // ---- Green API ----
 
 const optionalText = z.looseObject({ textMessage: z.string().optional() });
@@ -100,6 +114,12 @@ export function checkNotification(input: unknown): Checked<GreenApiNotice> {
       return { ok: true, value: { kind: 'other', type: head.value.typeWebhook } };
   }
 }
+
+/** getStateInstance's answer. */
+export const greenApiState = z.looseObject({ stateInstance: z.string().min(1) });
+
+/** getWebhooksCount's answer: the notifications waiting in the incoming queue (updated every 10 s). */
+export const greenApiWebhooksCount = z.looseObject({ count: z.number().int().min(0) });
 
 /** receiveNotification's answer: `null` when the queue is empty. */
 export const greenApiReceipt = z.nullable(z.looseObject({ receiptId: z.number().int(), body: z.unknown() }));

@@ -13,7 +13,8 @@ export const terminalSocketPath = (config: Config, agent: string) => join(config
 
 export const channelOf = (agent: ResolvedAgent): ChannelConfig => agent.channel ?? { type: 'terminal', language: 'he', pace: { perChatMs: 0, perInstanceMs: 0 } };
 
-export function createChannel(config: Config, agent: ResolvedAgent, logger: Logger): Channel {
+/** The agent's channel; `now` is the clock its health is judged by (the relay's). */
+export function createChannel(config: Config, agent: ResolvedAgent, logger: Logger, now: () => number = Date.now): Channel {
   const ch = channelOf(agent);
   switch (ch.type) {
     case 'whatsapp':
@@ -23,11 +24,22 @@ export function createChannel(config: Config, agent: ResolvedAgent, logger: Logg
         apiToken: ch.apiToken,
         receive: ch.receive,
         receiveTimeoutS: ch.receiveTimeoutS,
+        maxSilenceMs: ch.maxSilence,
         ...(ch.webhook ? { webhook: ch.webhook } : {}),
+        now,
         logger,
       });
     case 'telegram':
-      return createTelegramChannel({ token: ch.token, ...(ch.apiRoot ? { apiRoot: ch.apiRoot } : {}), receive: ch.receive, ...(ch.webhook ? { webhook: ch.webhook } : {}), logger });
+      return createTelegramChannel({
+        token: ch.token,
+        ...(ch.apiRoot ? { apiRoot: ch.apiRoot } : {}),
+        receive: ch.receive,
+        pollTimeoutS: ch.receiveTimeoutS,
+        maxSilenceMs: ch.maxSilence,
+        ...(ch.webhook ? { webhook: ch.webhook } : {}),
+        now,
+        logger,
+      });
     case 'terminal': {
       const path = terminalSocketPath(config, agent.name);
       // A Unix socket path is limited to 107 bytes.

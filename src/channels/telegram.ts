@@ -8,10 +8,14 @@ import type { Api } from 'grammy';
 import { messageOf, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
+import { DEFAULT_MAX_SILENCE_MS } from '../config/schema.ts';
 import { ChannelError, type Channel, type ChannelHealth, type InboundMessage } from './channel.ts';
+import { ChannelCondition, expectedReceiveMs } from './channel-health.ts';
 import { startWebhookEndpoint } from './http-endpoint.ts';
 import { Inbox } from './inbox.ts';
 import { readUpdate, TELEGRAM_UPDATES, updateIdOf } from './telegram-update.ts';
+import { checkPayload, telegramBot, telegramWebhookInfo } from './payloads.ts';
+import { judgeWebhookInfo, type WebhookCheck } from './telegram-webhook-info.ts';
 
 export interface TelegramChannelOptions {
   token: string;
@@ -21,6 +25,10 @@ export interface TelegramChannelOptions {
   webhook?: { host: string; port: number; secret: string; url?: string };
   /** getUpdates wait in seconds (default 25). */
   pollTimeoutS?: number;
+  /** Webhook mode: the longest silence (no webhook call, no canary confirmation) before the channel is deaf (default 30 min). */
+  maxSilenceMs?: number;
+  /** The clock health is judged by (default Date.now). */
+  now?: () => number;
   logger: Logger;
 }
 
@@ -56,15 +64,57 @@ export function telegramError(err: unknown, token: string, what: string): Channe
   return new ChannelError(redact(`Telegram ${what}: cannot reach the Bot API (${why})`), { status: 0, retryable: true, cause: err });
 }
 
+/** An answer that did not have the documented shape, as the ChannelError a failed call would be. */
+const malformed = (method: string, problems: string) => new ChannelError(`Telegram ${method}: the answer does not have the documented shape: ${problems}`, { status: 502, retryable: true });
+
 export function createTelegramChannel(o: TelegramChannelOptions): Channel {
+  const wait = o.pollTimeoutS ?? 25;
+  const now = o.now ?? Date.now;
   // A stalled request must not hold the outbox for grammY's default 500 s: the long poll's wait plus a margin.
   let client: Api | undefined;
   const api = async () =>
-    (client ??= new (await loadGrammy()).Api(o.token, { timeoutSeconds: (o.pollTimeoutS ?? 25) + 15, ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) }));
+    (client ??= new (await loadGrammy()).Api(o.token, { timeoutSeconds: wait + 15, ...(o.apiRoot ? { apiRoot: o.apiRoot.replace(/\/+$/, '') } : {}) }));
   const inbox = new Inbox();
   let endpoint: { url: string; close(): Promise<void> } | undefined;
   let state = 'unknown';
-  let lastError: string | undefined;
+  const health = new ChannelCondition({ mode: o.receive, expectedWithinMs: expectedReceiveMs(o.receive, { receiveTimeoutS: wait, maxSilenceMs: o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS }), now, provider: 'Telegram' });
+  let webhookCheck: WebhookCheck = { checkedAt: now() };
+
+  /** getMe, checked: the bot's username. Throws a ChannelError. */
+  const checkBot = async (): Promise<string> => {
+    let raw: unknown;
+    try {
+      raw = await (await api()).getMe();
+    } catch (err) {
+      throw telegramError(err, o.token, 'getMe');
+    }
+    const me = checkPayload(telegramBot, raw);
+    if (!me.ok) throw malformed('getMe', me.problems);
+    health.set('bot', undefined);
+    return me.value.username;
+  };
+
+  /** Webhook mode: what Telegram says about the webhook (ours? failing? piling up?); an empty queue confirms nothing waits. */
+  const checkWebhook = async (): Promise<string> => {
+    try {
+      let raw: unknown;
+      try {
+        raw = await (await api()).getWebhookInfo();
+      } catch (err) {
+        throw telegramError(err, o.token, 'getWebhookInfo');
+      }
+      const info = checkPayload(telegramWebhookInfo, raw);
+      if (!info.ok) throw malformed('getWebhookInfo', info.problems);
+      const j = judgeWebhookInfo(info.value, webhookCheck, now(), o.webhook?.url);
+      webhookCheck = j.check;
+      health.set('webhook', j.problems.length ? j.problems.join('; ') : undefined);
+      if (j.confirmed) health.heard();
+      return `, webhook: ${info.value.pending_update_count} pending`;
+    } catch (err) {
+      health.set('webhook', `cannot read the webhook's state at Telegram: ${(err as Error).message}`);
+      return '';
+    }
+  };
 
   /** Answers a tap the relay never sees (not ours, or malformed), so the phone's spinner stops; best effort. */
   const answerEmpty = async (tapId: string, signal?: AbortSignal) => {
@@ -88,15 +138,17 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
       let updates: unknown[];
       try {
         // The offset confirms every earlier update: they were recorded before this call.
-        updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: o.pollTimeoutS ?? 25, allowed_updates: TELEGRAM_UPDATES }, signal as unknown as GrammySignal);
+        updates = await (await api()).getUpdates({ ...(offset !== undefined ? { offset } : {}), timeout: wait, allowed_updates: TELEGRAM_UPDATES }, signal as unknown as GrammySignal);
         failures = 0;
         state = 'polling';
-        lastError = undefined;
+        health.set('receive', undefined);
+        health.set('bot', undefined); // getUpdates answered for this token
+        health.heard();
       } catch (err) {
         if (signal.aborted) return;
         failures++;
         const e = telegramError(err, o.token, 'getUpdates');
-        lastError = e.message;
+        health.set('receive', `receiving failed ${failures} times in a row: ${e.message}`);
         state = e.status === 409 ? 'webhook-set' : 'error';
         o.logger.warn({ err: e.message, failures }, 'Telegram receive failed; retrying');
         await pause(e.retryAfterMs ?? backoffMs(failures), signal);
@@ -117,15 +169,15 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
     maxLength: TELEGRAM_MAX_MESSAGE,
 
     async start() {
+      health.watch();
       try {
-        const me = await (await api()).getMe();
-        o.logger.info({ bot: me.username }, 'Telegram bot');
+        o.logger.info({ bot: await checkBot() }, 'Telegram bot');
         state = 'connected';
         if (o.receive === 'poll') await (await api()).deleteWebhook(); // getUpdates answers 409 while a webhook is set
       } catch (err) {
-        const e = telegramError(err, o.token, 'start');
+        const e = err instanceof ChannelError ? err : telegramError(err, o.token, 'start');
         if (!e.retryable) throw e;
-        lastError = e.message;
+        health.set('bot', `Telegram not reachable: ${e.message}`);
         o.logger.warn({ err: e.message }, 'Telegram not reachable at start; retrying in the background');
       }
       if (o.receive === 'webhook') {
@@ -140,6 +192,7 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
             return Array.isArray(v) ? v[0] : v;
           },
           handle: async (body) => {
+            health.heard();
             const m = await toMessage(body);
             if (!m) return 200; // without text or data, or malformed: acknowledged either way, else Telegram sends it again
             return (await inbox.put(m)) ? 200 : 503;
@@ -192,7 +245,19 @@ export function createTelegramChannel(o: TelegramChannelOptions): Channel {
     },
 
     async health(): Promise<ChannelHealth> {
-      return { ok: !lastError && state !== 'unknown', state, ...(lastError ? { detail: lastError } : {}) };
+      return health.report(state);
+    },
+
+    async canary() {
+      let detail = '';
+      try {
+        detail = `bot @${await checkBot()}`;
+      } catch (err) {
+        health.set('bot', `Telegram does not answer getMe for this bot: ${(err as Error).message}`);
+      }
+      if (o.receive === 'webhook') detail += await checkWebhook();
+      const found = health.problemsOf(['bot', 'webhook']);
+      return health.canaryDone(found.length === 0, found.length ? found.join('; ') : detail);
     },
 
     async stop() {

@@ -100,7 +100,9 @@ export function createTerminalChannel(o: TerminalChannelOptions): Channel {
     },
 
     async health() {
-      return { ok: server !== undefined, state: clients.size > 0 ? 'attached' : 'detached' };
+      // No provider: nothing to go deaf; the socket is the receiving side.
+      const problems = server === undefined ? [`not listening on ${o.socketPath}`] : [];
+      return { ok: problems.length === 0, state: clients.size > 0 ? 'attached' : 'detached', problems, ...(problems.length ? { detail: problems.join('; ') } : {}) };
     },
 
     onReady: (l) => void ready.push(l),

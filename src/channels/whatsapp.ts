@@ -6,8 +6,10 @@
 import { messageOf, type Check } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
 import { backoffMs, pause } from './backoff.ts';
+import { DEFAULT_MAX_SILENCE_MS } from '../config/schema.ts';
 import type { Channel, ChannelHealth, DeliveryStatus, InboundMessage } from './channel.ts';
 import { ChannelError } from './channel.ts';
+import { ChannelCondition, expectedReceiveMs } from './channel-health.ts';
 import { GREEN_API_MAX_MESSAGE, GreenApiClient, GreenApiError, type GreenApiNotification } from './green-api.ts';
 import { startWebhookEndpoint } from './http-endpoint.ts';
 import { Inbox } from './inbox.ts';
@@ -25,6 +27,10 @@ export interface WhatsAppChannelOptions {
   webhook?: { host: string; port: number; token: string };
   /** Long-poll wait, 5–60 s (default 20). */
   receiveTimeoutS?: number;
+  /** Webhook mode: the longest silence (no webhook call, no canary confirmation) before the channel is deaf (default 30 min). */
+  maxSilenceMs?: number;
+  /** The clock health is judged by (default Date.now). */
+  now?: () => number;
   logger: Logger;
 }
 
@@ -38,29 +44,55 @@ export const STATE_HINTS: Record<string, string> = {
   sleepMode: 'the instance is asleep: open WhatsApp on the phone',
 };
 
-/** The hint for a state; nothing for an unknown one (never an Object.prototype member). */
 /** The hint for a Green API instance state; only the states we know (never an Object.prototype member). */
 export const stateHint = (s: string): string | undefined => (Object.hasOwn(STATE_HINTS, s) ? STATE_HINTS[s] : undefined);
 
 export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
   const client = new GreenApiClient({ apiUrl: o.apiUrl, idInstance: o.idInstance, apiToken: o.apiToken });
   const wait = Math.min(60, Math.max(5, o.receiveTimeoutS ?? 20));
+  const health = new ChannelCondition({
+    mode: o.receive,
+    expectedWithinMs: expectedReceiveMs(o.receive, { receiveTimeoutS: wait, maxSilenceMs: o.maxSilenceMs ?? DEFAULT_MAX_SILENCE_MS }),
+    now: o.now ?? Date.now,
+    provider: 'Green API',
+  });
   let state = 'unknown';
-  let lastError: string | undefined;
+  /** The webhook queue's length at the last canary (webhook mode). */
+  let queued: number | undefined;
   const deliveryListeners: Array<(s: DeliveryStatus) => void> = [];
   const inbox = new Inbox();
   let endpoint: { url: string; close(): Promise<void> } | undefined;
 
+  const setState = (s: string, how: string) => {
+    if (s !== state) o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: stateHint(s) }, how);
+    state = s;
+    health.set('state', s === 'authorized' ? undefined : `the WhatsApp instance is ${s}: ${stateHint(s) ?? 'not ready (see the instance in the Green API console)'}`);
+  };
+
+  /** Reads the instance state; throws only when the credentials are wrong (a read that fails otherwise is a problem in health). */
   const checkState = async () => {
     try {
-      const s = await client.getStateInstance();
-      if (s !== state) o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: stateHint(s) }, 'WhatsApp instance state');
-      state = s;
-      lastError = undefined;
+      setState(await client.getStateInstance(), 'WhatsApp instance state');
+      health.set('state-read', undefined);
     } catch (err) {
-      lastError = (err as Error).message;
+      health.set('state-read', `cannot read the WhatsApp instance state: ${(err as Error).message}`);
       if (err instanceof GreenApiError && (err.status === 401 || err.status === 403)) throw err;
-      o.logger.warn({ err: lastError }, 'cannot read the WhatsApp instance state');
+      o.logger.warn({ err: (err as Error).message }, 'cannot read the WhatsApp instance state');
+    }
+  };
+
+  /** Webhook mode: an empty incoming queue confirms nothing waits for us; a growing one says the webhook does not take it. */
+  const checkWebhookQueue = async (): Promise<string> => {
+    try {
+      const count = await client.getWebhooksCount();
+      const growing = queued !== undefined && count > queued;
+      health.set('webhook', growing ? `${count} notifications wait at Green API (${queued} at the last check): they are not reaching the webhook; check that Green API can reach it` : undefined);
+      if (count === 0) health.heard();
+      queued = count;
+      return `, ${count} notifications waiting`;
+    } catch (err) {
+      health.set('webhook', `cannot read Green API's webhook queue: ${(err as Error).message}`);
+      return `; webhook queue unknown: ${(err as Error).message}`;
     }
   };
 
@@ -97,9 +129,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
       return undefined;
     }
     if (notice.kind === 'state') {
-      const s = notice.n.stateInstance;
-      o.logger[s === 'authorized' ? 'info' : 'warn']({ state: s, hint: stateHint(s) }, 'WhatsApp instance state changed');
-      state = s;
+      setState(notice.n.stateInstance, 'WhatsApp instance state changed');
       return undefined;
     }
     o.logger.debug({ type: notice.type }, 'WhatsApp notification ignored');
@@ -113,12 +143,14 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
       try {
         n = await client.receiveNotification(wait, signal);
         failures = 0;
-        lastError = undefined;
+        health.set('receive', undefined);
+        health.heard();
       } catch (err) {
         if (signal.aborted) return;
         failures++;
-        lastError = (err as Error).message;
-        o.logger.warn({ err: lastError, failures }, 'WhatsApp receive failed; retrying');
+        const why = (err as Error).message;
+        health.set('receive', `receiving failed ${failures} times in a row: ${why}`);
+        o.logger.warn({ err: why, failures }, 'WhatsApp receive failed; retrying');
         if (failures === 1 || failures % 10 === 0) await checkState().catch((e) => o.logger.debug({ err: (e as Error).message }, 'WhatsApp instance state not read'));
         await pause(backoffMs(failures), signal);
         continue;
@@ -148,6 +180,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
 
     async start() {
       await checkState();
+      health.watch();
       if (o.receive === 'webhook') {
         const w = o.webhook;
         if (!w) throw new ChannelError('whatsapp receive is "webhook" but channel.webhook (host, port, token) is not set', { retryable: false });
@@ -157,6 +190,7 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
           token: w.token,
           present: (h) => h.authorization?.replace(/^Bearer\s+/i, ''),
           handle: async (body) => {
+            health.heard();
             const m = interpret(body);
             if (!m) return 200; // handled here, or malformed: acknowledged either way, else it comes back for 24 h
             // Answered once the relay recorded it; else Green API sends it again.
@@ -185,9 +219,14 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
     },
 
     async health(): Promise<ChannelHealth> {
-      const ok = state === 'authorized' && !lastError;
-      const detail = lastError ?? stateHint(state);
-      return { ok, state, ...(detail ? { detail } : {}) };
+      return health.report(state);
+    },
+
+    async canary() {
+      await checkState().catch(() => undefined); // a refused token is recorded as the state-read problem
+      const queue = o.receive === 'webhook' ? await checkWebhookQueue() : '';
+      const found = health.problemsOf(['state', 'state-read', 'webhook']);
+      return health.canaryDone(found.length === 0, found.length ? found.join('; ') : `instance ${state}${queue}`);
     },
 
     onDelivery: (l) => void deliveryListeners.push(l),

@@ -80,6 +80,29 @@ const tool = z.union([
   }),
 ]);
 
+const DURATION_EXPECTED = 'a duration like 30s, 10m, 2h or 1d (or a number of milliseconds)';
+/** `30s`, `10m`, `2h`, `1d` (the CLI's forms), or a positive number of milliseconds (the config's `...Ms` form). */
+const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'string' ? /^(\d+)(s|m|h|d)$/.exec(v) : undefined;
+  const ms = m ? Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'] : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
+  if (ms > 0) return ms;
+  ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: v });
+  return z.NEVER;
+});
+
+/** How often a relay asks its chat provider whether it still answers for this instance or bot (README "Channel health"). */
+export const DEFAULT_CANARY_MS = 5 * 60_000;
+/** Webhook mode: how long a channel may hear nothing (no webhook call, no provider confirmation) before it is degraded. */
+export const DEFAULT_MAX_SILENCE_MS = 30 * 60_000;
+
+/** How the relay tells that its channel still hears the owner (README "Channel health"); both parsed to milliseconds. */
+const healthFields = {
+  /** A duration, or `off` (0): the scheduled check that the provider still answers (getStateInstance, getMe). */
+  canary: z.union([z.literal('off').transform(() => 0), duration]).default(DEFAULT_CANARY_MS),
+  /** Webhook mode: the longest silence before the channel is degraded; the canary's confirmation breaks a silence. */
+  maxSilence: duration.default(DEFAULT_MAX_SILENCE_MS),
+};
+
 /** Phone numbers (WhatsApp, digits with country code) or user ids (Telegram) allowed to command the network. */
 const owners = z.array(z.union([z.string().min(1), positiveInt]).transform(String)).default([]);
 
@@ -110,12 +133,15 @@ const channel = z.discriminatedUnion('type', [
     webhook: z.strictObject({ host: host.default('127.0.0.1'), port, token: z.string().min(16, 'a token of at least 16 characters') }).optional(),
     pace: pace(1000, 100),
     ...chatFields,
+    ...healthFields,
   }),
   z.strictObject({
     type: z.literal('telegram'),
     token: z.string().min(1),
     apiRoot: httpUrl.optional(),
     receive: z.enum(['poll', 'webhook']).default('poll'),
+    /** Long-poll wait of getUpdates, 1 to 50 s. */
+    receiveTimeoutS: z.number().int().min(1).max(50).default(25),
     webhook: z
       .strictObject({
         host: host.default('127.0.0.1'),
@@ -128,6 +154,7 @@ const channel = z.discriminatedUnion('type', [
     // Telegram allows about one message a second per chat and 30 a second in all.
     pace: pace(1000, 40),
     ...chatFields,
+    ...healthFields,
   }),
   z.strictObject({ type: z.literal('terminal'), language: z.enum(['he', 'en']).default('he'), pace: pace(0, 0) }),
 ]);
@@ -190,16 +217,6 @@ const review = z.strictObject({
 
 /** How long the owner has to answer an approval request, unless the policy says (10 minutes). */
 export const DEFAULT_APPROVAL_TTL_MS = 10 * 60_000;
-
-const DURATION_EXPECTED = 'a duration like 30s, 10m, 2h or 1d (or a number of milliseconds)';
-/** `30s`, `10m`, `2h`, `1d` (the CLI's forms), or a positive number of milliseconds (the config's `...Ms` form). */
-const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const m = typeof v === 'string' ? /^(\d+)(s|m|h|d)$/.exec(v) : undefined;
-  const ms = m ? Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'] : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
-  if (ms > 0) return ms;
-  ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: v });
-  return z.NEVER;
-});
 
 /** A host an approval policy names: exact, or `*.example.com` for its subdomains (like http_get's allow-list). */
 const hostPattern = z.string().refine((h) => isHostName(h.startsWith('*.') ? h.slice(2) : h), `${HOST_EXPECTED}, or *.example.com for its subdomains`);

@@ -5,7 +5,7 @@
  * command line cannot inject markup.
  */
 import type { BridgeMessage } from '../bridge/index.ts';
-import type { AgentStatus } from '../agent/network-status.ts';
+import { channelSummary, type AgentStatus } from '../agent/network-status.ts';
 import { describeAction, type Approval, type Task } from '../store/index.ts';
 import type { DashboardState } from './state.ts';
 
@@ -58,6 +58,7 @@ function agents(s: DashboardState): string {
     <dt>pending</dt><dd>${a.pending}</dd>
     <dt>model today</dt><dd>${esc(usage(a))}</dd>
     ${a.health?.problems?.length ? `<dt>problems</dt><dd>${esc(a.health.problems.join(', '))}</dd>` : ''}
+    ${a.health?.channel ? `<dt>channel</dt><dd data-testid="channel">${esc(channelSummary(a.health.channel, (iso) => ago(iso, now)))}</dd>` : ''}
     ${a.watched ? `<dt>watch</dt><dd>${esc(`${a.watched.state} since ${ago(a.watched.since, now)} (${a.watched.by})`)}</dd>` : ''}
   </dl>
 </article>`,

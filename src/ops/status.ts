@@ -1,5 +1,5 @@
 /** `agentnet status`: the network's state as a table. */
-import { ago, type NetworkStatus } from '../agent/network-status.ts';
+import { ago, channelSummary, type NetworkStatus } from '../agent/network-status.ts';
 
 const uptime = (s: number) => (s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${(s / 3600).toFixed(1)}h`);
 
@@ -20,5 +20,7 @@ export function formatStatusTable(s: NetworkStatus): string {
     ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return head + rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  const channels = s.agents.flatMap((a) => (a.health?.channel ? [`  ${a.agent}: ${channelSummary(a.health.channel, ago)}`] : []));
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
+  return head + table + (channels.length ? `\nchannels:\n${channels.join('\n')}\n` : '');
 }

@@ -13,6 +13,7 @@ import { channelOf, createChannel } from '../channels/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createRelayAlerter } from './alerts.ts';
 import { createApprovalTaps } from './approval-tap.ts';
+import { runCanary } from './canary.ts';
 import { announceApprovals, createApprovalAnswers } from './approvals.ts';
 import type { RelayContext } from './context.ts';
 import { converse } from './conversation.ts';
@@ -44,6 +45,7 @@ export function createRelayRole(ctx: RoleContext): Role {
   let receiving: Promise<void> | undefined;
   let watching: Promise<void> | undefined;
   let approving: Promise<void> | undefined;
+  let canarying: Promise<void> | undefined;
   let health: RelayHealth | undefined;
 
   return {
@@ -56,7 +58,7 @@ export function createRelayRole(ctx: RoleContext): Role {
 
     async start() {
       const { store, channelConfig: chCfg, settings } = relay;
-      const ch = createChannel(ctx.config, ctx.agent, ctx.logger);
+      const ch = createChannel(ctx.config, ctx.agent, ctx.logger, relay.clock.now);
       await ch.start();
       relay.channel = ch;
       ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch((err) => ctx.logger.warn({ providerId: s.providerId, status: s.status, err }, 'delivery status not recorded in the ledger')));
@@ -64,6 +66,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       receiving = inbound.receive(ch);
       watching = watchAgents(relay, createRelayAlerter(relay));
       approving = announceApprovals(relay);
+      canarying = runCanary(relay, ch);
       health = await startRelayHealth(relay, ch);
       ctx.logger.info({ channel: ch.type, owners: chCfg.type === 'terminal' ? 1 : chCfg.owners.length }, 'relay channel started');
       if (chCfg.type !== 'terminal' && chCfg.owners.length === 0) ctx.logger.warn({}, 'the channel has no owners: nobody can command the network through it (set channel.owners)');
@@ -77,7 +80,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       grace.abort();
       stopping.abort();
       await relay.channel?.stop();
-      await Promise.allSettled([receiving, watching, approving]);
+      await Promise.allSettled([receiving, watching, approving, canarying]);
       await relay.outbox?.stop();
     },
 

@@ -2,9 +2,10 @@
  * A fake Green API (WhatsApp) instance speaking the wire format of ../shared/specs/channels.md:
  * `{apiUrl}/waInstance{idInstance}/{method}/{apiTokenInstance}[/{param}]`, JSON bodies, 403 for a
  * wrong instance, 401 for a wrong token, 404 for an unknown method or verb. It answers sendMessage,
- * getStateInstance, getSettings, receiveNotification (long poll, at-least-once) and
- * deleteNotification, delivers notifications to a webhook (FIFO, retried), records what was sent
- * and lets a test inject faults (HTTP errors, 429/466, 502 outages, dropped sockets, slow answers).
+ * getStateInstance, getSettings, getWebhooksCount, receiveNotification (long poll, at-least-once)
+ * and deleteNotification, delivers notifications to a webhook (FIFO, retried), records what was
+ * sent and lets a test inject faults (HTTP errors, 429/466, 502 outages, dropped sockets, slow
+ * answers, requests that hang unanswered, answers of the wrong shape, an unreachable webhook).
  *
  * Clocks: `now()` (default Date.now) stamps notifications and drives the 24 h retention;
  * every `at` field is real wall time (Date.now), so retry spacing can be measured.
@@ -77,6 +78,15 @@ export interface FakeGreenApi {
   drop(times?: number, method?: string): void;
   /** The next `times` requests (to `method` only, when given) are processed at once but answered `ms` later. */
   slow(ms: number, times?: number, method?: string): void;
+  /** Requests to `method` are accepted and never answered, no error, until unhang(): then they are handled as usual. */
+  hang(method: string): void;
+  unhang(): void;
+  /** Requests to `method` waiting in a hang now. */
+  hanging(method: string): number;
+  /** The next `times` requests to `method` answer 200 with `body` as it is (a payload of the wrong shape). */
+  garble(body: unknown, times?: number, method?: string): void;
+  /** Webhook mode: Green API cannot reach the endpoint (as if its address stopped resolving): deliveries fail unsent, notifications pile up. */
+  webhookUnreachable(unreachable: boolean): void;
   /** Every request answers 502 until up(). */
   down(): void;
   up(): void;
@@ -87,7 +97,11 @@ export interface FakeGreenApi {
   close(): Promise<void>;
 }
 
-type Fault = { kind: 'fail'; status: number; method?: string } | { kind: 'drop'; method?: string } | { kind: 'slow'; ms: number; method?: string };
+type Fault =
+  | { kind: 'fail'; status: number; method?: string }
+  | { kind: 'drop'; method?: string }
+  | { kind: 'slow'; ms: number; method?: string }
+  | { kind: 'garble'; body: unknown; method?: string };
 type Reply = [status: number, body: unknown];
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -95,6 +109,7 @@ const KNOWN: Record<string, string> = {
   sendmessage: 'POST',
   getstateinstance: 'GET',
   getsettings: 'GET',
+  getwebhookscount: 'GET',
   receivenotification: 'GET',
   deletenotification: 'DELETE',
 };
@@ -137,6 +152,9 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
   let closed = false;
   let webhook: { url: string; token?: string } | undefined;
   let delivering = false;
+  let webhookCut = false;
+  const hung = new Set<string>();
+  const hangers: Array<{ method: string; release: () => void }> = [];
   const queued = signal(); // something was queued, the webhook changed, or we are closing
   const webhookChanged = signal(); // cuts a webhook retry pause short
   const sentSignal = signal();
@@ -165,7 +183,7 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
         const head = queue[0];
         if (!head) break;
         const target = webhook;
-        const status = await postWebhook(target.url, target.token ? { authorization: `Bearer ${target.token}` } : {}, head.body, closing.signal, 180_000);
+        const status = webhookCut ? 0 : await postWebhook(target.url, target.token ? { authorization: `Bearer ${target.token}` } : {}, head.body, closing.signal, 180_000);
         if (closed) break;
         fake.webhookAttempts.push({ receiptId: head.receiptId, status, at: Date.now() });
         if (status === 200) queue = queue.filter((n) => n.receiptId !== head.receiptId);
@@ -248,6 +266,9 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
             stateWebhook: 'yes',
           },
         ];
+      case 'getwebhookscount':
+        prune();
+        return [200, { count: queue.length }];
       case 'receivenotification':
         return receiveNotification(url, path, res);
       case 'deletenotification': {
@@ -306,6 +327,8 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
       const fault = i >= 0 ? faults.splice(i, 1)[0] : undefined;
       if (fault?.kind === 'drop') return void req.socket.destroy();
       if (fault?.kind === 'fail') return write(res, faultReply(fault.status, method, path));
+      if (fault?.kind === 'garble') return write(res, [200, fault.body]);
+      if (hung.has(method)) await new Promise<void>((release) => hangers.push({ method, release }));
       const reply = await route(method, m[4], url, path, text, res).catch((e: unknown): Reply => [500, errorBody(500, path, `fake: ${String(e)}`)]);
       if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.ms));
       write(res, reply);
@@ -359,6 +382,18 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
     slow: (ms, times = 1, method) => pushFaults(times, { kind: 'slow', ms, method }),
     down: () => void (isDown = true),
     up: () => void (isDown = false),
+    hang: (method) => void hung.add(method.toLowerCase()),
+    unhang() {
+      hung.clear();
+      for (const h of hangers.splice(0)) h.release();
+    },
+    hanging: (method) => hangers.filter((h) => h.method === method.toLowerCase()).length,
+    garble: (body, times = 1, method) => pushFaults(times, { kind: 'garble', body, method }),
+    webhookUnreachable(unreachable) {
+      webhookCut = unreachable;
+      webhookChanged.wake();
+      if (!unreachable) void deliver();
+    },
     sentTo: (chatId) => fake.sent.filter((s) => s.chatId === toChatId(chatId)).map((s) => s.message),
     async waitForSent(predicate, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
@@ -378,6 +413,7 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
         closed = true;
         webhook = undefined;
         closing.abort();
+        fake.unhang();
         queued.wake();
         webhookChanged.wake();
         sentSignal.wake();

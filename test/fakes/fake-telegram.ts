@@ -2,16 +2,18 @@
  * A fake Telegram Bot API server speaking the wire format of ../shared/specs/channels.md:
  * `{apiRoot}/bot<token>/<method>` with JSON (also query and urlencoded) parameters, answering
  * `{"ok":true,"result":…}` or `{"ok":false,"error_code":N,"description":…}`. It implements what
- * grammY's `bot.start()` and a relay need (getMe, deleteWebhook, setWebhook, getUpdates as a long
- * poll, sendMessage), delivers updates to a webhook (FIFO, retried), records what was sent and lets a
- * test inject faults (429 with retry_after, any error status, 502 outages). Inline keyboards too:
+ * grammY's `bot.start()` and a relay need (getMe, deleteWebhook, setWebhook, getWebhookInfo,
+ * getUpdates as a long poll, sendMessage), delivers updates to a webhook (FIFO, retried; a failed
+ * delivery is getWebhookInfo's last_error_date and last_error_message), records what was sent and
+ * lets a test inject faults (429 with retry_after, any error status, 502 outages, requests that hang
+ * unanswered, results of the wrong shape, an unreachable webhook). Inline keyboards too:
  * sendMessage's `reply_markup` is checked and kept with the message, a test taps a button
  * (`tap`: a `callback_query` update of the real shape), and answerCallbackQuery,
  * editMessageText and editMessageReplyMarkup answer as Telegram does (an unknown or already
  * answered query, a message not found, an edit that changes nothing: 400).
  */
 import { postWebhook } from './webhook-post.ts';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type ServerResponse } from 'node:http';
 
 /** A button of an inline keyboard, as sent. */
 export interface TelegramButton {
@@ -119,14 +121,23 @@ export interface FakeTelegram {
   /** Every request answers 502 Bad Gateway until up(). */
   down(): void;
   up(): void;
+  /** Calls of `method` are accepted and never answered, no error, until unhang(): then they are handled as usual. */
+  hang(method: string): void;
+  unhang(): void;
+  /** Calls of `method` waiting in a hang now. */
+  hanging(method: string): number;
+  /** The next `times` calls of `method` answer `{"ok":true,"result":<result>}` with this result as it is (of the wrong shape). */
+  garble(result: unknown, times?: number, method?: string): void;
+  /** Telegram cannot reach the webhook (as if its address stopped resolving): deliveries fail unsent, updates pile up. */
+  webhookUnreachable(unreachable: boolean): void;
   close(): Promise<void>;
 }
 
 type Params = Record<string, unknown>;
 type Reply = [status: number, body: unknown];
-type Fault = { method?: string; status: number; retryAfter?: number };
+type Fault = { method?: string; status: number; retryAfter?: number; result?: unknown };
 
-const METHODS = ['getMe', 'deleteWebhook', 'setWebhook', 'getUpdates', 'sendMessage', 'answerCallbackQuery', 'editMessageText', 'editMessageReplyMarkup'];
+const METHODS = ['getMe', 'deleteWebhook', 'setWebhook', 'getWebhookInfo', 'getUpdates', 'sendMessage', 'answerCallbackQuery', 'editMessageText', 'editMessageReplyMarkup'];
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
@@ -218,6 +229,11 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
   let closed = false;
   let webhook: { url: string; secret?: string } | undefined;
   let delivering = false;
+  let webhookCut = false;
+  /** The last failed webhook delivery, as getWebhookInfo reports it. */
+  let lastError: { date: number; message: string } | undefined;
+  const hung = new Set<string>();
+  const hangers: Array<{ method: string; release: () => void }> = [];
   let pollGeneration = 0; // a newer getUpdates ends an older waiting one with 409, like the real API
   const queued = signal();
   const webhookChanged = signal();
@@ -242,9 +258,10 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         const head = queue[0];
         if (!head) break;
         const target = webhook;
-        const status = await postWebhook(target.url, target.secret ? { 'x-telegram-bot-api-secret-token': target.secret } : {}, head, closing.signal, 60_000);
+        const status = webhookCut ? 0 : await postWebhook(target.url, target.secret ? { 'x-telegram-bot-api-secret-token': target.secret } : {}, head, closing.signal, 60_000);
         if (closed) break;
         fake.webhookAttempts.push({ update_id: head.update_id, status, at: Date.now() });
+        if (status !== 200) lastError = { date: Math.floor(Date.now() / 1000), message: status === 0 ? 'Connection refused' : `Wrong response from the webhook: ${status} ${STATUS_CODES[status] ?? ''}`.trim() };
         if (status === 200) queue = queue.filter((u) => u.update_id !== head.update_id);
         else await webhookChanged.wait(webhookRetryMs);
       }
@@ -374,6 +391,14 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
         return ok(true);
       case 'setWebhook':
         return setWebhook(p);
+      case 'getWebhookInfo':
+        return ok({
+          url: webhook?.url ?? '',
+          has_custom_certificate: false,
+          pending_update_count: queue.length,
+          ...(lastError ? { last_error_date: lastError.date, last_error_message: lastError.message } : {}),
+          ...(webhook ? { max_connections: 40, ip_address: '127.0.0.1' } : {}),
+        });
       case 'getUpdates':
         return getUpdates(p, res);
       case 'sendMessage':
@@ -423,7 +448,8 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
       if (!METHODS.includes(method)) return write(res, error(404));
       const i = faults.findIndex((f) => !f.method || f.method === method.toLowerCase());
       const fault = i >= 0 ? faults.splice(i, 1)[0] : undefined;
-      if (fault) return write(res, fault.status === 429 ? tooMany(fault.retryAfter ?? 1) : error(fault.status));
+      if (fault) return write(res, fault.status === 200 ? ok(fault.result) : fault.status === 429 ? tooMany(fault.retryAfter ?? 1) : error(fault.status));
+      if (hung.has(method.toLowerCase())) await new Promise<void>((release) => hangers.push({ method: method.toLowerCase(), release }));
       try {
         write(res, await route(method, p, res));
       } catch (e) {
@@ -506,11 +532,24 @@ export async function startFakeTelegram(options: FakeTelegramOptions = {}): Prom
     fail: (status, times = 1, method) => addFaults(times, { status, method }),
     down: () => void (isDown = true),
     up: () => void (isDown = false),
+    hang: (method) => void hung.add(method.toLowerCase()),
+    unhang() {
+      hung.clear();
+      for (const h of hangers.splice(0)) h.release();
+    },
+    hanging: (method) => hangers.filter((h) => h.method === method.toLowerCase()).length,
+    garble: (result, times = 1, method) => addFaults(times, { status: 200, result, method }),
+    webhookUnreachable(unreachable) {
+      webhookCut = unreachable;
+      webhookChanged.wake();
+      if (!unreachable) void deliver();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         closed = true;
         webhook = undefined;
         closing.abort();
+        fake.unhang();
         queued.wake();
         webhookChanged.wake();
         sentSignal.wake();
