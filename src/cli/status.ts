@@ -9,8 +9,9 @@ export const statusCommand: Command = {
   usage: 'agentnet status [--json]',
   help: `Asks every configured agent's /health, counts pending bridge messages per addressee and
 reads PAUSE. WATCH is what the last health check of a monitor task or the relay's watch
-recorded (up/down since when, by whom, how long ago). Exits 0 when every agent answers, 1
-when any is down.
+recorded (up/down since when, by whom, how long ago). Under the table, each relay's channel:
+ok or degraded and why (deaf, the account, the webhook), its last receive cycle against the
+interval expected, its last canary. Exits 0 when every agent answers, 1 when any is down.
 
 Options:
   --json              print JSON

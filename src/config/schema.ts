@@ -81,12 +81,23 @@ const tool = z.union([
 ]);
 
 const DURATION_EXPECTED = 'a duration like 30s, 10m, 2h or 1d (or a number of milliseconds)';
+/** `30s`, `10m`, `2h`, `1d` or an integer (milliseconds) as milliseconds; NaN for anything else. */
+const toMs = (v: number | string) => {
+  const m = typeof v === 'string' ? /^(\d+)(s|m|h|d)$/.exec(v) : undefined;
+  return m ? Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'] : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
+};
 /** `30s`, `10m`, `2h`, `1d` (the CLI's forms), or a positive number of milliseconds (the config's `...Ms` form). */
 const duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const m = typeof v === 'string' ? /^(\d+)(s|m|h|d)$/.exec(v) : undefined;
-  const ms = m ? Number(m[1]) * { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 }[m[2] as 's' | 'm' | 'h' | 'd'] : typeof v === 'number' && Number.isInteger(v) ? v : NaN;
+  const ms = toMs(v);
   if (ms > 0) return ms;
   ctx.addIssue({ code: 'custom', message: DURATION_EXPECTED, input: v });
+  return z.NEVER;
+});
+/** A duration, or `off` (0). */
+const durationOrOff = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = v === 'off' ? 0 : toMs(v);
+  if (ms >= 0) return ms;
+  ctx.addIssue({ code: 'custom', message: `${DURATION_EXPECTED}, or off`, input: v });
   return z.NEVER;
 });
 
@@ -98,7 +109,7 @@ export const DEFAULT_MAX_SILENCE_MS = 30 * 60_000;
 /** How the relay tells that its channel still hears the owner (README "Channel health"); both parsed to milliseconds. */
 const healthFields = {
   /** A duration, or `off` (0): the scheduled check that the provider still answers (getStateInstance, getMe). */
-  canary: z.union([z.literal('off').transform(() => 0), duration]).default(DEFAULT_CANARY_MS),
+  canary: durationOrOff.default(DEFAULT_CANARY_MS),
   /** Webhook mode: the longest silence before the channel is degraded; the canary's confirmation breaks a silence. */
   maxSilence: duration.default(DEFAULT_MAX_SILENCE_MS),
 };

@@ -2,7 +2,8 @@
  * The relay role (the seed's Kami): owns a chat channel. role.ts wires the parts: inbound.ts
  * (records each inbound message in the ledger, the allow-list, per-chat order),
  * owner-commands.ts, conversation.ts, escalation.ts (to the orchestrator over the bridge, and
- * the answer back), watch.ts (the other agents' health), health.ts, outbox.ts (every reply
+ * the answer back), watch.ts (the other agents' health), health.ts with channel-alarm.ts and
+ * canary.ts (the channel's own health, and the owners told of it), outbox.ts (every reply
  * leaves through it), over context.ts; and alerts.ts, the direct alerts other agents send
  * through its channel. Imports agent/ and the layers below it; never tasks/ or
  * orchestrator/ (the roles meet on the bridge and the store).

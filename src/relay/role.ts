@@ -2,7 +2,7 @@
  * The relay role (the seed's Kami): owns a chat channel. It wires the relay's parts: inbound
  * (record in the ledger, allow-list, per-chat order), owner commands, the conversation with the
  * relay's model, escalation to the orchestrator and the answers coming back, the owner's approvals (asked and answered), the watch of the
- * autonomous agents with its alerts, and the outbox every reply leaves through.
+ * autonomous agents with its alerts, the channel's own health (its canary and alarm), and the outbox every reply leaves through.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAnswerRole } from '../agent/answer.ts';

@@ -308,6 +308,27 @@ agents:
     assert.deepEqual(config.agents.kami!.relay, { ackAfterMs: 2000, watchMs: 60_000, confirmMs: 10_000, maxBackoffMs: 60_000 });
   });
 
+  it("checks a channel's health settings: the canary (a duration, or off) and maxSilence, in milliseconds, with their defaults", () => {
+    const channel = (extra: string) => MIN.replace('    role: relay', `    role: relay\n    channel: { type: whatsapp, idInstance: 1101, apiToken: tok${extra} }`);
+    const ch = (extra: string) => {
+      const c = parseConfig(channel(extra), 'a.yaml').config.agents.kami!.channel!;
+      assert.ok(c.type === 'whatsapp');
+      return [c.canary, c.maxSilence, c.receiveTimeoutS];
+    };
+    assert.deepEqual(ch(''), [300_000, 1_800_000, 20], 'the canary is on by default, every 5 minutes; 30 minutes of webhook silence');
+    assert.deepEqual(ch(', canary: off, maxSilence: 2h'), [0, 7_200_000, 20]);
+    assert.deepEqual(ch(', canary: 90s, maxSilence: 600000'), [90_000, 600_000, 20]);
+    const tg = parseConfig(MIN.replace('    role: relay', '    role: relay\n    channel: { type: telegram, token: t, receiveTimeoutS: 10 }'), 'a.yaml').config.agents.kami!.channel!;
+    assert.ok(tg.type === 'telegram');
+    assert.deepEqual([tg.canary, tg.maxSilence, tg.receiveTimeoutS], [300_000, 1_800_000, 10]);
+    const err = problemsOf(() => parseConfig(channel(', canary: sometimes, maxSilence: 0'), 'a.yaml'));
+    const byPath = Object.fromEntries(err.problems.map((p) => [p.path, p.message]));
+    assert.match(byPath['agents.kami.channel.canary']!, /a duration like 30s, 10m, 2h or 1d/);
+    assert.match(byPath['agents.kami.channel.maxSilence']!, /a duration like 30s/);
+    const terminal = problemsOf(() => parseConfig(MIN.replace('    role: relay', '    role: relay\n    channel: { type: terminal, canary: 5m }'), 'a.yaml'));
+    assert.match(terminal.message, /agents\.kami\.channel/, 'the terminal has no provider to ask');
+  });
+
   it('masks secrets: values from the environment and keys that name a secret', () => {
     const text = MIN.replace('    role: relay', '    role: relay\n    channel: { type: telegram, token: "literal-bot-token", owners: ["${OWNER}"] }');
     const loaded = parseConfig(text, 'a.yaml', { env: { OWNER: '12345' } });
