@@ -47,6 +47,11 @@ export class ChannelCondition {
     else this.#problems.set(name, problem);
   }
 
+  /** Whether a named problem is set. */
+  has(name: string): boolean {
+    return this.#problems.has(name);
+  }
+
   /** The problems under these names (what a canary found), in the order they were first set. */
   problemsOf(names: readonly string[]): string[] {
     return [...this.#problems].filter(([n]) => names.includes(n)).map(([, p]) => p);

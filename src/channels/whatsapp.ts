@@ -145,6 +145,8 @@ export function createWhatsAppChannel(o: WhatsAppChannelOptions): Channel {
         failures = 0;
         health.set('receive', undefined);
         health.heard();
+        // Green API answers again: a state that could not be read during the outage is read now.
+        if (health.has('state-read')) await checkState().catch((e) => o.logger.debug({ err: (e as Error).message }, 'WhatsApp instance state not read'));
       } catch (err) {
         if (signal.aborted) return;
         failures++;

@@ -145,9 +145,11 @@ describe('WhatsApp channel', () => {
       for await (const m of ch.receive(stop.signal)) return m;
     })();
     await waitFor(() => fake.calls.filter((c) => c.method === 'receivenotification').length >= 1, 'a poll during the outage', 5000);
+    await waitFor(async () => (await ch.health()).problems.some((p) => p.startsWith('cannot read the WhatsApp instance state')), 'the outage in health', 5000);
     fake.incoming({ from: '972500000001', text: 'are you there?' });
     fake.up();
     assert.equal((await first)?.text, 'are you there?');
+    assert.deepEqual((await ch.health()).problems, [], 'nothing of the outage is left once Green API answers again');
     stop.abort();
     await ch.stop();
     await own.close();
