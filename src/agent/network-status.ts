@@ -1,6 +1,7 @@
 /** The network's state: every agent's /health, pending bridge messages per agent, PAUSE; and its short form for a chat. */
 import type { Bridge, BridgeMessage } from '../bridge/index.ts';
-import { spellDuration, type ChannelReport } from '../channels/index.ts';
+import type { ChannelReport } from '../channels/channel.ts';
+import { spellDuration } from '../channels/channel-health.ts';
 import type { Config } from '../config/index.ts';
 import { readNetworkPause, readPause, type PauseState } from './pause.ts';
 import type { HealthReport } from './health.ts';
