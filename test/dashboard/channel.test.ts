@@ -23,6 +23,8 @@ it("a relay's card says why its channel is degraded, when it last heard the prov
     minutes: 30,
     tasks: [],
     dead: [],
+    pending: [],
+    past: [],
   };
   const card = renderFragments(s).agents;
   const line = /<dd data-testid="channel">([^<]*)<\/dd>/.exec(card)?.[1];
