@@ -133,4 +133,35 @@ export const STORE_MIGRATIONS: PgMigration[] = [
       ALTER TABLE ledger_inbound ADD COLUMN tap text;
     `,
   },
+  {
+    version: 4,
+    name: 'schedule runs',
+    sql: `
+      CREATE TABLE schedule_runs (
+        agent text NOT NULL,
+        schedule text NOT NULL,
+        due bigint NOT NULL,
+        outcome text NOT NULL CHECK (outcome IN ('missed', 'queued', 'running', 'success', 'failure', 'not-run')),
+        missed text CHECK (missed IN ('down', 'paused', 'late')),
+        slots integer NOT NULL DEFAULT 1,
+        through bigint,
+        task text,
+        recorded_at bigint NOT NULL,
+        started_at bigint,
+        finished_at bigint,
+        reported_at bigint,
+        PRIMARY KEY (agent, schedule, due)
+      );
+      -- The missed runs nobody was told of yet: what every pass of a scheduler claims.
+      CREATE INDEX schedule_runs_unreported ON schedule_runs (agent, schedule) WHERE missed IS NOT NULL AND reported_at IS NULL;
+      CREATE INDEX schedule_runs_due ON schedule_runs (due);
+      CREATE TABLE schedule_cursors (
+        agent text NOT NULL,
+        schedule text NOT NULL,
+        considered bigint NOT NULL,
+        updated_at bigint NOT NULL,
+        PRIMARY KEY (agent, schedule)
+      );
+    `,
+  },
 ];

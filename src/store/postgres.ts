@@ -1,10 +1,11 @@
-/** The postgres store backend: the queue, memory and ledger tables in one schema of a PostgreSQL database. */
+/** The postgres store backend: the queue, memory, ledger, approvals and schedule-run tables in one schema of a PostgreSQL database. */
 import type { Logger } from '../log/logger.ts';
 import { createPgPool, loggedReachability, migratePg, type OutageReport } from '../pg/index.ts';
 import { createPgApprovals } from './pg-approvals.ts';
 import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';
+import { createPgScheduleRuns } from './pg-schedule-runs.ts';
 import { STORE_COMPONENT, STORE_MIGRATIONS } from './pg-store-migrations.ts';
 import type { Store } from './store.ts';
 
@@ -46,6 +47,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     memory: createPgMemory(pool, now),
     ledger: createPgLedger(pool, now),
     approvals: createPgApprovals(pool, now),
+    scheduleRuns: createPgScheduleRuns(pool, now),
     unavailable: () => reachability.describe(),
     async close() {
       if (closed) return; // pg's pool refuses a second end()

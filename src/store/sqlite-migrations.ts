@@ -126,6 +126,36 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
       ALTER TABLE ledger_inbound ADD COLUMN tap TEXT;
     `,
   },
+  {
+    // Schedule runs (src/store/schedule-runs.ts): one record per slot; each schedule's cursor.
+    version: 6,
+    sql: `
+      CREATE TABLE schedule_runs (
+        agent TEXT NOT NULL,
+        schedule TEXT NOT NULL,
+        due INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('missed', 'queued', 'running', 'success', 'failure', 'not-run')),
+        missed TEXT CHECK (missed IN ('down', 'paused', 'late')),
+        slots INTEGER NOT NULL DEFAULT 1,
+        through INTEGER,
+        task TEXT,
+        recorded_at INTEGER NOT NULL,
+        started_at INTEGER,
+        finished_at INTEGER,
+        reported_at INTEGER,
+        PRIMARY KEY (agent, schedule, due)
+      );
+      CREATE INDEX schedule_runs_unreported ON schedule_runs (agent, schedule) WHERE missed IS NOT NULL AND reported_at IS NULL;
+      CREATE INDEX schedule_runs_due ON schedule_runs (due);
+      CREATE TABLE schedule_cursors (
+        agent TEXT NOT NULL,
+        schedule TEXT NOT NULL,
+        considered INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (agent, schedule)
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -4,6 +4,7 @@ import { openSqlite } from './sqlite-db.ts';
 import { createSqliteLedger } from './sqlite-ledger.ts';
 import { createSqliteMemory } from './sqlite-memory.ts';
 import { createSqliteQueue } from './sqlite-queue.ts';
+import { createSqliteScheduleRuns } from './sqlite-schedule-runs.ts';
 import type { Store } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -23,6 +24,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     memory: createSqliteMemory(db, now),
     ledger: createSqliteLedger(db, now),
     approvals: createSqliteApprovals(db, now),
+    scheduleRuns: createSqliteScheduleRuns(db, now),
     async close() {
       if (db.isOpen) db.close();
     },

@@ -1,7 +1,8 @@
-/** A store: the task queue, the shared memory, the relay's delivery ledger and the approvals, opened together from the config. */
+/** A store: the task queue, the shared memory, the relay's delivery ledger, the approvals and the schedules' runs, opened together from the config. */
 import type { Approvals } from './approvals.ts';
 import type { Ledger } from './ledger.ts';
 import type { Memory } from './memory.ts';
+import type { ScheduleRuns } from './schedule-runs.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 export interface Store {
@@ -12,6 +13,8 @@ export interface Store {
   readonly ledger: Ledger;
   /** Actions waiting for the owner's yes, and the decisions (the audit). */
   readonly approvals: Approvals;
+  /** Every slot of every schedule, run or missed, and each schedule's cursor. */
+  readonly scheduleRuns: ScheduleRuns;
   /** Why the store's server cannot be reached now (health shows it); undefined while it can. Server backends only. */
   unavailable?(): string | undefined;
   close(): Promise<void>;

@@ -5,6 +5,8 @@
  *   increment {by, times}                  compare-and-set increments of memory counters/n, retrying on conflict
  *   decide    {codes, decision, by}        prints "ready", waits for "go" on stdin, then answers each code; prints "<code> <outcome>"
  *   request   {keys, agent}                prints "ready", waits for "go" on stdin, then asks for each key; prints "<key> <id> <code> <created>"
+ *   runs      {dues, agent, schedule, task?} prints "ready", waits for "go", records each slot (missed unless `task`: then `<task>-<due>`); prints
+ *                                          "<due> <created>", then claims the missed runs: "claimed <due>" for each it got
  */
 import { openStore, type StoreSpec } from '../../src/store/index.ts';
 
@@ -54,6 +56,15 @@ if (action === 'work') {
       }
     }
   }
+} else if (action === 'runs') {
+  const { dues, agent, schedule, task } = options as { dues: string[]; agent: string; schedule: string; task?: string };
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => process.stdin.setEncoding('utf8').on('data', (d: string) => d.includes('go') && resolve()));
+  for (const due of dues) {
+    const { created } = await store.scheduleRuns.record({ agent, schedule, due, ...(task ? { task: `${task}-${due}` } : { missed: 'down' as const }) });
+    process.stdout.write(`${due} ${created}\n`);
+  }
+  for (const run of await store.scheduleRuns.claimMissed(agent, schedule)) process.stdout.write(`claimed ${run.due}\n`);
 } else if (action === 'decide' || action === 'request') {
   // Both processes are open and waiting before either starts: the race is on the store, not on start-up.
   process.stdout.write('ready\n');

@@ -8,6 +8,7 @@ import { STORE_COMPONENT, STORE_MIGRATIONS } from '../../src/store/pg-store-migr
 import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
+import { describeScheduleRuns } from '../conformance/schedule-runs.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
 import { dropSchema, freshSchema, PG_URL, pgSkipReason } from '../helpers/pg.ts';
 
@@ -33,6 +34,7 @@ if (skip) {
   describeMemory(postgres);
   describeLedger(postgres);
   describeApprovals(postgres);
+  describeScheduleRuns(postgres);
 
   describe('postgres store: opening', () => {
     it('two stores opening a fresh schema at once both succeed, each migration applied once', async () => {

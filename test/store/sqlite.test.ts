@@ -7,6 +7,7 @@ import { MIGRATIONS } from '../../src/store/sqlite-migrations.ts';
 import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
+import { describeScheduleRuns } from '../conformance/schedule-runs.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -29,6 +30,7 @@ describeTaskQueue(sqlite);
 describeMemory(sqlite);
 describeLedger(sqlite);
 describeApprovals(sqlite);
+describeScheduleRuns(sqlite);
 
 describe('sqlite store: upgrading', () => {
   it('a store from before approvals (schema version 3) keeps its tasks and gains approvals when opened', async () => {
