@@ -181,8 +181,14 @@ const schedule = z
     task: z.enum(TASK_KINDS),
     /** An object here; what each kind needs in it is the kind's own rule (src/tasks), given to the loader as a `ConfigRule`. */
     payload: z.record(z.string(), z.unknown()).optional(),
-    /** Run a slot missed while the agent was down, once, at start. */
+    /**
+     * After missed slots (the agent down, the network paused, the machine asleep, the clock
+     * jumped): run the latest of them once, as soon as it is noticed. Either way they are recorded
+     * and the owner is told once.
+     */
     catchUp: z.boolean().default(false),
+    /** How late a slot may still start (ms, at least 1000): one found later than this is a missed run. */
+    graceMs: z.number().int().min(1000).default(60_000),
   })
   .superRefine((s, ctx) => {
     if (s.timezone !== undefined) {

@@ -9,6 +9,8 @@ import { systemClock } from '../agent/clock.ts';
 import { runGated } from './approval-gate.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 import { outcomeOf, reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS, type TaskFinish, type Worker } from './index.ts';
+import { sendMissedReport } from './missed.ts';
+import { noteFinished, noteStarted } from './run-record.ts';
 import { createAnswerRole } from '../agent/answer.ts';
 import type { Alerter } from '../agent/health-watch.ts';
 import type { Role, RoleContext } from '../agent/role.ts';
@@ -25,17 +27,18 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
 
     async start() {
       const store = ctx.store;
+      if (!store) throw new AgentnetError('STORE_OPEN_FAILED', `${ctx.agent.name} is autonomous but has no store open`);
       const report = async (f: TaskFinish) => {
         const key = `${f.task.kind} ${f.outcome ? outcomeOf(f) : f.final ? 'failure' : 'retried'}`;
         ctx.stats.tasks[key] = (ctx.stats.tasks[key] ?? 0) + 1;
         ctx.stats.lastActivity = Date.now();
+        await noteFinished(store.scheduleRuns, f, clock.now()).catch((err: unknown) => ctx.logger.warn({ task: f.task.id, err }, 'could not record the end of a scheduled run'));
         try {
           await sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
         } catch (err) {
           ctx.logger.error({ task: f.task.id, err }, 'could not send the task report');
         }
       };
-      if (!store) throw new AgentnetError('STORE_OPEN_FAILED', `${ctx.agent.name} is autonomous but has no store open`);
       const w = ctx.agent.worker;
       worker = startWorker({
         agent: ctx.agent.name,
@@ -51,6 +54,7 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
           // Every kind goes through the approve: policy first (a kind or a deployment it names waits for the owner's yes).
           return runGated(kind, { task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
         },
+        started: (task) => noteStarted(store.scheduleRuns, task, clock.now()),
         finished: (f) => report(f),
       });
       // Tasks whose worker died on their last attempt have nobody else to report them.
@@ -66,10 +70,13 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
         agent: ctx.agent.name,
         schedules: ctx.agent.schedules,
         queue: store.queue,
+        runs: store.scheduleRuns,
         memory: store.memory,
         logger: ctx.logger,
         clock,
         paused: () => ctx.pause.paused(),
+        untilResumed: (signal) => ctx.pause.untilResumed(signal),
+        reportMissed: async (r) => void (await sendMissedReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, r)),
         onEnqueued: () => started.wake(),
       });
     },

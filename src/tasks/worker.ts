@@ -35,6 +35,8 @@ export interface WorkerOptions {
   /** Resolves when the network is not paused. */
   untilResumed(signal: AbortSignal): Promise<void>;
   execute(task: Task, signal: AbortSignal): Promise<TaskOutcome>;
+  /** The task was claimed and is about to run (a failure here is logged; the task runs anyway). */
+  started?(task: Task): Promise<void>;
   finished(info: TaskFinish): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export function startWorker(o: WorkerOptions): Worker {
     running.set(task.id, ctrl);
     const started = Date.now();
     o.logger.info({ task: task.id, kind: task.kind, attempt: task.attempts, of: task.maxAttempts }, 'task started');
+    await o.started?.(task).catch((err: unknown) => o.logger.warn({ task: task.id, err }, 'could not record the task\'s start'));
     const beat = setInterval(() => {
       o.queue.heartbeat(task.id, id, o.leaseMs).then(
         (held) => {

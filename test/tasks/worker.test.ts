@@ -7,6 +7,7 @@ import { startAgent, type RunningAgent } from '../../src/cli/roles.ts';
 import { createJsonlBridge, type Bridge } from '../../src/bridge/index.ts';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
+import { slotKey } from '../../src/tasks/slots.ts';
 import { anthropicError, startFakeAnthropic } from '../fakes/fake-anthropic.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
 import { freePort, tempDir, waitFor } from '../helpers/util.ts';
@@ -23,8 +24,10 @@ describe('autonomous worker', () => {
   beforeEach(async () => {
     ({ dir, cleanup } = tempDir('agentnet-worker-'));
     fake = (await startFakeAnthropic()) as ScriptedServer<unknown>;
-    writeFileSync(join(dir, 'slow.sh'), '#!/bin/sh\necho started\nsleep 30\n');
-    chmodSync(join(dir, 'slow.sh'), 0o755);
+    for (const [file, body] of [['slow.sh', 'echo started\nsleep 30'], ['ok.sh', 'echo ok'], ['bad.sh', 'exit 3']]) {
+      writeFileSync(join(dir, file!), `#!/bin/sh\n${body}\n`);
+      chmodSync(join(dir, file!), 0o755);
+    }
     writeFileSync(
       join(dir, 'agentnet.yaml'),
       `network: test
@@ -39,6 +42,8 @@ agents:
     worker: { concurrency: 4, pollMs: 50 }
     deployments:
       slow: { command: [./slow.sh], cwd: . }
+      ok: { command: [./ok.sh], cwd: ., notify: [] }
+      bad: { command: [./bad.sh], cwd: ., notify: [] }
 `,
     );
     config = loadConfig(join(dir, 'agentnet.yaml'), { env: {} }).config;
@@ -83,6 +88,22 @@ agents:
     assert.equal(after.state, 'queued', 'released, not dead and not left leased');
     assert.equal(after.attempts, 0);
     assert.deepEqual(await bridge.list({ type: 'notification' }), [], 'no failure reported for a task that was only interrupted');
+  });
+
+  it("a scheduled task's run record follows it: started at its claim, then its outcome; a hand-made task has none", async () => {
+    const due = (m: number) => new Date(Date.parse('2026-11-24T12:00:00Z') + m * 60_000);
+    const slots = [['ok', due(0)], ['bad', due(5)]] as const;
+    for (const [deployment, slot] of slots) {
+      const t = await store.queue.enqueue({ kind: 'deploy', payload: { deployment, schedule: 'deploy', slot: slot.toISOString() }, maxAttempts: 1, idempotencyKey: slotKey('kaylee', 'deploy', slot) });
+      await store.scheduleRuns.record({ agent: 'kaylee', schedule: 'deploy', due: slot.toISOString(), task: t.id });
+    }
+    const byHand = await store.queue.enqueue({ kind: 'deploy', payload: { deployment: 'ok' }, maxAttempts: 1 });
+    agent = await startAgent({ config, agent: 'kaylee', stdout: false });
+    await waitFor(async () => (await store.scheduleRuns.list()).every((r) => r.finishedAt) && (await store.queue.get(byHand.id))?.state === 'done', 'both runs finished');
+    const [bad, ok] = await store.scheduleRuns.list();
+    assert.deepEqual([ok!.outcome, bad!.outcome], ['success', 'failure']);
+    for (const r of [ok!, bad!]) assert.ok(Date.parse(r.startedAt!) <= Date.parse(r.finishedAt!) && Date.parse(r.startedAt!) >= Date.parse(r.recordedAt), JSON.stringify(r));
+    assert.equal((await store.scheduleRuns.list()).length, 2, 'the hand-made task made no record');
   });
 
   it('rotate-bridge archives old done messages and says so', async () => {
