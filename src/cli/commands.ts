@@ -41,6 +41,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'tasks add', summary: 'enqueue a task', load: async () => (await import('./tasks.ts')).tasksAddCommand },
   { name: 'tasks retry', summary: 'run a dead or cancelled task again', load: async () => (await import('./tasks.ts')).tasksRetryCommand },
   { name: 'tasks cancel', summary: 'stop a queued or running task from running', load: async () => (await import('./tasks.ts')).tasksCancelCommand },
+  { name: 'schedules', summary: "each schedule's last run, next run and missed runs", load: async () => (await import('./schedules.ts')).schedulesCommand },
   { name: 'memory get', summary: 'read a value from the shared memory', load: async () => (await import('./memory.ts')).memoryGetCommand },
   { name: 'memory set', summary: 'write a value to the shared memory', load: async () => (await import('./memory.ts')).memorySetCommand },
   { name: 'memory ls', summary: 'list keys of a namespace', load: async () => (await import('./memory.ts')).memoryLsCommand },

@@ -7,6 +7,8 @@
 import type { BridgeMessage } from '../bridge/index.ts';
 import { channelSummary, type AgentStatus } from '../agent/network-status.ts';
 import { describeAction, type Approval, type Task } from '../store/index.ts';
+import { describeMissed, describeRun, type ScheduleOverview } from '../tasks/overview.ts';
+import { utcTime } from '../tasks/slots.ts';
 import type { DashboardState } from './state.ts';
 
 export const FRAGMENTS = ['header', 'approvals', 'agents', 'activity', 'charts', 'tasks', 'audit'] as const;
@@ -126,12 +128,20 @@ function taskRow(t: Task, now: number, withRetry = false): string {
   return `<li class="task ${t.state}" data-task="${esc(t.id)}"><span class="pill ${t.state}">${t.state}</span> <b>${esc(t.kind)}</b> <span class="ago">${esc(ago(t.updatedAt, now))}</span> attempt ${t.attempts}/${t.maxAttempts}${t.lastError && t.state !== 'done' ? `<div class="err">${esc(clip(t.lastError, 200))}</div>` : ''}${retry}</li>`;
 }
 
+/** One schedule: its last run, next run and missed runs, as `agentnet schedules` says them. */
+function scheduleRow(o: ScheduleOverview): string {
+  const state = o.lastRun?.outcome ?? 'none';
+  return `<li class="task schedule" data-schedule="${esc(`${o.agent}/${o.schedule}`)}"><span class="pill ${esc(state)}">${esc(state)}</span> <b>${esc(o.agent)}/${esc(o.schedule)}</b> <code>${esc(o.cron)}</code> ${esc(o.task)}
+<div>last: ${esc(o.lastRun ? describeRun(o.lastRun) : 'none yet')}</div><div>next: ${esc(o.next ? utcTime(o.next) : 'none')}</div><div${o.missed.slots ? ' class="err"' : ''} data-testid="missed">missed: ${esc(describeMissed(o.missed))}</div></li>`;
+}
+
 function tasks(s: DashboardState): string {
   if (!s.queue) return '<p class="empty">No store yet: it is created when an agent that needs it starts.</p>';
   const now = Date.parse(s.at);
+  const schedules = s.schedules.length ? `<h3>Schedules</h3><ul>${s.schedules.map(scheduleRow).join('')}</ul>` : '';
   const dead = s.dead.length ? `<h3>Dead-lettered</h3><ul>${s.dead.map((t) => taskRow(t, now, true)).join('')}</ul>` : '';
   const recent = s.tasks.length ? `<h3>Recent</h3><ul>${s.tasks.map((t) => taskRow(t, now)).join('')}</ul>` : '<p class="empty">No tasks yet.</p>';
-  return dead + recent;
+  return schedules + dead + recent;
 }
 
 /** A time as `3m ago`, the exact time on hover. */
@@ -198,7 +208,7 @@ main{max-width:1100px;margin:0 auto;padding:12px}h1{font-size:1.3rem;margin:0}h2
 .bar{display:flex;justify-content:space-between;align-items:center;gap:8px;flex-wrap:wrap}.meta{color:#475569;margin:4px 0 0;font-size:.9rem}
 button{font:inherit;padding:8px 14px;border-radius:8px;border:1px solid #1e293b;background:#1e293b;color:#fff;cursor:pointer}button[data-testid=resume]{background:#16a34a;border-color:#16a34a}
 .pill{display:inline-block;padding:0 8px;border-radius:999px;font-size:.8rem;background:#e2e8f0;color:#334155;vertical-align:middle}
-.pill.ok,.pill.done,.pill.running{background:#dcfce7;color:#166534}.pill.paused,.pill.pending,.pill.queued{background:#fef3c7;color:#92400e}.pill.degraded{background:#ffedd5;color:#9a3412}.pill.down,.pill.dead,.pill.failed{background:#fee2e2;color:#991b1b}
+.pill.ok,.pill.done,.pill.running,.pill.success{background:#dcfce7;color:#166534}.pill.paused,.pill.pending,.pill.queued{background:#fef3c7;color:#92400e}.pill.degraded{background:#ffedd5;color:#9a3412}.pill.down,.pill.dead,.pill.failed,.pill.failure,.pill.missed{background:#fee2e2;color:#991b1b}
 #agents{display:grid;grid-template-columns:repeat(auto-fill,minmax(240px,1fr));gap:10px}
 .agent{background:#fff;border:1px solid #e2e8f0;border-left:4px solid #16a34a;border-radius:10px;padding:10px}.agent.down{border-left-color:#dc2626}.agent.paused,.agent.degraded{border-left-color:#d97706}
 .agent .role{color:#64748b;font-size:.85rem}dl{display:grid;grid-template-columns:auto 1fr;gap:2px 10px;margin:8px 0 0;font-size:.88rem}dt{color:#64748b}dd{margin:0}

@@ -3,6 +3,7 @@ import type { Bridge, BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { collectStatus, type NetworkStatus } from '../agent/network-status.ts';
 import type { Approval, Store, Task, TaskState } from '../store/index.ts';
+import { scheduleOverview, type ScheduleOverview } from '../tasks/overview.ts';
 
 export interface Thread {
   request: BridgeMessage;
@@ -27,6 +28,8 @@ export interface DashboardState {
   pending: Approval[];
   /** The latest decided or expired approvals, newest first: at most PAST_APPROVALS. */
   past: Approval[];
+  /** Each schedule's last run, next run and missed runs (with a store). */
+  schedules: ScheduleOverview[];
 }
 
 export const CHART_MINUTES = 30;
@@ -49,13 +52,14 @@ async function collectApprovals(store: Store | undefined): Promise<Pick<Dashboar
 export async function collectDashboard(config: Config, bridge: Bridge, store: Store | undefined, now = Date.now()): Promise<DashboardState> {
   const since = new Date(now - CHART_MINUTES * 60_000);
   // One read of the bridge serves both the timeline and the chart.
-  const [status, all, queue, tasks, dead, approvals] = await Promise.all([
+  const [status, all, queue, tasks, dead, approvals, schedules] = await Promise.all([
     collectStatus(config, bridge, { timeoutMs: 1000, ...(store ? { memory: store.memory } : {}) }),
     bridge.list({}),
     store?.queue.stats(),
     store ? store.queue.list({ limit: 12 }) : Promise.resolve([]),
     store ? store.queue.list({ state: 'dead', limit: 20 }) : Promise.resolve([]),
     collectApprovals(store),
+    store ? scheduleOverview(config, store.scheduleRuns, now) : Promise.resolve([]),
   ]);
 
   const recent = all.slice(-200);
@@ -89,5 +93,6 @@ export async function collectDashboard(config: Config, bridge: Bridge, store: St
     tasks: [...tasks].reverse(),
     dead: [...dead].reverse(),
     ...approvals,
+    schedules,
   };
 }

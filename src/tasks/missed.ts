@@ -8,7 +8,7 @@ import type { Bridge } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import type { MissedReason, ScheduleRun } from '../store/index.ts';
 import { firstWithRole } from '../agent/routing.ts';
-import { MAX_COUNTED_SLOTS, type ScheduleConfig } from './slots.ts';
+import { MAX_COUNTED_SLOTS, utcTime, type ScheduleConfig } from './slots.ts';
 
 export interface MissedReport {
   schedule: ScheduleConfig;
@@ -21,8 +21,6 @@ export interface MissedReport {
 /** Slots listed by time in one message at most; more are "…". */
 const LISTED = 5;
 
-const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}${iso.slice(16, 19) === ':00' ? '' : iso.slice(16, 19)} UTC`;
-
 function why(reason: MissedReason, agent: string): string {
   if (reason === 'down') return `${agent} was not running`;
   if (reason === 'paused') return 'the network was paused';
@@ -33,7 +31,7 @@ function why(reason: MissedReason, agent: string): string {
 export const slotCount = (runs: readonly ScheduleRun[]) => runs.reduce((n, r) => n + r.slots, 0);
 
 function slotList(runs: readonly ScheduleRun[]): string {
-  const parts = runs.map((r) => (r.slots > 1 ? `${when(r.due)} … ${when(r.through!)} (${r.slots >= MAX_COUNTED_SLOTS ? `over ${MAX_COUNTED_SLOTS.toLocaleString('en')}` : r.slots.toLocaleString('en')} runs)` : when(r.due)));
+  const parts = runs.map((r) => (r.slots > 1 ? `${utcTime(r.due)} … ${utcTime(r.through!)} (${r.slots >= MAX_COUNTED_SLOTS ? `over ${MAX_COUNTED_SLOTS.toLocaleString('en')}` : r.slots.toLocaleString('en')} runs)` : utcTime(r.due)));
   return parts.length > LISTED ? `${parts.slice(0, 2).join(', ')}, …, ${parts.slice(-(LISTED - 2)).join(', ')}` : parts.join(', ');
 }
 
@@ -43,8 +41,8 @@ export function missedReportText(agent: string, r: MissedReport): string {
   const reasons = [...new Set(r.runs.map((x) => x.missed!))].map((x) => why(x, agent)).join('; ');
   const head = `⏰ ${agent} missed ${n >= MAX_COUNTED_SLOTS ? 'over ' : ''}${n.toLocaleString('en')} run${n === 1 ? '' : 's'} of schedule "${r.schedule.name}" (${r.schedule.task}) because ${reasons}: ${slotList(r.runs)}.`;
   const caught = r.runs.filter((x) => x.task).at(-1);
-  const next = r.next ? ` Next run: ${when(r.next.toISOString())}.` : '';
-  if (caught) return `${head} Caught up once: the ${when(caught.due)} run (task ${caught.task}).${next}`;
+  const next = r.next ? ` Next run: ${utcTime(r.next.toISOString())}.` : '';
+  if (caught) return `${head} Caught up once: the ${utcTime(caught.due)} run (task ${caught.task}).${next}`;
   return `${head} ${r.schedule.catchUp ? 'It will be caught up once the network is resumed.' : 'Not caught up (the schedule has no catchUp: true).'}${next}`;
 }
 

@@ -12,6 +12,9 @@ export type ScheduleConfig = AgentConfig['schedules'][number];
 /** Slots counted one by one at most; a longer gap is "over" this many. */
 export const MAX_COUNTED_SLOTS = 100_000;
 
+/** A slot for people: `2026-11-24 12:05 UTC` (with seconds when it has them). */
+export const utcTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')}${iso.slice(16, 19) === ':00' ? '' : iso.slice(16, 19)} UTC`;
+
 /** The schedule's cron in its time zone (croner; never started: the scheduler asks it for times). */
 export const cronOf = (s: Pick<ScheduleConfig, 'cron' | 'timezone'>): Cron => new Cron(s.cron, { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) });
 

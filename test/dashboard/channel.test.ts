@@ -25,6 +25,7 @@ it("a relay's card says why its channel is degraded, when it last heard the prov
     dead: [],
     pending: [],
     past: [],
+    schedules: [],
   };
   const card = renderFragments(s).agents;
   const line = /<dd data-testid="channel">([^<]*)<\/dd>/.exec(card)?.[1];
