@@ -43,7 +43,8 @@ export function missedReportText(agent: string, r: MissedReport): string {
   const caught = r.runs.filter((x) => x.task).at(-1);
   const next = r.next ? ` Next run: ${utcTime(r.next.toISOString())}.` : '';
   if (caught) return `${head} Caught up once: the ${utcTime(caught.due)} run (task ${caught.task}).${next}`;
-  return `${head} ${r.schedule.catchUp ? 'It will be caught up once the network is resumed.' : 'Not caught up (the schedule has no catchUp: true).'}${next}`;
+  // With catchUp, a batch without a caught-up run is one whose latest slot started on time (scheduler.ts, consider).
+  return `${head} ${r.schedule.catchUp ? 'Not caught up: the latest slot started on time.' : 'Not caught up (the schedule has no catchUp: true).'}${next}`;
 }
 
 /** Sends the report to the owner through the relay; returns the agent it went to (none without a relay). */

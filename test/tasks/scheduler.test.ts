@@ -184,7 +184,8 @@ describe('scheduler', () => {
 
   it('the wall clock stepped forward an hour: the slots in between are missed (late), told once; the latest caught up once if asked', async () => {
     const minutely = { ...every5, name: 'minutely', cron: '* * * * *' };
-    start([every5, catching, minutely]);
+    const minutelyCatching = { ...minutely, name: 'minutely-catching', catchUp: true };
+    start([every5, catching, minutely, minutelyCatching]);
     await clock.advanceTo('2026-11-24T12:03:40Z');
     clock.jumpTo('2026-11-24T13:03:30Z');
     await clock.advanceTo('2026-11-24T13:03:31Z');
@@ -199,11 +200,13 @@ describe('scheduler', () => {
     // Every minute: the latest (13:03) is 30 s late and starts; the 59 before it are missed.
     assert.deepEqual(await slotsOf('minutely'), ['2026-11-24T13:03:00.000Z']);
     assert.equal(await store.scheduleRuns.missedSlots('kaylee', 'minutely'), 59);
-    assert.deepEqual(reports.map((r) => r.schedule.name).sort(), ['catching', 'minutely', 'monitor'], 'one message each');
+    assert.deepEqual(await slotsOf('minutely-catching'), ['2026-11-24T13:03:00.000Z'], 'no catch-up beside the slot that started');
+    assert.match(missedReportText('kaylee', reportsOf('minutely-catching')[0]!), /Not caught up: the latest slot started on time\./);
+    assert.deepEqual(reports.map((r) => r.schedule.name).sort(), ['catching', 'minutely', 'minutely-catching', 'monitor'], 'one message each');
     assert.match(missedReportText('kaylee', reportsOf('monitor')[0]!), /missed 12 runs .* because the machine slept or its clock jumped: 2026-11-24 12:05 UTC … 2026-11-24 12:10 UTC \(2 runs\), 2026-11-24 12:15 UTC, …, /);
     await clock.advanceTo('2026-11-24T13:05:00Z');
     assert.deepEqual(await slotsOf('monitor'), ['2026-11-24T13:05:00.000Z'], 'then on time again');
-    assert.equal(reports.length, 3);
+    assert.equal(reports.length, 4);
   });
 
   it('a month asleep with a slot every second is bounded: ten records and one summary, one message', async () => {
