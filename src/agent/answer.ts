@@ -6,6 +6,7 @@
 import { chatOf, replyFields, type BridgeMessage } from '../bridge/index.ts';
 import type { Revisit, Role, RoleContext } from './role.ts';
 import { quoted } from './tools/gated.ts';
+import type { Serving } from './tools/tool.ts';
 import { runToolLoop } from './tools/tool-loop.ts';
 
 /** Wraps text that came from outside as data: a model must never take it as instructions. */
@@ -26,6 +27,13 @@ export function conversationOf(msg: BridgeMessage): string {
   // The key keeps the channel as the message wrote it ("chat" when it did not): sessions are saved under it.
   return chat ? `${String(msg.metadata?.channel ?? 'chat')}:${chat.chat}` : `agent:${msg.from}`;
 }
+
+/**
+ * What answering a request serves, for the approvals its tool calls need: keyed by the request,
+ * explained by who asked what. The same whichever model answers (a claude-code run's MCP server
+ * says it too).
+ */
+export const servingOf = (msg: BridgeMessage): Serving => ({ id: msg.id, reason: `request ${msg.id} from ${msg.from}: ${quoted(msg.content)}` });
 
 /**
  * A request that someone else may answer too (the orchestrator's requests, shared with Claude
@@ -69,7 +77,7 @@ export function createAnswerRole(ctx: RoleContext, options: AnswerRoleOptions): 
           // Claude Code (model: claude-code) continues one session per chat.
           conversation: conversationOf(msg),
           // A tool call the approve: policy names asks the owner, keyed and explained by this request.
-          context: { message: msg, serving: { id: msg.id, reason: `request ${msg.id} from ${msg.from}: ${quoted(msg.content)}` } },
+          context: { message: msg, serving: servingOf(msg) },
           onCall: (r) => {
             ctx.stats.modelCalls.ok++;
             ctx.stats.tokens.input += r.usage.inputTokens;

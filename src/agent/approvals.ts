@@ -1,9 +1,10 @@
 /**
  * Which actions wait for the owner's yes: the agent's `approve:` policy applied to one action.
  * Pure: the store keeps the requests (store/approvals.ts); a task asks through
- * tasks/approval-gate.ts, a model's tool call through tools/gated.ts.
+ * tasks/approval-gate.ts, a tool call (a model's, or one over `agentnet mcp`) through tools/gated.ts.
  */
 import type { ApprovalPolicy } from '../config/index.ts';
+import { approvalStatus, requestApproval } from './tools/approval-tools.ts';
 import { hostAllowed } from './tools/http-get.ts';
 
 /**
@@ -49,19 +50,27 @@ export function needsApproval(policy: ApprovalPolicy | undefined, action: GatedA
 }
 
 /**
- * What a model's call of the tool `name` with `input` asks the owner about, or undefined when the
- * policy lets it run unasked. A command or a URL is asked about as itself (`run_command systemctl
- * restart nginx`), whether its prefix or host is named or the tool is (`tools:`); any other tool
- * as the tool with its arguments.
+ * The tools no policy gates: they are how the owner is asked (asking for a yes before asking for
+ * a yes would never end).
  */
-export function toolCallApproval(policy: ApprovalPolicy | undefined, name: string, input: unknown): GatedAction | undefined {
-  if (!policy) return undefined;
+export const NEVER_GATED_TOOLS: readonly string[] = [requestApproval.name, approvalStatus.name];
+
+/**
+ * What a call of the tool `name` with `input` (a model's, or one over `agentnet mcp`) asks the
+ * owner about, or undefined when the policy lets it run unasked. A command or a URL is asked about
+ * as itself (`run_command systemctl restart nginx`), whether its prefix or host is named or the
+ * tool is (`tools:`); any other tool as the tool with its arguments. A tool that only reads
+ * (`readOnly`) is gated only when named, not by `"*"`; NEVER_GATED_TOOLS never are.
+ */
+export function toolCallApproval(policy: ApprovalPolicy | undefined, name: string, input: unknown, readOnly = false): GatedAction | undefined {
+  if (!policy || NEVER_GATED_TOOLS.includes(name)) return undefined;
   const tool: GatedAction = { kind: 'tool', name, args: input };
   const args = (input ?? {}) as { argv?: unknown; url?: unknown };
   const own: GatedAction | undefined =
     name === 'run_command' && Array.isArray(args.argv) ? commandAction(args.argv as string[]) : name === 'http_get' && typeof args.url === 'string' ? { kind: 'http_get', name: args.url } : undefined;
   if (own && needsApproval(policy, own)) return own;
-  return needsApproval(policy, tool) ? (own ?? tool) : undefined;
+  const named = readOnly ? policy.tools.includes(name) : needsApproval(policy, tool);
+  return named ? (own ?? tool) : undefined;
 }
 
 /** What approvalPolicyGaps reads of an agent. */
@@ -76,31 +85,39 @@ export interface PolicyHolder {
 /**
  * What an agent's `approve:` policy names that gates nothing: keys its role or its grants make
  * moot, deployments or tools it does not have (a typo there would leave the real one ungated), and
- * the MCP surface, which does not ask yet. Each is a sentence saying what to do; empty when all is well.
+ * tools no policy gates. `mcpTools` are the names `agentnet mcp` serves: on an orchestrator (the
+ * agent an MCP server runs as) they are gated too, so a name among them is not a typo; without
+ * them, an orchestrator's tool names are not checked. Each gap is a sentence saying what to do;
+ * empty when all is well.
  */
-export function approvalPolicyGaps(agent: PolicyHolder): string[] {
+export function approvalPolicyGaps(agent: PolicyHolder, mcpTools?: readonly string[]): string[] {
   const p = agent.approve;
   if (!p) return [];
-  return [...roleGaps(agent, p), ...grantGaps(agent, p), ...deploymentGaps(agent, p)];
+  return [...roleGaps(agent, p), ...grantGaps(agent, p, mcpTools), ...deploymentGaps(agent, p)];
 }
 
 function roleGaps(agent: PolicyHolder, p: ApprovalPolicy): string[] {
   const gaps: string[] = [];
   if (p.deploy.length && agent.role !== 'autonomous') gaps.push(`${agent.name}: approve.deploy has no effect on a ${agent.role} agent (deployments are the autonomous role's tasks)`);
   if (p.tasks.length && agent.role !== 'autonomous') gaps.push(`${agent.name}: approve.tasks has no effect on a ${agent.role} agent (tasks are the autonomous role's)`);
-  if (p.tools.length && agent.role === 'orchestrator') gaps.push(`${agent.name}: approve.tools gates the calls of ${agent.name}'s own model; a Claude Code session's calls over agentnet mcp (and a claude-code model's) are not asked yet: grant those tools there only where running them unasked is acceptable`);
+  const never = p.tools.filter((t) => NEVER_GATED_TOOLS.includes(t));
+  if (never.length) gaps.push(`${agent.name}: approve.tools names ${never.map((t) => `"${t}"`).join(', ')}, which never ${never.length === 1 ? 'waits' : 'wait'} for a yes (${never.length === 1 ? 'it is' : 'they are'} how the owner is asked): remove ${never.length === 1 ? 'it' : 'them'}`);
   return gaps;
 }
 
-/** Gates on tools the agent is not granted: a command, a host or a name that can never be called. */
-function grantGaps(agent: PolicyHolder, p: ApprovalPolicy): string[] {
+/** Gates on tools the agent is not granted (nor serves over MCP): a command, a host or a name that can never be called. */
+function grantGaps(agent: PolicyHolder, p: ApprovalPolicy, mcpTools: readonly string[] | undefined): string[] {
   const granted = agent.tools.map((t) => (typeof t === 'string' ? t : t.name));
   const gaps: string[] = [];
   for (const key of ['run_command', 'http_get'] as const) {
     if (p[key].length && !granted.includes(key)) gaps.push(`${agent.name}: approve.${key} gates nothing: ${agent.name} is not granted ${key} (tools:)`);
   }
-  const unknown = p.tools.filter((t) => t !== '*' && !granted.includes(t));
-  if (unknown.length && agent.role !== 'orchestrator') gaps.push(`${agent.name}: approve.tools names ${unknown.map((t) => `"${t}"`).join(', ')}, not among the tools it is granted (${granted.join(', ') || 'none'}): check the spelling — a misspelled name leaves the real tool ungated`);
+  const orchestrator = agent.role === 'orchestrator';
+  if (orchestrator && !mcpTools) return gaps;
+  const known = orchestrator ? [...new Set([...granted, ...mcpTools!])] : granted;
+  const unknown = p.tools.filter((t) => t !== '*' && !known.includes(t) && !NEVER_GATED_TOOLS.includes(t));
+  const among = orchestrator ? `its own tools or those agentnet mcp serves as ${agent.name}` : 'the tools it is granted';
+  if (unknown.length) gaps.push(`${agent.name}: approve.tools names ${unknown.map((t) => `"${t}"`).join(', ')}, not among ${among} (${known.join(', ') || 'none'}): check the spelling — a misspelled name leaves the real tool ungated`);
   return gaps;
 }
 

@@ -5,12 +5,12 @@ import { storeSpec } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../agent/routing.ts';
-import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
+import { cliLogger, CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
 import { version } from './version.ts';
 
 export const mcpCommand: Command = {
-  usage: 'agentnet mcp [--as AGENT] [--push] [--headless] [-c FILE]',
+  usage: 'agentnet mcp [--as AGENT] [--push] [--headless [--serving REQUEST_ID]] [-c FILE]',
   help: `Serves MCP over standard input and output (logs go to standard error only), for Claude
 Code, the Claude Agent SDK, claude -p --mcp-config, Cursor or any MCP client. Tools:
 bridge_inbox, bridge_claim, bridge_reply, bridge_send, task_enqueue, task_status,
@@ -25,8 +25,11 @@ Options:
                       without channels ignore it
   --headless          the client is a headless run of the agent (model: claude-code), which
                       answers with its final message: the server's instructions say so
+  --serving ID        the request the headless run answers: a call the agent's approve.tools
+                      names asks the owner about it, keyed by that request (default: by this
+                      session)
 ${CONFIG_HELP}`,
-  options: { ...CONFIG_OPTION, as: { type: 'string' }, push: { type: 'boolean' }, headless: { type: 'boolean' } },
+  options: { ...CONFIG_OPTION, as: { type: 'string' }, push: { type: 'boolean' }, headless: { type: 'boolean' }, serving: { type: 'string' } },
   async run(values, _p, io) {
     const { bridge, loaded } = await openConfiguredBridge(values, io);
     const { config } = loaded;
@@ -37,7 +40,8 @@ ${CONFIG_HELP}`,
     }
     const store = await openStore(storeSpec(config));
     const push = values.push === true;
-    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true });
+    const serving = values.serving as string | undefined;
+    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true, logger: cliLogger(io), ...(serving ? { serving } : {}) });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));
     await server.connect(new StdioServerTransport());
     const pushing = push ? pushRequests(server, { bridge, config, agent }, (err) => io.err(`agentnet mcp: could not announce a request: ${(err as Error).message}\n`)) : undefined;

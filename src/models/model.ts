@@ -25,6 +25,11 @@ export interface ModelRequest {
   signal?: AbortSignal;
   /** The conversation (an owner's chat) this call belongs to, for providers that keep a session per conversation (claude-code). */
   conversation?: string;
+  /**
+   * What the call serves (the id of a request, a task), for providers whose tools ask the owner
+   * themselves: claude-code's MCP server keys the approvals of its calls by it.
+   */
+  serving?: string;
 }
 
 export interface ModelResponse {

@@ -17,6 +17,7 @@ import { checkStore } from '../store/index.ts';
 import { approvalPolicyGaps } from '../agent/approvals.ts';
 import { healthUrl } from '../agent/health-probe.ts';
 import { schedulePayloadProblems } from '../tasks/registry.ts';
+import { MCP_TOOL_NAMES } from '../orchestrator/mcp-tools.ts';
 import type { HealthReport } from '../agent/health.ts';
 
 export type { Check, CheckStatus } from '../errors.ts';
@@ -123,7 +124,7 @@ async function checkStorage(config: Config, add: Add): Promise<void> {
 /** One warning per approve: policy gap (agent/approvals.ts); nothing when no agent has a policy. */
 function checkApprovalPolicies(config: Config): Check[] {
   return Object.values(config.agents).flatMap((a) =>
-    approvalPolicyGaps(a).map((detail): Check => ({ check: `approvals ${a.name}`, status: 'warn', detail, fix: `edit ${config.file}: agents.${a.name}.approve (README, Approvals)` })),
+    approvalPolicyGaps(a, MCP_TOOL_NAMES).map((detail): Check => ({ check: `approvals ${a.name}`, status: 'warn', detail, fix: `edit ${config.file}: agents.${a.name}.approve (README, Approvals)` })),
   );
 }
 

@@ -6,7 +6,8 @@
  * that hit a limit, was refused a tool, or "succeeded" without an answer is a failure with a
  * code, so the runtime tells the owner instead of sending nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config, ModelConfig } from '../config/index.ts';
 import { AgentnetError, type ErrorCode } from '../errors.ts';
@@ -52,11 +53,8 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
   const agentDir = join(network.stateDir, 'agents', agent);
   const sessions = new ClaudeSessions(join(agentDir, 'claude-sessions.json'), (config.sessionIdleHours ?? CLAUDE_CODE_DEFAULTS.sessionIdleHours) * 3_600_000);
 
-  // The network's MCP server, as Claude Code starts it: this agentnet, this config, this agent.
-  const mcpFile = join(agentDir, 'claude-mcp.json');
   mkdirSync(agentDir, { recursive: true });
-  const server = { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', network.file, '--as', agent, '--headless'] };
-  writeFileSync(mcpFile, JSON.stringify({ mcpServers: { [SERVER]: server } }, null, 2) + '\n', { mode: 0o600 });
+  const mcpFile = writeMcpConfig(join(agentDir, 'claude-mcp.json'), network.file, agent);
   const granted = headlessMcpTools(agentConfig);
   const allowed = [...granted.map((t) => mcpToolId(SERVER, t)), ...(config.allowedTools ?? [])];
   // Not only unapproved: invisible, so the model does not try them (the runner answers).
@@ -64,7 +62,7 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
 
   const builtIn = builtInTools(config.allowedTools ?? []);
 
-  const argsFor = (system: string, resume: string | undefined): string[] => {
+  const argsFor = (system: string, resume: string | undefined, mcp: string): string[] => {
     const left = deps.costLeftUsd?.();
     return [
       '-p',
@@ -72,7 +70,7 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       '--verbose', // stream-json with -p requires it
       '--max-turns', String(maxTurns),
       '--append-system-prompt', system + HEADLESS_NOTE,
-      '--mcp-config', mcpFile,
+      '--mcp-config', mcp,
       '--strict-mcp-config',
       // The owner's user settings (auth, env) apply; the project's and its local settings do
       // not: their SessionStart hook (agentnet claude install) is for interactive sessions.
@@ -87,10 +85,10 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
     ];
   };
 
-  const runOnce = (req: ModelRequest, prompt: string, resume: string | undefined) =>
+  const runOnce = (req: ModelRequest, prompt: string, resume: string | undefined, mcp: string) =>
     runClaude({
       command,
-      args: argsFor(req.system, resume),
+      args: argsFor(req.system, resume, mcp),
       prompt,
       cwd,
       env: deps.env ?? process.env,
@@ -106,11 +104,18 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       const prompt = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
       const conversation = req.conversation;
       const resume = conversation ? sessions.get(conversation) : undefined;
-      let run = await runOnce(req, prompt, resume);
-      if (resume && cannotResume(run)) {
-        deps.logger?.warn({ conversation, session: resume }, 'claude-code: the session could not be resumed; starting a new one');
-        if (conversation) sessions.forget(conversation);
-        run = await runOnce(req, prompt, undefined);
+      // A run that serves a request gets its own MCP config, naming the request (see writeMcpConfig).
+      const mcpConfig = req.serving ? writeMcpConfig(join(agentDir, `claude-mcp-${randomUUID()}.json`), network.file, agent, req.serving) : mcpFile;
+      let run;
+      try {
+        run = await runOnce(req, prompt, resume, mcpConfig);
+        if (resume && cannotResume(run)) {
+          deps.logger?.warn({ conversation, session: resume }, 'claude-code: the session could not be resumed; starting a new one');
+          if (conversation) sessions.forget(conversation);
+          run = await runOnce(req, prompt, undefined, mcpConfig);
+        }
+      } finally {
+        if (mcpConfig !== mcpFile) rmSync(mcpConfig, { force: true });
       }
       if (conversation && run.sessionId && run.result) sessions.set(conversation, run.sessionId);
       const r = run.result;
@@ -124,6 +129,18 @@ export function createClaudeCodeModel(config: ModelConfig, deps: ClaudeCodeDeps)
       return judge(run, { agent, command, maxTurns, timeoutMs });
     },
   };
+}
+
+/**
+ * Writes the network's MCP server as Claude Code starts it (this agentnet, this config, this agent)
+ * to `file` (0600) and returns the path. With `serving`, the server is told the request the run
+ * answers (`--serving`): a tool call the agent's approve.tools names asks the owner keyed by that
+ * request, so the run made again after a failure finds the same approval instead of asking twice.
+ */
+function writeMcpConfig(file: string, config: string, agent: string, serving?: string): string {
+  const server = { type: 'stdio', command: process.execPath, args: [AGENTNET_BIN, 'mcp', '--config', config, '--as', agent, '--headless', ...(serving ? ['--serving', serving] : [])] };
+  writeFileSync(file, JSON.stringify({ mcpServers: { [SERVER]: server } }, null, 2) + '\n', { mode: 0o600 });
+  return file;
 }
 
 /**

@@ -3,7 +3,8 @@
  * Each tool is defined once (src/agent/tools/ for those a model is granted too, inbox-tools.ts
  * and network-status-tool.ts for the session's own); the official SDK validates every input
  * against the tool's zod schema, and a tool that fails returns an MCP tool error with a message
- * the model can act on, never a crash.
+ * the model can act on, never a crash. A call the agent's `approve.tools` names asks the owner
+ * first (agent/tools/gated.ts), as the agent's own model's calls do.
  */
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -12,6 +13,7 @@ import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sd
 import {
   approvalStatus,
   bridgeSend,
+  gatedNetworkTool,
   memoryGet,
   memoryList,
   memorySet,
@@ -22,13 +24,19 @@ import {
   type BridgeToolContext,
   type MemoryToolContext,
   type NetworkTool,
+  type NetworkToolGate,
   type QueueToolContext,
+  type Serving,
   type ToolCall,
   type ToolResult,
 } from '../agent/tools/index.ts';
+import { servingOf } from '../agent/answer.ts';
+import { systemClock } from '../agent/clock.ts';
+import { readNetworkPause } from '../agent/pause.ts';
 import { chatOf, type Bridge, type Subscription } from '../bridge/index.ts';
 import { recipientOf } from '../agent/routing.ts';
 import { DEFAULT_APPROVAL_TTL_MS, type Config } from '../config/index.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/index.ts';
 import { describeRequest, priorityOf } from './inbox.ts';
 import { bridgeAnswer, bridgeClaim, bridgeInbox, type InboxToolContext } from './inbox-tools.ts';
@@ -55,7 +63,20 @@ export interface McpOptions {
    * pointing at the inbox, claim and reply tools the run does not have.
    */
   headless?: boolean;
+  /**
+   * The request a headless run answers (`agentnet mcp --serving ID`, from the claude-code runner):
+   * a call `approve.tools` names asks keyed by it, so the run made again after a failure finds the
+   * same approval. Without it (an interactive session), calls are keyed by this server's session.
+   */
+  serving?: string;
+  /** Where a gated call says it waits and runs (default: nowhere). */
+  logger?: Logger;
+  /** How long a gated call whose client sent no progress token waits before it returns pending (default UNPROGRESSED_WAIT_MS). */
+  waitWithoutProgressMs?: number;
 }
+
+/** How often an approved call held by the network's PAUSE reads it again. */
+const PAUSE_POLL_MS = 1000;
 
 /** The notification Claude Code's channels take: content, plus meta keys that are identifiers. */
 export const CHANNEL_NOTIFICATION = 'notifications/claude/channel';
@@ -86,6 +107,7 @@ function instructionsFor(o: McpOptions): string {
 const toMcpResult = (r: ToolResult) => ({
   content: [{ type: 'text' as const, text: r.text }],
   ...(r.data ? { structuredContent: { note: r.text.split('\n')[0]!, ...r.data } } : {}),
+  ...(r.isError ? { isError: true } : {}),
 });
 
 /** The SDK's request extras a tool call uses. */
@@ -133,8 +155,38 @@ export function createMcpServer(o: McpOptions): McpServer {
     session: randomUUID(),
     approvalTtlMs: o.config.agents[o.agent]?.approve?.ttlMs ?? DEFAULT_APPROVAL_TTL_MS,
   };
-  for (const tool of MCP_TOOLS) registerNetworkTool(server, tool, ctx);
+  const gate = toolGateOf(o, ctx.session);
+  for (const tool of MCP_TOOLS) registerNetworkTool(server, gate ? gatedNetworkTool(tool, gate) : tool, ctx);
   return server;
+}
+
+/**
+ * The agent's `approve.tools` over MCP (none without a policy). A call serves the request a
+ * headless run answers, or else this server's session (one per `agentnet mcp` process): the same
+ * call made again in the session (a retry, a call cancelled and made again) finds the same
+ * approval, and another session asks anew.
+ */
+function toolGateOf(o: McpOptions, session: string): NetworkToolGate | undefined {
+  const policy = o.config.agents[o.agent]?.approve;
+  if (!policy) return undefined;
+  const own: Serving = { id: `mcp-session:${session}`, reason: `a call from ${o.agent}'s Claude Code session (agentnet mcp, session ${session.slice(0, 8)})` };
+  return {
+    agent: o.agent,
+    policy,
+    approvals: o.store.approvals,
+    logger: o.logger ?? silentLogger,
+    untilResumed: async (signal) => {
+      while ((await readNetworkPause(o.config, o.store.memory)).paused) await systemClock.sleep(PAUSE_POLL_MS, signal);
+    },
+    serving: async () => (o.serving === undefined ? own : servingOfRequest(o.bridge, o.serving)),
+    ...(o.waitWithoutProgressMs !== undefined ? { waitWithoutProgressMs: o.waitWithoutProgressMs } : {}),
+  };
+}
+
+/** What a headless run's calls serve: its request, in the words the agent's own model uses for it. */
+async function servingOfRequest(bridge: Bridge, id: string): Promise<Serving> {
+  const request = await bridge.get(id);
+  return request ? servingOf(request) : { id, reason: `request ${id}` };
 }
 
 /**

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { approvalPolicyGaps, commandAction, needsApproval, toolCallApproval } from '../../src/agent/approvals.ts';
+import { approvalPolicyGaps, commandAction, needsApproval, NEVER_GATED_TOOLS, toolCallApproval } from '../../src/agent/approvals.ts';
+import { MCP_TOOL_NAMES } from '../../src/orchestrator/mcp-tools.ts';
 import { ConfigError, DEFAULT_APPROVAL_TTL_MS, initNetwork, loadConfig, parseConfig, type ApprovalPolicy } from '../../src/config/index.ts';
 import { tempDir } from '../helpers/util.ts';
 
@@ -121,7 +122,7 @@ describe('needsApproval', () => {
     try {
       initNetwork(dir);
       const { config } = loadConfig(join(dir, 'agentnet.yaml'), { env: {} });
-      assert.deepEqual(Object.values(config.agents).flatMap(approvalPolicyGaps), []);
+      assert.deepEqual(Object.values(config.agents).flatMap((a) => approvalPolicyGaps(a)), []);
     } finally {
       cleanup();
     }
@@ -150,6 +151,17 @@ describe('toolCallApproval: what a model\'s call asks the owner about', () => {
     assert.deepEqual(toolCallApproval(all, 'http_get', { url: 'https://x.example.com/' }), { kind: 'http_get', name: 'https://x.example.com/' });
     assert.deepEqual(toolCallApproval(policyOf('{ tools: ["*"] }'), 'bridge_send', { to: 'kami' }), { kind: 'tool', name: 'bridge_send', args: { to: 'kami' } });
   });
+
+  it('"*" gates every tool that acts, a read-only tool only when named; request_approval and approval_status never', () => {
+    const star = policyOf('{ tools: ["*"] }');
+    assert.equal(toolCallApproval(star, 'memory_get', { namespace: 'n', key: 'k' }, true), undefined, 'read-only under "*": unasked');
+    assert.deepEqual(toolCallApproval(policyOf('{ tools: [memory_get] }'), 'memory_get', { namespace: 'n', key: 'k' }, true), { kind: 'tool', name: 'memory_get', args: { namespace: 'n', key: 'k' } }, 'named: asked');
+    for (const name of NEVER_GATED_TOOLS) {
+      assert.equal(toolCallApproval(star, name, { id: 'x' }), undefined, name);
+      assert.equal(toolCallApproval(policyOf(`{ tools: [${name}] }`), name, { id: 'x' }), undefined, `${name} named`);
+    }
+    assert.deepEqual([...NEVER_GATED_TOOLS], ['request_approval', 'approval_status']);
+  });
 });
 
 describe('approvalPolicyGaps: what a policy names that gates nothing', () => {
@@ -170,11 +182,19 @@ describe('approvalPolicyGaps: what a policy names that gates nothing', () => {
     assert.match(gaps[1]!, /approve\.tools names "memroy_set", not among the tools it is granted \(memory_set\): check the spelling/);
   });
 
-  it('names keys the role makes moot, and the MCP surface that does not ask yet', () => {
+  it('names keys the role makes moot; an orchestrator gating its MCP tools has no gap (its MCP calls ask), a misspelled one has', () => {
     assert.match(approvalPolicyGaps(agent('{ tasks: [prompt] }', '', 'relay'))[0]!, /approve\.tasks has no effect on a relay agent/);
-    const [mcp, ...more] = approvalPolicyGaps(agent('{ tools: [memory_set] }', '', 'orchestrator'));
-    assert.equal(more.length, 0, 'an MCP tool name is not a typo on an orchestrator');
-    assert.match(mcp!, /Claude Code session's calls over agentnet mcp .* are not asked yet/);
+    const orchestrator = agent('{ tools: [memory_set, bridge_claim, task_enqueue] }', '', 'orchestrator');
+    assert.deepEqual(approvalPolicyGaps(orchestrator), [], 'tools: on an orchestrator gates its MCP sessions: nothing to warn about');
+    assert.deepEqual(approvalPolicyGaps(orchestrator, MCP_TOOL_NAMES), [], 'every name is a tool agentnet mcp serves');
+    const typo = approvalPolicyGaps(agent('{ tools: [memroy_set, memory_get] }', '', 'orchestrator'), MCP_TOOL_NAMES);
+    assert.equal(typo.length, 1);
+    assert.match(typo[0]!, /^kaylee: approve\.tools names "memroy_set", not among its own tools or those agentnet mcp serves as kaylee \(bridge_inbox, .*\): check the spelling/);
+  });
+
+  it('names request_approval and approval_status, which never wait for a yes', () => {
+    const gaps = approvalPolicyGaps(agent('{ tools: [request_approval, approval_status, memory_set] }', '', 'orchestrator'), MCP_TOOL_NAMES);
+    assert.deepEqual(gaps, ['kaylee: approve.tools names "request_approval", "approval_status", which never wait for a yes (they are how the owner is asked): remove them']);
   });
 
   it('names a deployment the agent does not define once it defines some (a typo)', () => {

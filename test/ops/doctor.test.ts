@@ -201,7 +201,10 @@ agents:
     const file = join(dir, 'agentnet.yaml');
     writeFileSync(
       file,
-      `network: ap\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: ${await freePort()} }\n    deployments: { web: { command: [./deploy.sh] } }\n    tools: [{ name: http_get, hosts: [admin.example.com] }]\n    approve: { deploy: [wbe], http_get: [admin.example.com], run_command: [[systemctl, restart]], tasks: [prompt] }\n`,
+      `network: ap\nagents:\n  kaylee:\n    role: autonomous\n    health: { port: ${await freePort()} }\n    deployments: { web: { command: [./deploy.sh] } }\n    tools: [{ name: http_get, hosts: [admin.example.com] }]\n    approve: { deploy: [wbe], http_get: [admin.example.com], run_command: [[systemctl, restart]], tasks: [prompt] }\n` +
+        // An orchestrator's tools: gate its MCP sessions' calls (enforced: no warning); a misspelled one is named.
+        `  claude:\n    role: orchestrator\n    health: { port: ${await freePort()} }\n    approve: { tools: [memory_set, bridge_send, task_enqueue] }\n` +
+        `  claudia:\n    role: orchestrator\n    health: { port: ${await freePort()} }\n    approve: { tools: [memroy_set] }\n`,
     );
     const run = await agentnet(['doctor', '--offline', '--json', '-c', file], { cwd: dir });
     const report = JSON.parse(run.stdout) as Report;
@@ -211,6 +214,11 @@ agents:
     assert.match(gaps[1]!.detail, /approve\.deploy names "wbe", not among its deployments \(web\)/);
     assert.match(gaps[0]!.fix!, /agents\.kaylee\.approve/);
     assert.doesNotMatch(run.stdout, /not enforced/, 'http_get, run_command and tasks are enforced: no warning says otherwise');
+    assert.deepEqual(report.checks.filter((c) => c.check === 'approvals claude'), [], "tools: on an orchestrator gates its MCP calls: nothing to warn about");
+    assert.doesNotMatch(run.stdout, /not asked yet/);
+    const [typo, ...more] = report.checks.filter((c) => c.check === 'approvals claudia');
+    assert.equal(more.length, 0);
+    assert.match(typo!.detail, /approve\.tools names "memroy_set", not among its own tools or those agentnet mcp serves as claudia/);
   });
 
   it('checks a PostgreSQL store: reachable, and the versions of its tables', async (ctx) => {

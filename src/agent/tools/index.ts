@@ -44,9 +44,9 @@ export function grantedTools(agent: ResolvedAgent, config: Config, bridge: Bridg
   return gateTools(tools, { agent: agent.name, policy: agent.approve, approvals: store.approvals, logger, ...gate });
 }
 
-export type { Tool, ToolContext } from './tool.ts';
-export { argumentsHash, gatedTool, gateTools, quoted, TOOL_APPROVAL_MAX_MS, TOOL_APPROVAL_POLL_MS } from './gated.ts';
-export type { ToolGate } from './gated.ts';
+export type { Serving, Tool, ToolContext } from './tool.ts';
+export { argumentsHash, gatedNetworkTool, gatedTool, gateTools, quoted, TOOL_APPROVAL_MAX_MS, TOOL_APPROVAL_POLL_MS, UNPROGRESSED_WAIT_MS } from './gated.ts';
+export type { NetworkToolGate, ToolGate } from './gated.ts';
 export { ToolRefusal } from './tool.ts';
 export { asModelTool, networkTool, said, shown } from './network-tool.ts';
 export type { NetworkTool, ToolCall, ToolResult } from './network-tool.ts';

@@ -6,12 +6,14 @@
  * JSON Schema, validate with the same zod schema and say the same words.
  */
 import { z } from 'zod';
-import { defineTool, type Tool } from './tool.ts';
+import { defineTool, ToolRefusal, type Tool } from './tool.ts';
 
 /** What a tool did: words for whoever reads text, and data (MCP's structuredContent) when it has any. */
 export interface ToolResult {
   text: string;
   data?: Record<string, unknown>;
+  /** It did not do what was asked (a gated call not run): an MCP tool error, a refusal on the model surface. */
+  isError?: boolean;
 }
 
 /** What one call brings besides its input. */
@@ -30,7 +32,7 @@ export interface NetworkTool<C, S extends z.ZodObject = z.ZodObject> {
   /** The context may name the agents a tool can address. */
   describe(ctx: C): string;
   input: S;
-  /** Only reads: safe to call again. */
+  /** Only reads: safe to call again; an `approve.tools` of `"*"` does not gate it (naming it does). */
   readOnly?: boolean;
   run(input: z.output<S>, ctx: C, call?: ToolCall): Promise<ToolResult>;
 }
@@ -46,5 +48,10 @@ export const shown = (words: string, data: unknown): ToolResult => said(`${words
 
 /** The tool on the model surface, bound to its context: the model reads the words. */
 export function asModelTool<C>(tool: NetworkTool<C>, ctx: C): Tool {
-  return defineTool(tool.name, tool.describe(ctx), tool.input, async (input, call) => (await tool.run(input, ctx, call.signal ? { signal: call.signal } : {})).text);
+  const model = defineTool(tool.name, tool.describe(ctx), tool.input, async (input, call) => {
+    const r = await tool.run(input, ctx, call.signal ? { signal: call.signal } : {});
+    if (r.isError) throw new ToolRefusal(r.text);
+    return r.text;
+  });
+  return tool.readOnly ? { ...model, readOnly: true } : model;
 }

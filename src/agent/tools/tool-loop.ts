@@ -38,7 +38,14 @@ export async function runToolLoop(o: ToolLoopOptions): Promise<ToolLoopResult> {
   let toolCalls = 0;
   let last = '';
   for (let step = 1; step <= maxSteps; step++) {
-    const res = await o.model.complete({ system: o.system, messages, tools: o.tools.map((t) => t.spec), ...(o.signal ? { signal: o.signal } : {}), ...(o.conversation ? { conversation: o.conversation } : {}) });
+    const res = await o.model.complete({
+      system: o.system,
+      messages,
+      tools: o.tools.map((t) => t.spec),
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.conversation ? { conversation: o.conversation } : {}),
+      ...(o.context?.serving ? { serving: o.context.serving.id } : {}),
+    });
     o.onCall?.(res);
     last = res.text;
     if (res.toolCalls.length === 0) return { text: res.text, steps: step, toolCalls, stoppedByLimit: false };

@@ -4,15 +4,20 @@ import type { BridgeMessage } from '../../bridge/index.ts';
 import { AgentnetError } from '../../errors.ts';
 import type { ToolSpec } from '../../models/model.ts';
 
+/**
+ * What a call serves (a request, a task, an owner's message, an MCP session): an approval the call
+ * needs is keyed by `id` (the same call made again finds the same one) and `reason` tells the owner why.
+ */
+export interface Serving {
+  id: string;
+  reason: string;
+}
+
 export interface ToolContext {
   /** The bridge message being handled, for replies. */
   message?: BridgeMessage;
   signal?: AbortSignal;
-  /**
-   * What the call serves (a request, a task, an owner's message): an approval the call needs is
-   * keyed by `id` (a retried turn finds the same one) and `reason` tells the owner why.
-   */
-  serving?: { id: string; reason: string };
+  serving?: Serving;
 }
 
 export interface Tool {
@@ -21,6 +26,8 @@ export interface Tool {
   run(input: unknown, ctx: ToolContext): Promise<string>;
   /** Why this input would be refused, checked before the owner is asked (nothing is asked about a call that cannot run). */
   refusal?(input: unknown): string | undefined;
+  /** Only reads: an `approve.tools` of `"*"` does not gate it (naming it does). */
+  readOnly?: boolean;
 }
 
 /** A refusal the model should read and adapt to (not a crash). */
