@@ -6,7 +6,7 @@
  *   hang     - starts a grandchild (sleep) and never finishes; pids go to $FAKE_CLAUDE_STATE
  *   crash    - says "fatal" on stderr and exits 3
  *   anything else: "echo: <content> (turn 1 of session S)"
- * Every call's argv and prompt go to $FAKE_CLAUDE_LOG (JSON lines).
+ * Every call's argv, prompt and MCP config go to $FAKE_CLAUDE_LOG (JSON lines).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -31,12 +31,14 @@ if (value('--output-format') === 'stream-json' && !has('--verbose')) {
 
 let prompt = '';
 for await (const chunk of process.stdin) prompt += chunk;
-if (process.env.FAKE_CLAUDE_LOG) appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify({ argv, prompt, cwd: process.cwd() }) + '\n');
+const mcpConfig = value('--mcp-config');
+// The MCP config as the run saw it (a run's own config is removed after it).
+const mcp = mcpConfig ? (JSON.parse(readFileSync(mcpConfig, 'utf8')) as { mcpServers: Record<string, { args: string[] }> }) : undefined;
+if (process.env.FAKE_CLAUDE_LOG) appendFileSync(process.env.FAKE_CLAUDE_LOG, JSON.stringify({ argv, prompt, cwd: process.cwd(), mcp }) + '\n');
 // The request's own words, inside agentnet's <message> envelope.
 const content = /<message[^>]*>\n([\s\S]*)\n<\/message>/.exec(prompt)?.[1] ?? prompt;
 
 const sessionId = randomUUID();
-const mcpConfig = value('--mcp-config');
 emit({
   type: 'system',
   subtype: 'init',
@@ -45,7 +47,7 @@ emit({
   model: value('--model') ?? 'claude-sonnet-4-6',
   permissionMode: 'default',
   tools: (value('--tools') ?? '').split(',').filter(Boolean),
-  mcp_servers: mcpConfig ? Object.keys((JSON.parse(readFileSync(mcpConfig, 'utf8')) as { mcpServers: object }).mcpServers).map((name) => ({ name, status: 'connected' })) : [],
+  mcp_servers: mcp ? Object.keys(mcp.mcpServers).map((name) => ({ name, status: 'connected' })) : [],
 });
 
 const finish = (result: string, extra: Record<string, unknown> = {}) => {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig, type Config } from '../../src/config/index.ts';
 import { isAgentnetError } from '../../src/errors.ts';
+import { runToolLoop } from '../../src/agent/tools/tool-loop.ts';
 import { createClaudeCodeModel } from '../../src/orchestrator/claude-code.ts';
 import type { Model, ModelRequest } from '../../src/models/model.ts';
 import { retryable } from '../../src/models/retry.ts';
@@ -43,7 +44,7 @@ describe('model: claude-code (headless Claude Code)', () => {
     createClaudeCodeModel({ ...config.agents.claude!.model, ...over }, { agent: 'claude', network: config, env });
   const ask = (m: Model, content: string, extra: Partial<ModelRequest> = {}) =>
     m.complete({ system: 'You are claude, the orchestrator.', messages: [{ role: 'user', content: `A request from "kami".\n<message from="kami" id="m1">\n${content}\n</message>` }], ...extra });
-  const calls = () => readFileSync(fake.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; prompt: string; cwd: string });
+  const calls = () => readFileSync(fake.log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; prompt: string; cwd: string; mcp?: { mcpServers: Record<string, { args: string[] }> } });
   const lastCall = () => calls().at(-1)!;
   const failure = async (p: Promise<unknown>) => {
     const err = await p.then(() => assert.fail('expected the run to fail'), (e: unknown) => e);
@@ -94,6 +95,18 @@ agents:
     const disallowed = argv.slice(argv.indexOf('--disallowedTools') + 1);
     for (const hidden of ['bridge_inbox', 'bridge_claim', 'bridge_reply', 'bridge_send', 'memory_get', 'request_approval', 'approval_status']) assert.ok(disallowed.includes(`mcp__agentnet__${hidden}`), hidden);
     assert.ok(!argv.includes('--resume'), 'no conversation: no session to resume');
+  });
+
+  it('a run that serves a request tells its MCP server which (--serving: approvals are keyed by it), in a config of its own removed after the run', async () => {
+    const res = await runToolLoop({ model: model(), system: 'You are claude.', messages: [{ role: 'user', content: 'remember it' }], tools: [], context: { serving: { id: 'kami-9', reason: 'request kami-9' } } });
+    assert.match(res.text, /^echo: remember it/);
+    const { argv, mcp } = lastCall();
+    const file = argv[argv.indexOf('--mcp-config') + 1]!;
+    assert.deepEqual(mcp!.mcpServers.agentnet!.args.slice(1), ['mcp', '--config', config.file, '--as', 'claude', '--headless', '--serving', 'kami-9']);
+    assert.notEqual(file, join(config.stateDir, 'agents', 'claude', 'claude-mcp.json'), 'not the shared config');
+    assert.equal(existsSync(file), false, 'removed after the run');
+    await ask(model(), 'no request');
+    assert.ok(!lastCall().mcp!.mcpServers.agentnet!.args.includes('--serving'), 'serving nothing: the shared config, without --serving');
   });
 
   it('kills a hung run with everything it started, and says it timed out', async () => {

@@ -49,6 +49,8 @@ interface GatedCall extends ToolCall {
   serving: Serving;
   /** Returns the approval still pending after this long; default: waits until it is decided or expires. */
   waitMs?: number;
+  /** When the call came to the gate: its progress counts from there. */
+  since?: number;
 }
 
 /** What became of a gated call: it ran now, or it did not (the approval says why). */
@@ -127,9 +129,10 @@ const approvalBrief = (a: Approval) => ({
  * approved, recording `record` of its result with the approval.
  */
 export async function passGate<T>(gate: ToolGate, call: GatedCall, run: () => Promise<T>, record: (result: T) => string): Promise<GateOutcome<T>> {
-  const asked = await ask(gate, call);
-  const a = await answerOf(gate, asked, call);
-  if (a.status === 'approved') return runOnce(gate, a, call, run, record);
+  const timed = { ...call, since: (gate.clock ?? systemClock).now() };
+  const asked = await ask(gate, timed);
+  const a = await answerOf(gate, asked, timed);
+  if (a.status === 'approved') return runOnce(gate, a, timed, run, record);
   if (a.status === 'pending') return { status: Date.parse(a.expiresAt) <= (gate.clock ?? systemClock).now() ? 'expired' : 'pending', approval: a };
   return { status: a.status, approval: a };
 }
@@ -192,7 +195,7 @@ async function ask(gate: ToolGate, call: GatedCall): Promise<Approval> {
 async function answerOf(gate: ToolGate, asked: Approval, call: GatedCall): Promise<Approval> {
   const clock = gate.clock ?? systemClock;
   const signal = call.signal ?? new AbortController().signal;
-  const start = clock.now();
+  const start = call.since ?? clock.now();
   const until = Math.min(Date.parse(asked.expiresAt), call.waitMs === undefined ? Infinity : start + call.waitMs);
   for (let a = asked; ; ) {
     const left = until - clock.now();
@@ -212,7 +215,10 @@ const running = new Map<string, Promise<unknown>>();
 
 /** Runs an approved call once (after resume, when paused), or finds it ran already. */
 async function runOnce<T>(gate: ToolGate, approved: Approval, call: GatedCall, run: () => Promise<T>, record: (result: T) => string): Promise<GateOutcome<T>> {
-  while (running.has(approved.id)) await running.get(approved.id)!.catch(() => {});
+  while (running.has(approved.id)) {
+    gate.logger.info({ approval: approved.id, code: approved.code }, 'the same approved tool call is running: waiting for it');
+    await running.get(approved.id)!.catch(() => {});
+  }
   const turn = runFresh(gate, approved, call, run, record);
   running.set(approved.id, turn);
   try {
@@ -222,11 +228,25 @@ async function runOnce<T>(gate: ToolGate, approved: Approval, call: GatedCall, r
   }
 }
 
+/** Resolves when the network is not paused, telling `call.progress` each second meanwhile. */
+async function resumed(gate: ToolGate, a: Approval, call: GatedCall): Promise<void> {
+  if (!gate.untilResumed) return;
+  const clock = gate.clock ?? systemClock;
+  const start = call.since ?? clock.now();
+  const progress = call.progress;
+  const tick = progress && setInterval(() => void progress(clock.now() - start, undefined, `approval ${a.code} approved; waiting for the network to resume`), TOOL_APPROVAL_POLL_MS);
+  try {
+    await gate.untilResumed(call.signal ?? new AbortController().signal);
+  } finally {
+    clearInterval(tick);
+  }
+}
+
 async function runFresh<T>(gate: ToolGate, approved: Approval, call: GatedCall, run: () => Promise<T>, record: (result: T) => string): Promise<GateOutcome<T>> {
   const clock = gate.clock ?? systemClock;
   const a = (await gate.approvals.get(approved.id)) ?? approved;
   if (a.ranAt) return { status: 'ran-before', approval: a };
-  if (gate.untilResumed) await gate.untilResumed(call.signal ?? new AbortController().signal);
+  await resumed(gate, a, call);
   call.signal?.throwIfAborted(); // the caller is gone: the call stays approved, to run when made again
   gate.logger.info({ approval: a.id, code: a.code, action: describeAction(a.action) }, 'approved tool call running');
   const result = await runApproved(gate.approvals, a, run, (r) => ({ result: record(r).slice(0, 4000) }), () => clock.now());

@@ -21,7 +21,7 @@ export interface ToolCall {
   /** Ends a waiting tool: the MCP request cancelled, the connection closed, the agent stopping. */
   signal?: AbortSignal;
   /** Tells a client that asked for progress that a long call is alive (MCP progress notifications). */
-  progress?: (done: number, total: number, message: string) => Promise<void>;
+  progress?: (done: number, total: number | undefined, message: string) => Promise<void>;
 }
 
 /** One tool. `C` is the context its handler needs, `S` its input schema. */
