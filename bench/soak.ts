@@ -34,7 +34,7 @@ export interface SoakOptions {
   burst: number;
   greenDownSeconds: number;
   modelDownSeconds: number;
-  /** Every Nth lockless request is followed by a poison line (0: none). */
+  /** In the chaos phase, every Nth lockless request is followed by a poison line (0: none); the steady phase has none. */
   poisonEvery: number;
   drainTimeoutSeconds: number;
   /** When set, each agent writes a V8 heap snapshot here at the warm point and at the end (compare them with bench/heap-diff.ts). */
@@ -199,7 +199,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
   log('network up');
   const total = o.chaosSeconds + o.steadySeconds;
   const writers = [
-    spawnNode([new URL('./soak-writer.ts', import.meta.url).pathname, 'lockless', bridgeFile, 'seed', String(o.rates.lockless), String(total), OWNER_CHAT, String(o.poisonEvery)]),
+    spawnNode([new URL('./soak-writer.ts', import.meta.url).pathname, 'lockless', bridgeFile, 'seed', String(o.rates.lockless), String(total), OWNER_CHAT, String(o.poisonEvery), String(o.chaosSeconds)]),
     spawnNode([new URL('./soak-writer.ts', import.meta.url).pathname, 'locked', bridgeFile, 'lk', String(o.rates.locked), String(total), OWNER_CHAT, '0']),
   ];
   const writersDone = Promise.all(writers.map((w) => new Promise((r) => w.once('exit', r))));
@@ -437,7 +437,7 @@ if (import.meta.main) {
       burst: 500,
       greenDownSeconds: Math.min(180, chaosSeconds / 5),
       modelDownSeconds: Math.min(120, chaosSeconds / 6),
-      poisonEvery: 200,
+      poisonEvery: 50,
       drainTimeoutSeconds: 600,
       ...(values['heap-snapshots'] ? { heapSnapshotDir: values['heap-snapshots'] } : {}),
       log: (l) => console.error(`${new Date().toISOString()} ${l}`),
