@@ -6,6 +6,7 @@
 export type { AnswerOutcome, Bridge, Cursor, ListOptions, MessageHandler, RotateOptions, RotateResult, SubscribeOptions, Subscription } from './bridge.ts';
 export type { BridgeMessage, MessageStatus, MessageType, NewMessage, Priority } from './message.ts';
 export { chatOf, type ChatAddress } from './chat.ts';
+export { isTraceId, newTraceId, traceIdFrom, traceOf } from './trace.ts';
 export { bridgeMessageSchema, buildMessage, isAgentName, poisonReason, replyFields, statusRecord, MAX_LINE_BYTES, MESSAGE_STATUSES, MESSAGE_TYPES, newMessageId, parseLine, PRIORITIES, toLine, withStatus } from './message.ts';
 export type { MessageFilter } from './filter.ts';
 export { matchesFilter } from './filter.ts';

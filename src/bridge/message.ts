@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AgentnetError } from '../errors.ts';
+import { isTraceId, traceOf } from './trace.ts';
 
 export const MESSAGE_TYPES = ['request', 'response', 'notification'] as const;
 export const MESSAGE_STATUSES = ['pending', 'done'] as const;
@@ -183,7 +184,7 @@ export function statusRecord(msg: BridgeMessage, status: MessageStatus, now = ne
     id: record.id,
     content: `${record.content.slice(0, CUT_AT)}… [cut by agentnet: ${poison}; the whole message is its first line in the bridge]`,
     status,
-    metadata: { ...shortFields(chatFields(msg)), quarantined: poison },
+    metadata: { ...shortFields(chatFields(msg)), ...(isTraceId(msg.metadata?.trace) ? { trace: msg.metadata.trace } : {}), quarantined: poison },
   };
   if (typeof record.to === 'string' && isAgentName(record.to)) cut.to = record.to;
   if (typeof record.replyTo === 'string' && record.replyTo.length <= 200) cut.replyTo = record.replyTo;
@@ -218,13 +219,14 @@ function chatFields(msg: BridgeMessage): NonNullable<BridgeMessage['metadata']> 
 
 /**
  * Where a reply to `msg` goes: its sender when that is an agent name; otherwise no `to`, so the
- * reply routes like a seed response (to the relay). Keeps the chat it came from.
+ * reply routes like a seed response (to the relay). Keeps the chat it came from and its trace
+ * (the one derived from its id when it carried none).
  */
 export function replyFields(msg: BridgeMessage): Pick<NewMessage, 'to' | 'replyTo' | 'metadata'> {
   return {
     ...(isAgentName(msg.from) ? { to: msg.from } : {}),
     replyTo: msg.id,
-    ...(chatFields(msg) ? { metadata: chatFields(msg)! } : {}),
+    metadata: { ...chatFields(msg), trace: traceOf(msg) },
   };
 }
 

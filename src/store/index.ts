@@ -1,5 +1,5 @@
 /**
- * The store: the task queue, the shared memory, the relay's delivery ledger, the approvals and the schedules' runs, on SQLite or
+ * The store: the task queue, the shared memory, the relay's delivery ledger, the approvals, the schedules' runs and the trace hops, on SQLite or
  * PostgreSQL, opened through openStore. Imports only pg/ and the base (errors.ts, log/,
  * config/); never bridge/.
  */
@@ -18,4 +18,5 @@ export type { Approval, ApprovalAction, ApprovalDecision, ApprovalDecisionInput,
 export { APPROVAL_STATUSES, ApprovalCodesExhaustedError, ApprovalNotFoundError, ApprovalStateError, decisionError, decisionLine, describeAction, runApproved } from './approvals.ts';
 export type { FinishedOutcome, ListScheduleRunsOptions, MissedReason, NewScheduleRun, ScheduleRun, ScheduleRunKey, ScheduleRunOutcome, ScheduleRuns } from './schedule-runs.ts';
 export { MISSED_REASONS, SCHEDULE_RUN_OUTCOMES } from './schedule-runs.ts';
+export type { HopDetail, TraceHop, Traces } from './traces.ts';
 export type { InboundRecord, InboundState, InboundTap, Ledger, LedgerStats, NewOutbound, OutboundButton, OutboundRecord, OutboundState } from './ledger.ts';

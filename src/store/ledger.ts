@@ -46,6 +46,8 @@ export interface NewOutbound {
   text: string;
   /** One row of buttons under the text, where the channel has them. */
   buttons?: OutboundButton[];
+  /** The trace of the request the reply answers (src/bridge/trace.ts), when known. */
+  trace?: string;
 }
 
 export interface OutboundRecord extends NewOutbound {

@@ -8,7 +8,7 @@ import { buttonsColumn, buttonsFromColumn, tapColumn, tapFromColumn } from './sq
 interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: string; state: InboundState; escalated_as: string | null; tap: string | null }
 interface OutRow {
   seq: string; key: string; agent: string; chat_id: string; text: string; state: OutboundState; attempts: number; not_before: string;
-  created_at: string; sent_at: string | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null;
+  created_at: string; sent_at: string | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null; trace: string | null;
 }
 
 const toIn = (r: InRow): InboundRecord => ({
@@ -24,6 +24,7 @@ const toOut = (r: OutRow): OutboundRecord => ({
   ...(r.delivery !== null ? { delivery: r.delivery } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
   ...buttonsFromColumn(r.buttons),
+  ...(r.trace !== null ? { trace: r.trace } : {}),
 });
 
 /**
@@ -47,9 +48,9 @@ export function createPgLedger(pool: pg.Pool, now: () => number): Ledger {
     let added = 0;
     for (const r of replies) {
       const res = await client.query(
-        `INSERT INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6)
+        `INSERT INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at, trace) VALUES ($1, $2, $3, $4, $5, 'pending', 0, 0, $6, $7)
          ON CONFLICT DO NOTHING`,
-        [r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now()],
+        [r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now(), r.trace ?? null],
       );
       added += res.rowCount ?? 0;
     }

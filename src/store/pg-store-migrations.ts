@@ -164,4 +164,23 @@ export const STORE_MIGRATIONS: PgMigration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'trace hops, and the trace of each reply in the outbox',
+    sql: `
+      CREATE TABLE trace_hops (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        trace text NOT NULL,
+        hop text NOT NULL,
+        ref text NOT NULL,
+        agent text NOT NULL,
+        at bigint NOT NULL,
+        detail text,
+        UNIQUE (trace, hop, ref)
+      );
+      CREATE INDEX trace_hops_ref ON trace_hops (ref);
+      CREATE INDEX trace_hops_at ON trace_hops (at);
+      ALTER TABLE ledger_outbound ADD COLUMN trace text;
+    `,
+  },
 ];

@@ -6,6 +6,7 @@ import { createPgLedger } from './pg-ledger.ts';
 import { createPgMemory } from './pg-memory.ts';
 import { createPgQueue } from './pg-queue.ts';
 import { createPgScheduleRuns } from './pg-schedule-runs.ts';
+import { createPgTraces } from './pg-traces.ts';
 import { STORE_COMPONENT, STORE_MIGRATIONS } from './pg-store-migrations.ts';
 import type { Store } from './store.ts';
 
@@ -48,6 +49,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ledger: createPgLedger(pool, now),
     approvals: createPgApprovals(pool, now),
     scheduleRuns: createPgScheduleRuns(pool, now),
+    traces: createPgTraces(pool),
     unavailable: () => reachability.describe(),
     async close() {
       if (closed) return; // pg's pool refuses a second end()

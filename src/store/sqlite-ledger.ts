@@ -7,7 +7,7 @@ import { immediate } from './sqlite-db.ts';
 interface InRow { key: string; agent: string; chat_id: string; sender: string; text: string; received_at: number; state: InboundState; escalated_as: string | null; tap: string | null }
 interface OutRow {
   seq: number; key: string; agent: string; chat_id: string; text: string; state: OutboundState; attempts: number; not_before: number;
-  created_at: number; sent_at: number | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null;
+  created_at: number; sent_at: number | null; provider_id: string | null; delivery: string | null; last_error: string | null; buttons: string | null; trace: string | null;
 }
 
 const toIn = (r: InRow): InboundRecord => ({
@@ -22,6 +22,7 @@ const toOut = (r: OutRow): OutboundRecord => ({
   ...(r.delivery !== null ? { delivery: r.delivery } : {}),
   ...(r.last_error !== null ? { lastError: r.last_error } : {}),
   ...buttonsFromColumn(r.buttons),
+  ...(r.trace !== null ? { trace: r.trace } : {}),
 });
 
 /**
@@ -49,9 +50,9 @@ export function createSqliteLedger(db: DatabaseSync, now: () => number): Ledger 
     return stmt;
   };
   const insertOut = (replies: NewOutbound[]) => {
-    const stmt = sql('INSERT OR IGNORE INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at) VALUES (?, ?, ?, ?, ?, \'pending\', 0, 0, ?)');
+    const stmt = sql('INSERT OR IGNORE INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at, trace) VALUES (?, ?, ?, ?, ?, \'pending\', 0, 0, ?, ?)');
     let added = 0;
-    for (const r of replies) added += Number(stmt.run(r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now()).changes);
+    for (const r of replies) added += Number(stmt.run(r.key, r.agent, r.chatId, r.text, buttonsColumn(r.buttons), now(), r.trace ?? null).changes);
     return added;
   };
   return {

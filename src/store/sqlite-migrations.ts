@@ -156,6 +156,25 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    // Trace hops (src/store/traces.ts), and the trace each reply in the ledger's outbox belongs to.
+    version: 7,
+    sql: `
+      CREATE TABLE trace_hops (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        trace TEXT NOT NULL,
+        hop TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        detail TEXT,
+        UNIQUE (trace, hop, ref)
+      );
+      CREATE INDEX trace_hops_ref ON trace_hops (ref);
+      CREATE INDEX trace_hops_at ON trace_hops (at);
+      ALTER TABLE ledger_outbound ADD COLUMN trace TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -5,6 +5,7 @@ import { createSqliteLedger } from './sqlite-ledger.ts';
 import { createSqliteMemory } from './sqlite-memory.ts';
 import { createSqliteQueue } from './sqlite-queue.ts';
 import { createSqliteScheduleRuns } from './sqlite-schedule-runs.ts';
+import { createSqliteTraces } from './sqlite-traces.ts';
 import type { Store } from './store.ts';
 
 export interface SqliteStoreOptions {
@@ -25,6 +26,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ledger: createSqliteLedger(db, now),
     approvals: createSqliteApprovals(db, now),
     scheduleRuns: createSqliteScheduleRuns(db, now),
+    traces: createSqliteTraces(db),
     async close() {
       if (db.isOpen) db.close();
     },

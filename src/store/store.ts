@@ -1,9 +1,10 @@
-/** A store: the task queue, the shared memory, the relay's delivery ledger, the approvals and the schedules' runs, opened together from the config. */
+/** A store: the task queue, the shared memory, the relay's delivery ledger, the approvals, the schedules' runs and the trace hops, opened together from the config. */
 import type { Approvals } from './approvals.ts';
 import type { Ledger } from './ledger.ts';
 import type { Memory } from './memory.ts';
 import type { ScheduleRuns } from './schedule-runs.ts';
 import type { TaskQueue } from './task-queue.ts';
+import type { Traces } from './traces.ts';
 
 export interface Store {
   readonly backend: string;
@@ -15,6 +16,8 @@ export interface Store {
   readonly approvals: Approvals;
   /** Every slot of every schedule, run or missed, and each schedule's cursor. */
   readonly scheduleRuns: ScheduleRuns;
+  /** The hops of each request's trace (`agentnet trace`). */
+  readonly traces: Traces;
   /** Why the store's server cannot be reached now (health shows it); undefined while it can. Server backends only. */
   unavailable?(): string | undefined;
   close(): Promise<void>;

@@ -51,6 +51,15 @@ export function describeLedger(c: StoreCase): void {
       assert.deepEqual((await l().getInbound('kami', 'tap_1'))?.tap, { id: '4382bfdwdsb323b2d9', messageId: '42' });
     });
 
+    it('keeps the trace a reply belongs to, and none for a reply without one', async () => {
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      await l().enqueue([{ key: 'ack:c_1', agent: 'kami', chatId: 'a', text: 'Got it', trace }]);
+      await l().finish('kami', 'c_1', 'handled', [{ key: 'refusal:a', agent: 'kami', chatId: 'a', text: 'no' }]);
+      const out = await l().outbound('kami');
+      assert.deepEqual(out.map((r) => [r.key, r.trace]), [['ack:c_1', trace], ['refusal:a', undefined]]);
+      assert.deepEqual((await l().due('kami', Infinity)).map((r) => r.trace), [trace], 'what the outbox sends carries it');
+    });
+
     it('remembers the escalation id before the request exists', async () => {
       await l().receive(inbound('c_1'));
       await l().escalating('kami', 'c_1', 'kami-1-abc');

@@ -10,6 +10,7 @@ import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
 import { describeScheduleRuns } from '../conformance/schedule-runs.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
+import { describeTraces } from '../conformance/traces.case.ts';
 import { dropSchema, freshSchema, PG_URL, pgSkipReason } from '../helpers/pg.ts';
 
 const postgres: StoreCase = {
@@ -35,6 +36,7 @@ if (skip) {
   describeLedger(postgres);
   describeApprovals(postgres);
   describeScheduleRuns(postgres);
+  describeTraces(postgres);
 
   describe('postgres store: opening', () => {
     it('two stores opening a fresh schema at once both succeed, each migration applied once', async () => {

@@ -9,6 +9,7 @@ import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
 import { describeScheduleRuns } from '../conformance/schedule-runs.case.ts';
 import { describeTaskQueue, type StoreCase } from '../conformance/queue.case.ts';
+import { describeTraces } from '../conformance/traces.case.ts';
 import { tempDir } from '../helpers/util.ts';
 
 const sqlite: StoreCase = {
@@ -31,6 +32,7 @@ describeMemory(sqlite);
 describeLedger(sqlite);
 describeApprovals(sqlite);
 describeScheduleRuns(sqlite);
+describeTraces(sqlite);
 
 describe('sqlite store: upgrading', () => {
   it('a store from before approvals (schema version 3) keeps its tasks and gains approvals when opened', async () => {
@@ -47,6 +49,28 @@ describe('sqlite store: upgrading', () => {
         assert.equal((await store.queue.get('task-old'))?.kind, 'monitor');
         const { approval } = await store.approvals.request({ agent: 'kaylee', action: { kind: 'deploy', name: 'production' }, reason: 'r', ttlMs: 1000, actionKey: 'k' });
         assert.equal((await store.approvals.get(approval.id))?.status, 'pending');
+      } finally {
+        await store.close();
+      }
+    } finally {
+      cleanup();
+    }
+  });
+  it('a store from before traces (schema version 4) keeps its pending replies and gains trace hops when opened', async () => {
+    const { dir, cleanup } = tempDir('agentnet-store-upgrade-');
+    try {
+      const path = join(dir, 'store.db');
+      const db = new DatabaseSync(path);
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+      for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(`${m.sql}; INSERT INTO schema_migrations VALUES (${m.version}, 0);`);
+      db.prepare(`INSERT INTO ledger_outbound (key, agent, chat_id, text, state, attempts, not_before, created_at) VALUES ('ack:old', 'kami', 'c', 'Got it', 'pending', 0, 0, 0)`).run();
+      db.close();
+      const store = createSqliteStore({ path });
+      try {
+        const [old] = await store.ledger.due('kami', Infinity);
+        assert.deepEqual([old?.key, old?.trace], ['ack:old', undefined]);
+        await store.traces.record([{ trace: '4bf92f3577b34da6a3ce929d0e0e4736', hop: 'sent', ref: 'p1', agent: 'kami', at: 1 }]);
+        assert.equal(await store.traces.traceOf('p1'), '4bf92f3577b34da6a3ce929d0e0e4736');
       } finally {
         await store.close();
       }
