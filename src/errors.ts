@@ -45,6 +45,7 @@ export const ERROR_CODES = [
   'APPROVAL_STATE',
   'APPROVAL_CODES_EXHAUSTED',
   'APPROVAL_KEY_CONFLICT',
+  'TRACE_NOT_FOUND',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -7,7 +7,7 @@
  * never starves /health.
  */
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { poisonReason, replyFields, statusRecord, type Bridge, type BridgeMessage, type Subscription } from '../bridge/index.ts';
+import { poisonReason, replyFields, statusRecord, traceOf, type Bridge, type BridgeMessage, type Subscription } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { AgentnetError, isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -15,7 +15,9 @@ import { retryable } from '../models/retry.ts';
 import type { ProcessedLog } from './processed.ts';
 import type { Revisit, Role } from './role.ts';
 import { recipientOf } from './routing.ts';
-import type { AgentStats } from './stats.ts';
+import { observe, type AgentStats } from './stats.ts';
+import { recordAppend } from './traced.ts';
+import type { Tracer } from './tracer.ts';
 
 export interface MessageLoopOptions {
   /** The agent's name: its consumer on the bridge, and who answers. */
@@ -38,6 +40,8 @@ export interface MessageLoopOptions {
   messageTimeoutMs: number;
   /** A relay of the network ordered this agent to stop for good. */
   onShutdownOrder(reason: string): void;
+  /** Records each message's hops and runs its handling in its trace. */
+  tracer?: Tracer;
 }
 
 export class MessageLoop {
@@ -147,13 +151,27 @@ export class MessageLoop {
       return processed.add(msg.id);
     }
     stats.bridgeLagSeconds = Math.max(0, (Date.now() - Date.parse(msg.ts)) / 1000);
+    observe(stats, 'bridge_wait', stats.bridgeLagSeconds);
     logger.info({ id: msg.id, from: msg.from, type: msg.type }, 'took message');
-    const outcome = await this.#handleOnce(msg);
+    const outcome = await this.#handleInTrace(msg);
     if (outcome) return this.#revisit(msg.id, outcome.revisitAt);
     await bridge.markDone(msg);
     processed.add(msg.id);
     stats.processed[msg.type] = (stats.processed[msg.type] ?? 0) + 1;
     stats.lastActivity = Date.now();
+  }
+
+  /**
+   * Handles the message in its trace (the one it carries, or the one its id gives a seed
+   * writer's): its append is recorded for a sender that did not record it, then its taking.
+   */
+  #handleInTrace(msg: BridgeMessage): Promise<Revisit | undefined> {
+    const { tracer, config } = this.#o;
+    if (!tracer) return this.#handleOnce(msg);
+    const trace = traceOf(msg);
+    recordAppend(tracer, trace, msg, (a) => config.agents[a]?.role);
+    tracer.hop(trace, 'claimed', msg.id, { type: msg.type });
+    return tracer.run(trace, msg.id, () => this.#handleOnce(msg));
   }
 
   /** Only a relay of this network may order a stop (it asked its owner to confirm first). */

@@ -7,6 +7,7 @@ import type { AgentStats } from './stats.ts';
 import type { Tool } from './tools/tool.ts';
 import type { Store } from '../store/index.ts';
 import type { Clock } from './clock.ts';
+import type { Tracer } from './tracer.ts';
 
 export interface RoleContext {
   agent: ResolvedAgent;
@@ -30,6 +31,8 @@ export interface RoleContext {
   requestShutdown?: (reason: string) => void;
   /** The agent's health problems (/health says degraded while any is set). */
   problems?: Set<string>;
+  /** Records the hops of the requests the role works on (`agentnet trace`). */
+  tracer?: Tracer;
 }
 
 export interface Revisit {

@@ -24,7 +24,9 @@ import { openStore, type Store } from '../store/index.ts';
 import { PauseWatch, readSharedPause } from './pause.ts';
 import type { Clock } from './clock.ts';
 import { ProcessedLog } from './processed.ts';
-import { createStats, totalProcessed, type AgentStats } from './stats.ts';
+import { createStats, observe, totalProcessed, type AgentStats } from './stats.ts';
+import { tracedBridge, tracedModel, tracedStore } from './traced.ts';
+import { createTracer, type Tracer } from './tracer.ts';
 
 export interface StartAgentOptions {
   config: Config;
@@ -146,23 +148,28 @@ async function runAgent(s: Starting): Promise<RunningAgent> {
   const bridge = await openBridge(bridgeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, opening.extras('bridge'));
   cleanup.push(() => bridge.close());
   const prompt = loadPrompt(agent, logger);
-  const model = await budgetedModel(s, bridge);
+  const budgeted = await budgetedModel(s, bridge);
   // Every role uses the store: the relay's ledger, the autonomous agent's queue, the
   // orchestrator's claims on requests (shared with Claude Code sessions), granted memory tools.
   const store: Store = await openStore(storeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, opening.extras('store'));
   cleanup.push(() => store.close());
+  // The role sees the bridge, the queue and the model traced: what a request causes joins its trace.
+  const tracer = createTracer({ agent: agent.name, traces: store.traces, logger });
+  cleanup.push(() => tracer.flush());
+  const traced = { bridge: tracedBridge(bridge, tracer, (a) => config.agents[a]?.role), store: tracedStore(store, tracer), model: tracedModel(budgeted, tracer, (sec) => observe(stats, 'model', sec)) };
   sources.outages = () => serverOutages(bridge, store);
   // Agents on other hosts pause through the shared store.
   if (!storeIsLocalFile(config)) pause.share(() => readSharedPause(store.memory));
   let shutdownWith: (reason: string) => void = () => {};
   const shutdown = new Promise<string>((resolve) => (shutdownWith = resolve));
   const redact = createRedactor(options.secrets ?? []);
-  const role = await startRole(s, { bridge, model, prompt, store, pause, redact, requestShutdown: (reason) => shutdownWith(reason) });
+  const role = await startRole(s, { ...traced, tracer, prompt, pause, redact, requestShutdown: (reason) => shutdownWith(reason) });
   sources.roleHealth = () => role.health?.() ?? {};
   const loop = new MessageLoop({
     name: agent.name,
     config,
-    bridge,
+    bridge: traced.bridge,
+    tracer,
     role,
     logger,
     stats,
@@ -180,19 +187,19 @@ async function runAgent(s: Starting): Promise<RunningAgent> {
     cleanup.push(() => role.stop?.(0));
   }
   opening.started();
-  logger.info({ health: health.url, role: agent.role, model: model.id, pid: process.pid }, 'started');
+  logger.info({ health: health.url, role: agent.role, model: budgeted.id, pid: process.pid }, 'started');
   let stopped: Promise<void> | undefined;
   return {
     healthUrl: `${health.url}/health`,
     logFile: s.logFile,
     failed: loop.failed,
     shutdown,
-    stop: () => (stopped ??= stopAgent({ logger, graceMs: options.graceMs ?? 10_000, loop, role, pause, health, bridge, store, outageWaits: opening.outageWaits })),
+    stop: () => (stopped ??= stopAgent({ logger, graceMs: options.graceMs ?? 10_000, loop, role, pause, health, bridge, store, tracer, outageWaits: opening.outageWaits })),
   };
 }
 
 /** The agent's role, handed what it works with; the runtime knows no role. */
-function startRole(s: Starting, parts: { bridge: Bridge; model: Model; prompt: string; store: Store; pause: PauseWatch; redact: (text: string) => string; requestShutdown: (reason: string) => void }): Promise<Role> {
+function startRole(s: Starting, parts: { bridge: Bridge; model: Model; prompt: string; store: Store; tracer: Tracer; pause: PauseWatch; redact: (text: string) => string; requestShutdown: (reason: string) => void }): Promise<Role> {
   const { options, config, agent, logger, stats, sources } = s;
   const { bridge, store, pause } = parts;
   return options.createRole({
@@ -207,6 +214,7 @@ function startRole(s: Starting, parts: { bridge: Bridge; model: Model; prompt: s
     tools: grantedTools(agent, config, bridge, logger, store, { untilResumed: (signal) => pause.untilResumed(signal), ...(options.clock ? { clock: options.clock } : {}) }),
     redact: parts.redact,
     store,
+    tracer: parts.tracer,
     ...(options.clock ? { clock: options.clock } : {}),
     pause: { paused: () => pause.state.paused, untilResumed: (signal) => pause.untilResumed(signal) },
     problems: sources.problems,
@@ -305,6 +313,7 @@ interface Running {
   health: HealthServer;
   bridge: Bridge;
   store: Store;
+  tracer: Tracer;
   outageWaits: AbortController;
 }
 
@@ -320,6 +329,7 @@ async function stopAgent(r: Running): Promise<void> {
   await subClosed;
   r.pause.close();
   await r.health.close();
+  await r.tracer.flush();
   await r.bridge.close();
   await r.store.close();
   r.logger.info({}, 'stopped');

@@ -1,6 +1,6 @@
 /** `agentnet bridge send`: appends one message; with --wait, prints the answer to it. */
 import { AgentnetError } from '../errors.ts';
-import { MESSAGE_TYPES, PRIORITIES, type Bridge, type BridgeMessage, type MessageType, type NewMessage, type Priority } from '../bridge/index.ts';
+import { isTraceId, MESSAGE_TYPES, newTraceId, PRIORITIES, type Bridge, type BridgeMessage, type MessageType, type NewMessage, type Priority } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { forPerson } from '../agent/network-status.ts';
 import { CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type CliIo, type Command, type Values } from './command.ts';
@@ -70,7 +70,8 @@ Options:
   --reply-to ID       for a response: the request it answers
   --context TEXT      metadata.context
   --sender CHAT       metadata.whatsapp_sender: the chat an answer goes back to
-  --meta KEY=VALUE    any other metadata (repeatable)
+  --meta KEY=VALUE    any other metadata (repeatable); trace=ID joins an existing trace
+                      (by default the message starts its own: agentnet trace ID)
   --json              print the whole message as JSON
   --wait              wait for the answer and print it
   --timeout S         with --wait: give up after S seconds (default 300; exit 1)
@@ -110,6 +111,9 @@ Examples:
     if (priority) metadata.priority = priority as Priority;
     if (values.context) metadata.context = values.context as string;
     if (values.sender) metadata.whatsapp_sender = values.sender as string;
+    // A request enters the network here: it starts its own trace (agentnet trace ID), unless given one to join.
+    if (metadata.trace === undefined) metadata.trace = newTraceId();
+    else if (!isTraceId(metadata.trace)) throw new AgentnetError('USAGE', `--meta trace=${String(metadata.trace)}: a trace id is 32 lowercase hex digits (agentnet trace --json shows one)`);
     const message: NewMessage = {
       from: (values.from as string | undefined) ?? 'owner',
       type: type as MessageType,

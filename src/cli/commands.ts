@@ -27,6 +27,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'dashboard', summary: 'serve the live dashboard: agents, traffic, tasks; pause/resume, retry dead tasks', load: async () => (await import('./dashboard.ts')).dashboardCommand },
   { name: 'pause', summary: 'stop every agent from taking new work (the PAUSE file)', load: async () => (await import('./pause.ts')).pauseCommand },
   { name: 'resume', summary: 'let the agents take work again (removes PAUSE)', load: async () => (await import('./pause.ts')).resumeCommand },
+  { name: 'trace', summary: "a request's timeline: each hop, the time it took, where it stopped", load: async () => (await import('./trace.ts')).traceCommand },
   { name: 'logs', summary: "read the agents' structured logs, filtered; -f to follow", load: async () => (await import('./logs.ts')).logsCommand },
   { name: 'inbox', summary: 'read the answers addressed to you (bridge send --wait prints one at once)', load: async () => (await import('./inbox.ts')).inboxCommand },
   { name: 'bridge send', summary: 'append a message to the bridge', load: async () => (await import('./bridge-send.ts')).bridgeSendCommand },

@@ -5,6 +5,8 @@ import { storeSpec } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../agent/routing.ts';
+import { tracedBridge, tracedStore } from '../agent/traced.ts';
+import { createTracer } from '../agent/tracer.ts';
 import { cliLogger, CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
 import { version } from './version.ts';
@@ -41,7 +43,10 @@ ${CONFIG_HELP}`,
     const store = await openStore(storeSpec(config));
     const push = values.push === true;
     const serving = values.serving as string | undefined;
-    const server = createMcpServer({ config, bridge, store, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true, logger: cliLogger(io), ...(serving ? { serving } : {}) });
+    // What the session sends or enqueues starts a trace (or joins the one it answers); its hops are the session's.
+    const tracer = createTracer({ agent: `mcp:${agent}`, traces: store.traces, logger: cliLogger(io) });
+    const traced = { bridge: tracedBridge(bridge, tracer, (a) => config.agents[a]?.role), store: tracedStore(store, tracer), tracer };
+    const server = createMcpServer({ config, ...traced, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true, logger: cliLogger(io), ...(serving ? { serving } : {}) });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));
     await server.connect(new StdioServerTransport());
     const pushing = push ? pushRequests(server, { bridge, config, agent }, (err) => io.err(`agentnet mcp: could not announce a request: ${(err as Error).message}\n`)) : undefined;
@@ -53,6 +58,7 @@ ${CONFIG_HELP}`,
     await Promise.race([closed, new Promise<void>((resolve) => (io.signal.aborted ? resolve() : io.signal.addEventListener('abort', () => resolve(), { once: true })))]);
     await pushing?.close();
     await server.close().catch(() => {}); // the client is gone already: nothing is left to tell it
+    await tracer.flush();
     await store.close();
     await bridge.close();
   },

@@ -4,7 +4,7 @@
  * an approval's action and arguments) goes through `esc`, so a hostile WhatsApp message or
  * command line cannot inject markup.
  */
-import type { BridgeMessage } from '../bridge/index.ts';
+import { traceOf, type BridgeMessage } from '../bridge/index.ts';
 import { channelSummary, type AgentStatus } from '../agent/network-status.ts';
 import { describeAction, type Approval, type Task } from '../store/index.ts';
 import { describeMissed, describeRun, type ScheduleOverview } from '../tasks/overview.ts';
@@ -86,7 +86,9 @@ function activity(s: DashboardState): string {
   if (s.threads.length === 0) return '<p class="empty">No bridge messages yet. Send one: <code>agentnet bridge send --to claude hello</code></p>';
   const now = Date.parse(s.at);
   const names = new Set(s.status.agents.map((a) => a.agent));
-  return s.threads.map((t) => `<div class="thread">${message(t.request, now, names)}${t.responses.map((r) => `<div class="reply">${message(r, now, names)}</div>`).join('')}</div>`).join('\n');
+  // Each conversation links to its timeline: every hop of the request, and where it stopped.
+  const timeline = (m: BridgeMessage) => `<a class="trace" href="trace/${esc(traceOf(m))}" data-testid="trace">timeline</a>`;
+  return s.threads.map((t) => `<div class="thread">${message(t.request, now, names)}${t.responses.map((r) => `<div class="reply">${message(r, now, names)}</div>`).join('')}${timeline(t.request)}</div>`).join('\n');
 }
 
 /** One small stacked bar chart per agent: messages it sent per minute, by type. */
@@ -217,7 +219,7 @@ button{font:inherit;padding:8px 14px;border-radius:8px;border:1px solid #1e293b;
 .msg .who{font-size:.82rem;color:#475569}.msg .t{font-variant-numeric:tabular-nums}.msg .type{color:#64748b}.msg .ago{color:#94a3b8}.msg .text{white-space:pre-wrap;word-break:break-word}.msg.alert .text{color:#b45309;font-weight:600}
 .chart{margin:0 0 10px;background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px}.chart svg{width:100%;height:60px}.legend{font-size:.8rem;color:#475569}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin:0 4px 0 8px}
 ul{list-style:none;padding:0;margin:0}.task{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px;margin-bottom:6px;font-size:.9rem}.task .err{color:#991b1b;font-size:.82rem;word-break:break-word}.task button{margin-top:6px;padding:4px 10px}
-.empty{color:#64748b}code{background:#e2e8f0;padding:0 4px;border-radius:4px}
+.empty{color:#64748b}code{background:#e2e8f0;padding:0 4px;border-radius:4px}.thread .trace{font-size:.8rem;color:#2563eb}
 .approval{background:#fff;border:1px solid #e2e8f0;border-radius:10px;padding:8px 10px;margin-bottom:6px;font-size:.9rem}.approval.pending{border-left:4px solid #d97706}
 .approval .code{font-weight:600;font-variant-numeric:tabular-nums;background:#fef3c7;color:#92400e;padding:0 6px;border-radius:6px}.approval .action{white-space:pre-wrap;word-break:break-word}
 .approval .why,.approval .when,.approval .ran{color:#475569;font-size:.85rem;word-break:break-word;margin-top:2px}

@@ -14,7 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { hostHeaderAllowed, isLoopbackHost } from '../agent/health.ts';
-import type { Bridge } from '../bridge/index.ts';
+import { buildTimeline } from '../agent/timeline.ts';
+import { isTraceId, type Bridge } from '../bridge/index.ts';
 import { storeIsLocalFile, storeSpec, type Config } from '../config/index.ts';
 import { AgentnetError, errnoCode, isAgentnetError } from '../errors.ts';
 import type { Logger } from '../log/logger.ts';
@@ -22,6 +23,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { controlRefusal, runControl } from './controls.ts';
 import { FRAGMENTS, renderFragments, renderPage, type Fragment } from './render.ts';
 import { collectDashboard, type DashboardState } from './state.ts';
+import { renderTracePage } from './trace-page.ts';
 
 // Not an ESM import of node:http (it loads undici, tls, http2): see agent/health.ts.
 const { createServer } = process.getBuiltinModule('node:http');
@@ -167,6 +169,17 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       await current();
       const csp = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'";
       return void res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(renderPage(latest!.state));
+    }
+    const trace = /^\/(api\/)?trace\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && trace) {
+      const id = decodeURIComponent(trace[2]!);
+      store ??= await openExisting();
+      const hops = isTraceId(id) && store ? await store.traces.hops(id) : [];
+      if (hops.length === 0) return void res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no hops recorded for this trace (yet): its agents record them as the request moves\n');
+      const timeline = buildTimeline(id, hops, new Set(Object.keys(o.config.agents)));
+      if (trace[1]) return void res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(timeline));
+      const csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'";
+      return void res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(renderTracePage(o.config.network, timeline));
     }
     if (req.method === 'GET' && url.pathname === '/api/state') {
       await current();

@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { networkTool, said } from '../agent/tools/index.ts';
-import { replyFields, type Bridge, type BridgeMessage } from '../bridge/index.ts';
+import type { Tracer } from '../agent/tracer.ts';
+import { replyFields, traceOf, type Bridge, type BridgeMessage } from '../bridge/index.ts';
 import type { Config } from '../config/index.ts';
 import { AgentnetError } from '../errors.ts';
 import type { Memory } from '../store/index.ts';
@@ -20,6 +21,8 @@ export interface InboxToolContext {
   config: Config;
   bridge: Bridge;
   memory: Memory;
+  /** Records a claim as the request's `claimed` hop. */
+  tracer?: Tracer;
 }
 
 /** A pending request by id, or an error saying why it needs no answer from anyone. */
@@ -68,6 +71,7 @@ export const bridgeClaim = networkTool({
     const m = await requestOrThrow(ctx.bridge, id);
     const r = await claimRequest(ctx.memory, id, ctx.holder, lease_minutes * 60_000);
     if (!r.ok) throw new AgentnetError('USAGE', `${id} is claimed by ${r.claim.holder} until ${r.claim.until}; leave it to them, or take another request`);
+    ctx.tracer?.hop(traceOf(m), 'claimed', id, { holder: ctx.holder });
     return said(`claimed ${id} until ${r.claim.until}. Answer it with bridge_reply.\n\n${describeRequest(m)}`, { claim: r.claim, request: m });
   },
 });

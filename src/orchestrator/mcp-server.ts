@@ -38,6 +38,7 @@ import { recipientOf } from '../agent/routing.ts';
 import { DEFAULT_APPROVAL_TTL_MS, type Config } from '../config/index.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Store } from '../store/index.ts';
+import type { Tracer } from '../agent/tracer.ts';
 import { describeRequest, priorityOf } from './inbox.ts';
 import { bridgeAnswer, bridgeClaim, bridgeInbox, type InboxToolContext } from './inbox-tools.ts';
 import { networkStatus, type NetworkStatusContext } from './network-status-tool.ts';
@@ -51,6 +52,8 @@ export interface McpOptions {
   /** Who holds claims taken through this server, e.g. mcp:host:pid. */
   holder: string;
   version: string;
+  /** Records the session's hops (a claim); the bridge and store given are traced already. */
+  tracer?: Tracer;
   /**
    * Announce each new request to the session as a Claude Code channel event (its research-preview
    * "channels": the `claude/channel` capability and `notifications/claude/channel`). Off by
@@ -154,6 +157,7 @@ export function createMcpServer(o: McpOptions): McpServer {
     approvals: o.store.approvals,
     session: randomUUID(),
     approvalTtlMs: o.config.agents[o.agent]?.approve?.ttlMs ?? DEFAULT_APPROVAL_TTL_MS,
+    ...(o.tracer ? { tracer: o.tracer } : {}),
   };
   const gate = toolGateOf(o, ctx.session);
   for (const tool of MCP_TOOLS) registerNetworkTool(server, gate ? gatedNetworkTool(tool, gate) : tool, ctx);

@@ -10,6 +10,7 @@ import { splitMessage, type Channel } from '../channels/index.ts';
 import type { ChannelConfig, ResolvedAgent } from '../config/index.ts';
 import type { InboundRecord, NewOutbound, OutboundButton, Store } from '../store/index.ts';
 import type { Outbox } from './outbox.ts';
+import { inboundTrace, tracedReplies } from './tracing.ts';
 
 export interface RelayContext {
   role: RoleContext;
@@ -42,16 +43,18 @@ export function reply(relay: RelayContext, key: string, chatId: string, text: st
   }));
 }
 
-/** Queues replies in the ledger and wakes the outbox. */
+/** Queues replies in the ledger (in the trace being worked on) and wakes the outbox. */
 export async function enqueue(relay: RelayContext, replies: NewOutbound[]): Promise<void> {
   if (replies.length === 0) return;
-  await relay.store.ledger.enqueue(replies);
+  await relay.store.ledger.enqueue(tracedReplies(relay, replies));
   relay.outbox?.wake();
 }
 
-/** Ends an inbound message's handling, queuing its replies in the same step. */
+/** Ends an inbound message's handling, queuing its replies (in its trace) in the same step. */
 export async function finish(relay: RelayContext, rec: InboundRecord, state: 'handled' | 'refused', replies: NewOutbound[] = []): Promise<void> {
-  await relay.store.ledger.finish(relay.name, rec.key, state, replies);
+  const trace = inboundTrace(relay, rec.key);
+  await relay.store.ledger.finish(relay.name, rec.key, state, tracedReplies(relay, replies, trace));
+  relay.role.tracer?.hop(trace, state, rec.key);
   relay.outbox?.wake();
 }
 

@@ -12,6 +12,7 @@ import { answerTap, finish, reply, type RelayContext } from './context.ts';
 import { languageOf, PHRASES, type Language } from './language.ts';
 import type { OwnerCommands } from './owner-commands.ts';
 import { isOwner } from './owners.ts';
+import { inboundTrace } from './tracing.ts';
 
 /** Masks a sender for logs: enough to tell two apart, not enough to dial. */
 export const maskSender = (s: string) => (s.length <= 4 ? '***' : `${s.slice(0, 3)}***${s.slice(-2)}`);
@@ -48,14 +49,16 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
    * that very answer. (A tap is never a conversation, whoever taps.)
    */
   const dispatch = (rec: InboundRecord) => {
+    // Handled in its trace: what it causes (the escalation, model calls, replies) joins it.
+    const inTrace = () => (ctx.tracer ? ctx.tracer.run(inboundTrace(relay, rec.key), rec.key, () => handleInbound(relay, handlers, rec)) : handleInbound(relay, handlers, rec));
     if (rec.tap || (isOwner(relay.channelConfig, rec.sender) && parseApprovalAnswer(rec.text))) {
-      const now = handleInbound(relay, handlers, rec).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
+      const now = inTrace().catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
       answering.add(now);
       void now.then(() => answering.delete(now));
       return;
     }
     const prev = chains.get(rec.chatId) ?? Promise.resolve();
-    const next = prev.then(() => handleInbound(relay, handlers, rec)).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
+    const next = prev.then(inTrace).catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
     chains.set(rec.chatId, next);
     void next.then(() => {
       if (chains.get(rec.chatId) === next) chains.delete(rec.chatId);
@@ -94,11 +97,16 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
 async function record(relay: RelayContext, m: InboundMessage): Promise<InboundRecord | undefined> {
   const { role: ctx, name } = relay;
   ctx.stats.lastActivity = Date.now();
+  const trace = inboundTrace(relay, m.key);
+  const received = Date.now();
   const rec: InboundRecord = { key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at, state: 'received', ...(m.tap ? { tap: m.tap } : {}) };
   if (!(await relay.store.ledger.receive(rec))) {
     ctx.logger.info({ key: mask(m) }, 'message delivered again by the provider; already recorded');
     return undefined;
   }
+  // Only a fresh message: a redelivery's hops would be ignored as recorded already.
+  ctx.tracer?.hop(trace, 'received', m.key, { channel: relay.channelConfig.type, chars: m.text.length }, { at: received });
+  ctx.tracer?.hop(trace, 'recorded', m.key);
   ctx.stats.processed.inbound = (ctx.stats.processed.inbound ?? 0) + 1;
   return rec;
 }

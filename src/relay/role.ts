@@ -21,6 +21,7 @@ import { deliverToOwner } from './escalation.ts';
 import { startRelayHealth, type RelayHealth } from './health.ts';
 import { createInbound } from './inbound.ts';
 import { startOutbox } from './outbox.ts';
+import { traceDelivery, traceSent } from './tracing.ts';
 import { createOwnerCommands } from './owner-commands.ts';
 import { watchAgents } from './watch.ts';
 
@@ -62,7 +63,8 @@ export function createRelayRole(ctx: RoleContext): Role {
       await ch.start();
       relay.channel = ch;
       ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch((err) => ctx.logger.warn({ providerId: s.providerId, status: s.status, err }, 'delivery status not recorded in the ledger')));
-      relay.outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs });
+      ch.onDelivery?.((s) => void traceDelivery(relay, s));
+      relay.outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs, onSent: (r, id) => traceSent(relay, r, id) });
       receiving = inbound.receive(ch);
       watching = watchAgents(relay, createRelayAlerter(relay));
       approving = announceApprovals(relay);

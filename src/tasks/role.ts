@@ -12,6 +12,7 @@ import { outcomeOf, reportLostTasks, sendReport, startWorker, TASK_KIND_HANDLERS
 import { sendMissedReport } from './missed.ts';
 import { noteFinished, noteStarted } from './run-record.ts';
 import { createAnswerRole } from '../agent/answer.ts';
+import { runTask, traceOfTask } from '../agent/traced.ts';
 import type { Alerter } from '../agent/health-watch.ts';
 import type { Role, RoleContext } from '../agent/role.ts';
 
@@ -34,7 +35,15 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
         ctx.stats.lastActivity = Date.now();
         await noteFinished(store.scheduleRuns, f, clock.now()).catch((err: unknown) => ctx.logger.warn({ task: f.task.id, err }, 'could not record the end of a scheduled run'));
         try {
-          await sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
+          const send = () => sendReport({ bridge: ctx.bridge, config: ctx.config, agent: ctx.agent.name, redact: ctx.redact }, TASK_KIND_HANDLERS.get(f.task.kind), f);
+          const tracer = ctx.tracer;
+          if (!tracer) await send();
+          else {
+            // The attempt's end, and its report, in the task's trace.
+            const trace = await traceOfTask(tracer, f.task.id);
+            tracer.hop(trace, 'task-finished', `${f.task.id}#${f.task.attempts}`, { kind: f.task.kind, outcome: f.outcome ? outcomeOf(f) : 'failure', final: f.final ? 1 : 0 });
+            await tracer.run(trace, f.task.id, send);
+          }
         } catch (err) {
           ctx.logger.error({ task: f.task.id, err }, 'could not send the task report');
         }
@@ -52,7 +61,8 @@ export function createAutonomousRole(ctx: RoleContext, alerter: Alerter): Role {
         execute: (task, signal) => {
           const kind = TASK_KIND_HANDLERS.get(task.kind)!;
           // Every kind goes through the approve: policy first (a kind or a deployment it names waits for the owner's yes).
-          return runGated(kind, { task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
+          const run = () => runGated(kind, { task, agent: ctx.agent, config: ctx.config, bridge: ctx.bridge, store, model: ctx.model, prompt: ctx.prompt, tools: ctx.tools, logger: ctx.logger, alerter, clock, signal });
+          return ctx.tracer ? runTask(ctx.tracer, task, run) : run();
         },
         started: (task) => noteStarted(store.scheduleRuns, task, clock.now()),
         finished: (f) => report(f),

@@ -137,7 +137,10 @@ describe('agentnet CLI', () => {
     const ls = await run(['bridge', 'ls', '--to', 'claude', '--json']);
     const listed = ls.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const mine = listed.find((m) => m.id === id);
-    assert.deepEqual(mine.metadata, { lang: 'he', priority: 'high', whatsapp_sender: '972500000000@c.us' });
+    const { trace, ...metadata } = mine.metadata;
+    assert.deepEqual(metadata, { lang: 'he', priority: 'high', whatsapp_sender: '972500000000@c.us' });
+    assert.match(trace, /^[0-9a-f]{32}$/, 'a request sent from the command line starts its own trace');
+    assert.notEqual(note.metadata.trace, trace, 'each message sent starts its own');
     assert.equal(mine.content, 'check the server');
 
     const done = await run(['bridge', 'done', id]);

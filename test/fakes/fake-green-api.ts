@@ -45,8 +45,11 @@ export interface FakeGreenApiOptions {
   now?: () => number;
   /** Pause before a failed webhook delivery is resent. Default 60000 (as the real service). */
   webhookRetryMs?: number;
-  /** Queue an outgoingMessageStatus 'sent' notification after each sendMessage. Default false. */
-  statusNotifications?: boolean;
+  /**
+   * Queue outgoingMessageStatus notifications after each sendMessage: true for 'sent', or the
+   * statuses in order (e.g. ['sent', 'delivered', 'read'], as a phone that reads at once). Default none.
+   */
+  statusNotifications?: boolean | string[];
 }
 
 export interface FakeGreenApi {
@@ -229,14 +232,15 @@ export async function startFakeGreenApi(options: FakeGreenApiOptions = {}): Prom
     const idMessage = newIdMessage();
     fake.sent.push({ chatId: body.chatId, message: body.message, idMessage, at: Date.now() });
     sentSignal.wake();
-    if (options.statusNotifications) {
+    const statuses = options.statusNotifications === true ? ['sent'] : options.statusNotifications || [];
+    for (const status of statuses) {
       push({
         typeWebhook: 'outgoingMessageStatus',
         chatId: body.chatId,
         instanceData,
         timestamp: Math.floor(now() / 1000),
         idMessage,
-        status: 'sent',
+        status,
         description: '',
         sendByApi: true,
       });
