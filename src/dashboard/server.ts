@@ -78,6 +78,16 @@ function cookieToken(req: IncomingMessage): string | undefined {
 /** SSE framing: an event name and its data, one `data:` line per line of HTML. */
 const sseEvent = (name: string, data: string) => `event: ${name}\n${data.split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`;
 
+/** A request's timeline (`/trace/ID`, or `/api/trace/ID` for JSON): what `agentnet trace` prints, as a page. */
+async function serveTrace(res: ServerResponse, headers: Record<string, string>, config: Config, store: Store | undefined, id: string, as: 'html' | 'json'): Promise<void> {
+  const hops = isTraceId(id) && store ? await store.traces.hops(id) : [];
+  if (hops.length === 0) return void res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no hops recorded for this trace (yet): its agents record them as the request moves\n');
+  const timeline = buildTimeline(id, hops, new Set(Object.keys(config.agents)));
+  if (as === 'json') return void res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(timeline));
+  const csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'";
+  res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(renderTracePage(config.network, timeline));
+}
+
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const host = o.host ?? o.config.dashboard.host;
   const port = o.port ?? o.config.dashboard.port;
@@ -172,14 +182,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     const trace = /^\/(api\/)?trace\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && trace) {
-      const id = decodeURIComponent(trace[2]!);
       store ??= await openExisting();
-      const hops = isTraceId(id) && store ? await store.traces.hops(id) : [];
-      if (hops.length === 0) return void res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('no hops recorded for this trace (yet): its agents record them as the request moves\n');
-      const timeline = buildTimeline(id, hops, new Set(Object.keys(o.config.agents)));
-      if (trace[1]) return void res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify(timeline));
-      const csp = "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'";
-      return void res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': csp }).end(renderTracePage(o.config.network, timeline));
+      return serveTrace(res, headers, o.config, store, decodeURIComponent(trace[2]!), trace[1] ? 'json' : 'html');
     }
     if (req.method === 'GET' && url.pathname === '/api/state') {
       await current();

@@ -46,14 +46,14 @@ export function reply(relay: RelayContext, key: string, chatId: string, text: st
 /** Queues replies in the ledger (in the trace being worked on) and wakes the outbox. */
 export async function enqueue(relay: RelayContext, replies: NewOutbound[]): Promise<void> {
   if (replies.length === 0) return;
-  await relay.store.ledger.enqueue(tracedReplies(relay, replies));
+  await relay.store.ledger.enqueue(tracedReplies(relay.role.tracer, replies));
   relay.outbox?.wake();
 }
 
 /** Ends an inbound message's handling, queuing its replies (in its trace) in the same step. */
 export async function finish(relay: RelayContext, rec: InboundRecord, state: 'handled' | 'refused', replies: NewOutbound[] = []): Promise<void> {
-  const trace = inboundTrace(relay, rec.key);
-  await relay.store.ledger.finish(relay.name, rec.key, state, tracedReplies(relay, replies, trace));
+  const trace = inboundTrace(relay.name, rec.key);
+  await relay.store.ledger.finish(relay.name, rec.key, state, tracedReplies(relay.role.tracer, replies, trace));
   relay.role.tracer?.hop(trace, state, rec.key);
   relay.outbox?.wake();
 }

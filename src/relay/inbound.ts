@@ -50,7 +50,7 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
    */
   const dispatch = (rec: InboundRecord) => {
     // Handled in its trace: what it causes (the escalation, model calls, replies) joins it.
-    const inTrace = () => (ctx.tracer ? ctx.tracer.run(inboundTrace(relay, rec.key), rec.key, () => handleInbound(relay, handlers, rec)) : handleInbound(relay, handlers, rec));
+    const inTrace = () => (ctx.tracer ? ctx.tracer.run(inboundTrace(name, rec.key), rec.key, () => handleInbound(relay, handlers, rec)) : handleInbound(relay, handlers, rec));
     if (rec.tap || (isOwner(relay.channelConfig, rec.sender) && parseApprovalAnswer(rec.text))) {
       const now = inTrace().catch((err) => ctx.logger.error({ key: rec.key, err }, 'inbound handling failed'));
       answering.add(now);
@@ -97,7 +97,7 @@ export function createInbound(relay: RelayContext, handlers: OwnerHandlers): Inb
 async function record(relay: RelayContext, m: InboundMessage): Promise<InboundRecord | undefined> {
   const { role: ctx, name } = relay;
   ctx.stats.lastActivity = Date.now();
-  const trace = inboundTrace(relay, m.key);
+  const trace = inboundTrace(name, m.key);
   const received = Date.now();
   const rec: InboundRecord = { key: m.key, agent: name, chatId: m.chatId, sender: m.sender, text: m.text, receivedAt: m.at, state: 'received', ...(m.tap ? { tap: m.tap } : {}) };
   if (!(await relay.store.ledger.receive(rec))) {

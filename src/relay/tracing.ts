@@ -6,19 +6,19 @@
  */
 import { traceIdFrom } from '../bridge/index.ts';
 import type { DeliveryStatus } from '../channels/index.ts';
+import type { RoleContext } from '../agent/role.ts';
 import { observe } from '../agent/stats.ts';
+import type { Tracer } from '../agent/tracer.ts';
 import type { NewOutbound, OutboundRecord } from '../store/index.ts';
-import type { RelayContext } from './context.ts';
 
-/** The trace of an owner's message: the same for the same ledger key, before and after a restart. */
-export const inboundTrace = (relay: RelayContext, key: string): string => traceIdFrom(`inbound:${relay.name}:${key}`);
+/** The trace of relay `agent`'s inbound message `key`: the same for the same ledger key, before and after a restart. */
+export const inboundTrace = (agent: string, key: string): string => traceIdFrom(`inbound:${agent}:${key}`);
 
 /** An acknowledgement's ledger key (relay/escalation.ts, relay/conversation.ts write it). */
 const isAck = (key: string) => key.startsWith('ack:');
 
 /** The replies, each in `trace` unless it names one, with their hops: queued (or acknowledged) in the outbox. */
-export function tracedReplies(relay: RelayContext, replies: NewOutbound[], trace = relay.role.tracer?.current()?.trace): NewOutbound[] {
-  const tracer = relay.role.tracer;
+export function tracedReplies(tracer: Tracer | undefined, replies: NewOutbound[], trace = tracer?.current()?.trace): NewOutbound[] {
   return replies.map((r) => {
     const t = r.trace ?? trace;
     if (!t) return r;
@@ -28,11 +28,10 @@ export function tracedReplies(relay: RelayContext, replies: NewOutbound[], trace
 }
 
 /** Answers already observed end to end (the first reply after the acknowledgement is the answer). */
-const answered = new WeakMap<RelayContext, Set<string>>();
+const answered = new WeakMap<RoleContext, Set<string>>();
 
 /** A reply the provider accepted: its hop, and the times /metrics shows. */
-export function traceSent(relay: RelayContext, r: OutboundRecord, providerId: string): void {
-  const { role: ctx } = relay;
+export function traceSent(ctx: RoleContext, r: OutboundRecord, providerId: string): void {
   const now = Date.now();
   observe(ctx.stats, 'send', (now - r.createdAt) / 1000);
   if (!r.trace || !ctx.tracer) return;
@@ -40,8 +39,8 @@ export function traceSent(relay: RelayContext, r: OutboundRecord, providerId: st
   const received = ctx.tracer.receivedAt(r.trace);
   if (received === undefined) return;
   if (isAck(r.key)) return observe(ctx.stats, 'relay_ack', (now - received) / 1000);
-  let seen = answered.get(relay);
-  if (!seen) answered.set(relay, (seen = new Set()));
+  let seen = answered.get(ctx);
+  if (!seen) answered.set(ctx, (seen = new Set()));
   if (seen.has(r.trace)) return;
   seen.add(r.trace);
   if (seen.size > 10_000) seen.delete(seen.values().next().value!);
@@ -49,8 +48,7 @@ export function traceSent(relay: RelayContext, r: OutboundRecord, providerId: st
 }
 
 /** The provider's report on a reply it accepted: delivered, read, or why not. */
-export async function traceDelivery(relay: RelayContext, s: DeliveryStatus): Promise<void> {
-  const tracer = relay.role.tracer;
+export async function traceDelivery(tracer: Tracer | undefined, s: DeliveryStatus): Promise<void> {
   // `sent` is the provider's echo of the send the outbox already recorded.
   if (!tracer || s.status === 'sent') return;
   const trace = await tracer.traceOfRef(s.providerId);
