@@ -33,9 +33,9 @@ describe('traces (real processes)', () => {
   let bridge: Bridge;
   let store: Store;
 
-  /** claude and kami; each offline unless given a model on the fake Anthropic API. */
-  const network = async (o: { claude?: 'anthropic'; kami?: string } = {}) => {
-    ports = { claude: await freePort(), kami: await freePort() };
+  /** claude and kami (each offline unless given a model on the fake Anthropic API), and kaylee with `kaylee`'s keys. */
+  const network = async (o: { claude?: 'anthropic'; kami?: string; kaylee?: string } = {}) => {
+    ports = { claude: await freePort(), kami: await freePort(), kaylee: await freePort() };
     const model = `model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }`;
     writeFileSync(
       join(dir, 'agentnet.yaml'),
@@ -57,7 +57,7 @@ ${o.claude ? `    ${model}\n` : ''}  kami:
       owners: ["+${OWNER}"]
       pace: { perChatMs: 0, perInstanceMs: 0 }
 ${o.kami ?? ''}
-`,
+${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { port: ${ports.kaylee} }\n${o.kaylee}\n`}`,
     );
     bridge = createJsonlBridge({ path: join(dir, '.agentnet', 'bridge', 'messages.jsonl'), pollIntervalMs: 100 });
     store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
@@ -233,5 +233,25 @@ ${o.kami ?? ''}
     assert.deepEqual(t.hops.filter((h) => h.hop === 'received').length, 1, 'received once: the restart handled the recorded message, the provider did not deliver it again');
     assert.ok(t.hops.some((h) => h.hop === 'model-finished' && h.agent === 'kami' && h.detail?.model === 'anthropic:claude-haiku-4-5'));
     assert.deepEqual(t.hops.filter((h) => h.hop === 'queued').map((h) => h.ref), [`answer:${key}`]);
+  });
+
+  it("a schedule's task starts its own trace, through the worker and its report to the owner's phone", async () => {
+    await network({ kaylee: `    worker: { pollMs: 100 }\n    schedules:\n      - { name: rotate, cron: "* * * * * *", task: rotate-bridge, payload: { notify: [owner] } }` });
+    await run('kami');
+    await run('kaylee');
+    let task: string | undefined;
+    await waitFor(async () => (task = (await store.queue.list({ kind: 'rotate-bridge', state: 'done' }))[0]?.id) !== undefined, 'a scheduled task done');
+    await waitFor(async () => {
+      const trace = await store.traces.traceOf(task!);
+      return trace !== undefined && (await store.traces.hops(trace)).some((h) => h.hop === 'read');
+    }, 'its report read on the phone', 30_000);
+    const t = await traceJson(task!);
+    assert.equal(t.trace, traceIdFrom(`task:${task}`), "a schedule's task: the trace its id gives");
+    assert.equal(t.complete, true, JSON.stringify(t.open));
+    const names = t.hops.map((h) => `${h.hop}:${h.agent}`);
+    const order = ['task-enqueued:kaylee', 'task-started:kaylee', 'task-finished:kaylee', 'notified:kaylee', 'claimed:kami', 'queued:kami', 'sent:kami', 'delivered:kami', 'read:kami'].map((n) => names.indexOf(n));
+    assert.ok(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1]!)), names.join(', '));
+    const report = (await bridge.list({ type: 'notification', from: 'kaylee' })).find((m) => m.metadata?.task === task);
+    assert.equal(report?.metadata?.trace, t.trace, 'the report carries the task\'s trace');
   });
 });
