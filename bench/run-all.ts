@@ -7,6 +7,7 @@ import { agentStartup } from './agent-startup.ts';
 import { queueThroughput } from './queue-throughput.ts';
 import { relayLatency } from './relay-latency.ts';
 import { sessionStart } from './session-start.ts';
+import { traceHops } from './trace-hops.ts';
 
 console.log(`agentnet benchmarks on Node ${process.version}, ${new Date().toISOString()}`);
 await deliveryLatency();
@@ -16,4 +17,5 @@ await appendThroughput();
 await agentStartup();
 await queueThroughput();
 await relayLatency();
+await traceHops();
 await sessionStart();

@@ -1,0 +1,167 @@
+/**
+ * Traces (issue 21): what recording a request's hops costs, and the relay round trip hop by hop,
+ * read from the traces themselves.
+ *  - cost: one process records the hops of N relayed messages (the 17 hops of a WhatsApp message
+ *    escalated, answered, sent, delivered and read) through the tracer into a SQLite store: the
+ *    caller's time per hop (a push), the batch writes' time per message, and the bytes the store
+ *    grows by per message;
+ *  - round trip: kami (relay) and claude (orchestrator, the fake Anthropic model answering at
+ *    once) as processes, WhatsApp through the fake Green API, one owner message at a time; then
+ *    every trace read back from the store and each hop's time taken from it.
+ *
+ * node bench/trace-hops.ts [--count 200]
+ */
+import { spawn } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTracer, type HopName } from '../src/agent/tracer.ts';
+import { newTraceId } from '../src/bridge/index.ts';
+import { createMemoryLogger } from '../src/log/logger.ts';
+import { createSqliteStore, type TraceHop } from '../src/store/index.ts';
+import { startFakeAnthropic } from '../test/fakes/fake-anthropic.ts';
+import { startFakeGreenApi } from '../test/fakes/fake-green-api.ts';
+import { BENCH_DIR, ms, scratch, summarize, type Summary } from './lib/util.ts';
+
+const OWNER = '972501234567';
+const CHAT = `${OWNER}@c.us`;
+/** The hops of one relayed message, as the e2e test sees them. */
+const MESSAGE_HOPS: HopName[] = ['received', 'recorded', 'acknowledged', 'escalated', 'handled', 'sent', 'claimed', 'model-started', 'model-finished', 'answered', 'claimed', 'queued', 'sent', 'delivered', 'read', 'delivered', 'read'];
+
+async function recordingCost(count: number) {
+  const { dir, cleanup } = scratch('trace-cost');
+  const path = join(dir, 'store.db');
+  const store = createSqliteStore({ path });
+  try {
+    const tracer = createTracer({ agent: 'kami', traces: store.traces, logger: createMemoryLogger() });
+    // Warm up: statements prepared, the table's first pages written.
+    for (let i = 0; i < 50; i++) tracer.hop(newTraceId(), 'received', `warm-${i}`);
+    await tracer.flush();
+    const size = () => statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    const before = size();
+    let pushNs = 0n;
+    let writeMs = 0;
+    for (let m = 0; m < count; m++) {
+      const trace = newTraceId();
+      const t0 = process.hrtime.bigint();
+      MESSAGE_HOPS.forEach((hop, i) => tracer.hop(trace, hop, `${CHAT}_3EB0${m.toString(16).padStart(16, '0')}#${i}`, i === 8 ? { model: 'anthropic:claude-sonnet-4-6', inputTokens: 1200, outputTokens: 300, ms: 840 } : { to: 'claude' }));
+      pushNs += process.hrtime.bigint() - t0;
+      // The hops of a message arrive over several turns of the event loop; a flush per message is the worst case.
+      const w0 = performance.now();
+      await tracer.flush();
+      writeMs += performance.now() - w0;
+    }
+    await store.close();
+    const grown = Math.max(0, size() - before);
+    return { perHopUs: Number(pushNs) / 1000 / (count * MESSAGE_HOPS.length), perMessageWriteMs: writeMs / count, bytesPerMessage: grown / count };
+  } finally {
+    cleanup();
+  }
+}
+
+/** Each hop's time in one trace: from the hop that starts it to the one that ends it. */
+function hopTimes(hops: TraceHop[]): Record<string, number> | undefined {
+  const find = (hop: string, match: (h: TraceHop) => boolean = () => true) => hops.find((h) => h.hop === hop && match(h));
+  const received = find('received');
+  const ack = find('acknowledged');
+  const ackSent = find('sent', (h) => String(h.detail?.key).startsWith('ack:'));
+  const escalated = find('escalated');
+  const claimed = find('claimed', (h) => h.agent === 'claude');
+  const started = find('model-started');
+  const finished = find('model-finished');
+  const answered = find('answered');
+  const back = find('claimed', (h) => h.agent === 'kami');
+  const queued = find('queued');
+  const sent = find('sent', (h) => String(h.detail?.key).startsWith('bridge:'));
+  const all = [received, ack, ackSent, escalated, claimed, started, finished, answered, back, queued, sent];
+  if (all.some((h) => h === undefined)) return undefined;
+  const [r, a, as, e, c, s, f, an, b, q, se] = all.map((h) => h!.at) as number[];
+  return {
+    'received → acknowledgement queued': a! - r!,
+    'acknowledgement queued → sent (relay_ack ends)': as! - a!,
+    'received → escalated (request on the bridge)': e! - r!,
+    'escalated → claimed by claude (bridge_wait)': c! - e!,
+    'claimed → model started': s! - c!,
+    'model started → finished (model, instant fake)': f! - s!,
+    'model finished → answered (response on the bridge)': an! - f!,
+    'answered → claimed by kami (bridge_wait)': b! - an!,
+    'claimed → reply queued': q! - b!,
+    'reply queued → sent (send)': se! - q!,
+    '**received → answer sent (end to end)**': se! - r!,
+  };
+}
+
+async function roundTrip(count: number): Promise<Array<[string, Summary]>> {
+  const { dir, cleanup } = scratch('trace-relay');
+  const fake = await startFakeGreenApi();
+  const model = await startFakeAnthropic();
+  model.script(...Array.from({ length: count + 40 }, () => ({ reply: { text: 'All servers healthy.' } })));
+  const base = 48_000 + Math.floor(Math.random() * 1000) * 2;
+  writeFileSync(
+    join(dir, 'agentnet.yaml'),
+    `network: bench
+bridge: { pollIntervalMs: 1000 }
+agents:
+  claude:
+    role: orchestrator
+    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: sk-ant-bench-0123456789, baseUrl: "${model.url}" }
+    health: { port: ${base} }
+  kami:
+    role: relay
+    health: { port: ${base + 1} }
+    channel: { type: whatsapp, apiUrl: "${fake.url}", idInstance: "${fake.idInstance}", apiToken: ${fake.apiToken}, receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }
+    relay: { watchMs: 0 }
+`,
+  );
+  const procs = ['claude', 'kami'].map((a) => spawn(process.execPath, [join(BENCH_DIR, '..', 'bin', 'agentnet.js'), 'run', a, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
+  try {
+    for (const p of [base, base + 1]) while (!(await fetch(`http://127.0.0.1:${p}/health`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = fake.incoming({ from: OWNER, text: `check server ${i}` });
+      keys.push(`${CHAT}_${id}`);
+      const answers = () => fake.sent.filter((m) => m.message === 'All servers healthy.').length;
+      await fake.waitForSent(() => answers() === i + 1, 10_000);
+    }
+    // Every trace read back once its answer's `sent` hop is in the store.
+    const times: Array<Record<string, number>> = [];
+    for (const key of keys) {
+      for (let tries = 0; ; tries++) {
+        const trace = await store.traces.traceOf(key);
+        const t = trace ? hopTimes(await store.traces.hops(trace)) : undefined;
+        if (t) {
+          times.push(t);
+          break;
+        }
+        if (tries > 100) throw new Error(`the trace of ${key} is incomplete`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    return Object.keys(times[0]!).map((name) => [name, summarize(times.map((t) => t[name]!))]);
+  } finally {
+    await store.close();
+    for (const p of procs) p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 1000));
+    await fake.close();
+    await model.close();
+    cleanup();
+  }
+}
+
+export async function traceHops(argv: string[] = []) {
+  const { values } = parseArgs({ args: argv, options: { count: { type: 'string', default: '200' } } });
+  const count = Number(values.count);
+  const cost = await recordingCost(count * 5);
+  console.log(`\n## Traces: recording cost (${count * 5} messages of ${MESSAGE_HOPS.length} hops, SQLite store)\n`);
+  console.log('| what | per |\n| --- | ---: |');
+  console.log(`| the caller's time to record a hop (a push onto the buffer) | ${(cost.perHopUs * 1000).toFixed(0)} ns / hop |`);
+  console.log(`| writing a message's hops (one batch, one transaction; worst case: a batch per message) | ${ms(cost.perMessageWriteMs)} / message |`);
+  console.log(`| the store's growth | ${Math.round(cost.bytesPerMessage)} bytes / message |`);
+  const rows = await roundTrip(count);
+  console.log(`\n## Traces: the relay round trip hop by hop (${count} messages, one at a time, times from the traces)\n`);
+  console.log('| hop | n | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, s] of rows) console.log(`| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+}
+
+if (import.meta.main) await traceHops(process.argv.slice(2));
