@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { z } from 'zod';
-import { agentnet, BIN, freePort, tempDir } from '../helpers/util.ts';
+import { createSqliteStore } from '../../src/store/index.ts';
+import { agentnet, BIN, freePort, tempDir, waitFor } from '../helpers/util.ts';
 
 type Result = { content: Array<{ type: string; text: string }>; structuredContent?: any; isError?: boolean };
 
@@ -167,6 +168,28 @@ describe('agentnet mcp', () => {
     }
     const fine = await call(a, 'bridge_inbox');
     assert.equal(fine.isError, undefined);
+  });
+
+  it("a session's sends and tasks start their own traces; its claim and its reply join the request's", async () => {
+    const store = createSqliteStore({ path: join(t.dir, '.agentnet', 'store.db') });
+    try {
+      const req = (await send('--to', 'claude', '--from', 'kami', 'trace me')) as { id: string; metadata: { trace: string } };
+      assert.equal((await call(a, 'bridge_claim', { id: req.id })).isError, undefined);
+      assert.equal((await call(a, 'bridge_reply', { id: req.id, content: 'traced' })).isError, undefined);
+      const sent = (await call(a, 'bridge_send', { to: 'kaylee', content: 'fyi' })).structuredContent.message as { metadata: { trace: string } };
+      assert.match(sent.metadata.trace, /^[0-9a-f]{32}$/);
+      assert.notEqual(sent.metadata.trace, req.metadata.trace, 'a message the session starts is its own request');
+      const task = (await call(a, 'task_enqueue', { kind: 'monitor' })).structuredContent.task as { id: string };
+      await waitFor(async () => (await store.traces.hops(req.metadata.trace)).length === 2 && (await store.traces.traceOf(task.id)) !== undefined, 'the hops recorded');
+      const hops = await store.traces.hops(req.metadata.trace);
+      // The command line records no hops (it has no store open): the session's claim and reply are the trace so far.
+      assert.deepEqual(hops.map((h) => [h.hop, h.agent]), [['claimed', 'mcp:claude'], ['answered', 'claude']]);
+      assert.match(String(hops[0]!.detail?.holder), /^mcp:/);
+      const enqueued = await store.traces.hops((await store.traces.traceOf(task.id))!);
+      assert.deepEqual(enqueued.map((h) => [h.hop, h.agent, h.ref]), [['task-enqueued', 'mcp:claude', task.id]]);
+    } finally {
+      await store.close();
+    }
   });
 });
 
