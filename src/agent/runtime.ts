@@ -154,7 +154,7 @@ async function runAgent(s: Starting): Promise<RunningAgent> {
   const store: Store = await openStore(storeSpec(config, { waitForServerMs: WAIT_FOR_SERVER_MS }), logger, opening.extras('store'));
   cleanup.push(() => store.close());
   // The role sees the bridge, the queue and the model traced: what a request causes joins its trace.
-  const tracer = createTracer({ agent: agent.name, traces: store.traces, logger });
+  const tracer = await startTracer(s, store);
   cleanup.push(() => tracer.flush());
   const traced = { bridge: tracedBridge(bridge, tracer, (a) => config.agents[a]?.role), store: tracedStore(store, tracer), model: tracedModel(budgeted, tracer, (sec) => observe(stats, 'model', sec)) };
   sources.outages = () => serverOutages(bridge, store);
@@ -196,6 +196,13 @@ async function runAgent(s: Starting): Promise<RunningAgent> {
     shutdown,
     stop: () => (stopped ??= stopAgent({ logger, graceMs: options.graceMs ?? 10_000, loop, role, pause, health, bridge, store, tracer, outageWaits: opening.outageWaits })),
   };
+}
+
+/** The agent's tracer: hops to the store, and to an OpenTelemetry collector when `traces.otlp` says (its exporter loaded only then). */
+async function startTracer(s: Starting, store: Store): Promise<Tracer> {
+  const otlp = s.config.traces.otlp;
+  const exporter = otlp ? (await import('./otlp.ts')).createOtlpExporter({ url: otlp.url, ...(otlp.headers ? { headers: otlp.headers } : {}), agent: s.agent.name, logger: s.logger }) : undefined;
+  return createTracer({ agent: s.agent.name, traces: store.traces, logger: s.logger, ...(exporter ? { exporter } : {}) });
 }
 
 /** The agent's role, handed what it works with; the runtime knows no role. */

@@ -69,6 +69,8 @@ export interface TracerOptions {
   agent: string;
   traces: Traces;
   logger: Logger;
+  /** Also hands each batch to this (the OpenTelemetry export, otlp.ts). */
+  exporter?: { export(hops: readonly TraceHop[]): void; flush(): Promise<void> };
   /** Hops kept while the store does not take them; beyond, new ones are dropped (default 10 000). */
   maxBuffered?: number;
 }
@@ -105,6 +107,7 @@ export function createTracer(o: TracerOptions): Tracer {
   const write = async (): Promise<void> => {
     while (buffer.length > 0) {
       const batch = buffer.splice(0, BATCH);
+      o.exporter?.export(batch);
       try {
         await o.traces.record(batch);
       } catch (err) {
@@ -114,9 +117,11 @@ export function createTracer(o: TracerOptions): Tracer {
   };
   const flush = async (): Promise<void> => {
     while (writing) await writing;
-    if (buffer.length === 0) return;
-    writing = write().finally(() => (writing = undefined));
-    await writing;
+    if (buffer.length > 0) {
+      writing = write().finally(() => (writing = undefined));
+      await writing;
+    }
+    await o.exporter?.flush();
   };
   const schedule = () => {
     if (scheduled) return;

@@ -1,6 +1,6 @@
 /** Masks secrets in a config before it is printed or logged. */
 
-const SECRET_KEY = /token|secret|password|apikey|api_key/i;
+const SECRET_KEY = /token|secret|password|apikey|api_key|authorization/i;
 export const MASK = '********';
 
 /**

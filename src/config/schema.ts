@@ -349,6 +349,18 @@ const dashboard = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
+/** Traces (README "Traces"): recorded in the store always; also exported to an OpenTelemetry collector when `otlp` is set. */
+const traces = z.strictObject({
+  otlp: z
+    .strictObject({
+      /** The collector's OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (JSON bodies). */
+      url: httpUrl,
+      /** Sent with each export, e.g. an Authorization header (use ${VAR} for a secret). */
+      headers: z.record(z.string().min(1), z.string()).optional(),
+    })
+    .optional(),
+});
+
 export const configSchema = z
   .strictObject({
     network: name,
@@ -357,6 +369,7 @@ export const configSchema = z
     bridge: bridge.default({ fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
     store: store.default({ backend: 'sqlite' }),
     dashboard: dashboard.default({ host: '127.0.0.1', port: 7700, enabled: true }),
+    traces: traces.default({}),
     agents: z.record(name, agent).refine((a) => Object.keys(a).length > 0, 'at least one agent'),
   })
   .superRefine((cfg, ctx) => {
