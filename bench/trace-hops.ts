@@ -7,12 +7,14 @@
  *    grows by per message;
  *  - round trip: kami (relay) and claude (orchestrator, the fake Anthropic model answering at
  *    once) as processes, WhatsApp through the fake Green API, one owner message at a time; then
- *    every trace read back from the store and each hop's time taken from it.
+ *    every trace read back from the store and each hop's time taken from it. The same run again
+ *    with `traces: { record: false }` is the baseline: what recording adds to the round trip.
  *
  * node bench/trace-hops.ts [--count 200]
  */
 import { spawn } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTracer, type HopName } from '../src/agent/tracer.ts';
@@ -21,7 +23,7 @@ import { createMemoryLogger } from '../src/log/logger.ts';
 import { createSqliteStore, type TraceHop } from '../src/store/index.ts';
 import { startFakeAnthropic } from '../test/fakes/fake-anthropic.ts';
 import { startFakeGreenApi } from '../test/fakes/fake-green-api.ts';
-import { BENCH_DIR, ms, scratch, summarize, type Summary } from './lib/util.ts';
+import { BENCH_DIR, ms, now, scratch, summarize } from './lib/util.ts';
 
 const OWNER = '972501234567';
 const CHAT = `${OWNER}@c.us`;
@@ -37,7 +39,13 @@ async function recordingCost(count: number) {
     // Warm up: statements prepared, the table's first pages written.
     for (let i = 0; i < 50; i++) tracer.hop(newTraceId(), 'received', `warm-${i}`);
     await tracer.flush();
-    const size = () => statSync(path).size + (statSync(`${path}-wal`, { throwIfNoEntry: false })?.size ?? 0);
+    // The file's size once the write-ahead log is folded in: what the hops take on disk.
+    const size = () => {
+      const db = new DatabaseSync(path);
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      db.close();
+      return statSync(path).size;
+    };
     const before = size();
     let pushNs = 0n;
     let writeMs = 0;
@@ -51,8 +59,8 @@ async function recordingCost(count: number) {
       await tracer.flush();
       writeMs += performance.now() - w0;
     }
-    await store.close();
     const grown = Math.max(0, size() - before);
+    await store.close();
     return { perHopUs: Number(pushNs) / 1000 / (count * MESSAGE_HOPS.length), perMessageWriteMs: writeMs / count, bytesPerMessage: grown / count };
   } finally {
     cleanup();
@@ -91,7 +99,15 @@ function hopTimes(hops: TraceHop[]): Record<string, number> | undefined {
   };
 }
 
-async function roundTrip(count: number): Promise<Array<[string, Summary]>> {
+interface RoundTrip {
+  /** Notification in → acknowledgement out, and → answer out, as the fake Green API sees them (ms). */
+  ack: number[];
+  answer: number[];
+  /** Each trace's hop times (when recorded). */
+  hops: Array<Record<string, number>>;
+}
+
+async function roundTrip(count: number, record: boolean): Promise<RoundTrip> {
   const { dir, cleanup } = scratch('trace-relay');
   const fake = await startFakeGreenApi();
   const model = await startFakeAnthropic();
@@ -111,6 +127,7 @@ agents:
     health: { port: ${base + 1} }
     channel: { type: whatsapp, apiUrl: "${fake.url}", idInstance: "${fake.idInstance}", apiToken: ${fake.apiToken}, receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }
     relay: { watchMs: 0 }
+traces: { record: ${record} }
 `,
   );
   const procs = ['claude', 'kami'].map((a) => spawn(process.execPath, [join(BENCH_DIR, '..', 'bin', 'agentnet.js'), 'run', a, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] }));
@@ -118,12 +135,20 @@ agents:
   try {
     for (const p of [base, base + 1]) while (!(await fetch(`http://127.0.0.1:${p}/health`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
     const keys: string[] = [];
-    for (let i = 0; i < count; i++) {
+    const acks: number[] = [];
+    const answers: number[] = [];
+    const warmup = 20;
+    for (let i = 0; i < warmup + count; i++) {
+      const t0 = now();
       const id = fake.incoming({ from: OWNER, text: `check server ${i}` });
+      const ack = await fake.waitForSent((m) => m.idMessage > id && m.message !== 'All servers healthy.', 10_000).then(() => now());
+      const done = await fake.waitForSent((m) => m.idMessage > id && m.message === 'All servers healthy.', 10_000).then(() => now());
+      if (i < warmup) continue;
       keys.push(`${CHAT}_${id}`);
-      const answers = () => fake.sent.filter((m) => m.message === 'All servers healthy.').length;
-      await fake.waitForSent(() => answers() === i + 1, 10_000);
+      acks.push(ack - t0);
+      answers.push(done - t0);
     }
+    if (!record) return { ack: acks, answer: answers, hops: [] };
     // Every trace read back once its answer's `sent` hop is in the store.
     const times: Array<Record<string, number>> = [];
     for (const key of keys) {
@@ -138,7 +163,7 @@ agents:
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    return Object.keys(times[0]!).map((name) => [name, summarize(times.map((t) => t[name]!))]);
+    return { ack: acks, answer: answers, hops: times };
   } finally {
     await store.close();
     for (const p of procs) p.kill('SIGTERM');
@@ -158,10 +183,25 @@ export async function traceHops(argv: string[] = []) {
   console.log(`| the caller's time to record a hop (a push onto the buffer) | ${(cost.perHopUs * 1000).toFixed(0)} ns / hop |`);
   console.log(`| writing a message's hops (one batch, one transaction; worst case: a batch per message) | ${ms(cost.perMessageWriteMs)} / message |`);
   console.log(`| the store's growth | ${Math.round(cost.bytesPerMessage)} bytes / message |`);
-  const rows = await roundTrip(count);
-  console.log(`\n## Traces: the relay round trip hop by hop (${count} messages, one at a time, times from the traces)\n`);
+  // Alternating runs, so that a machine getting busier or quieter weighs on both alike.
+  const runs: Array<[boolean, RoundTrip]> = [];
+  for (const record of [false, true, false, true]) runs.push([record, await roundTrip(Math.ceil(count / 2), record)]);
+  const pooled = (record: boolean, pick: (r: RoundTrip) => number[]) => summarize(runs.filter(([r]) => r === record).flatMap(([, r]) => pick(r)));
+  const times = runs.flatMap(([, r]) => r.hops);
+  console.log(`\n## Traces: the relay round trip hop by hop (${times.length} messages, one at a time, times from the traces)\n`);
   console.log('| hop | n | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: |');
-  for (const [name, s] of rows) console.log(`| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+  for (const name of Object.keys(times[0]!)) {
+    const s = summarize(times.map((t) => t[name]!));
+    console.log(`| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+  }
+  console.log(`\n## Traces: what recording adds to the round trip (seen from the fake Green API)\n`);
+  console.log('| path | traces | n | p50 | p99 | max |\n| --- | --- | ---: | ---: | ---: | ---: |');
+  for (const [name, pick] of [['notification in → acknowledgement out', (r: RoundTrip) => r.ack], ['notification in → answer out', (r: RoundTrip) => r.answer]] as const) {
+    for (const [label, record] of [['record: false', false], ['**recorded**', true]] as const) {
+      const s = pooled(record, pick);
+      console.log(`| ${name} | ${label} | ${s.n} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+    }
+  }
 }
 
 if (import.meta.main) await traceHops(process.argv.slice(2));

@@ -26,7 +26,7 @@ import type { Clock } from './clock.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, observe, totalProcessed, type AgentStats } from './stats.ts';
 import { tracedBridge, tracedModel, tracedStore } from './traced.ts';
-import { createTracer, type Tracer } from './tracer.ts';
+import { createTracer, UNRECORDED, type Tracer } from './tracer.ts';
 
 export interface StartAgentOptions {
   config: Config;
@@ -202,7 +202,7 @@ async function runAgent(s: Starting): Promise<RunningAgent> {
 async function startTracer(s: Starting, store: Store): Promise<Tracer> {
   const otlp = s.config.traces.otlp;
   const exporter = otlp ? (await import('./otlp.ts')).createOtlpExporter({ url: otlp.url, ...(otlp.headers ? { headers: otlp.headers } : {}), agent: s.agent.name, logger: s.logger }) : undefined;
-  return createTracer({ agent: s.agent.name, traces: store.traces, logger: s.logger, ...(exporter ? { exporter } : {}) });
+  return createTracer({ agent: s.agent.name, traces: s.config.traces.record ? store.traces : UNRECORDED, logger: s.logger, ...(exporter ? { exporter } : {}) });
 }
 
 /** The agent's role, handed what it works with; the runtime knows no role. */

@@ -1,8 +1,8 @@
 /**
  * The tracer: each process's recorder of the hops its requests pass (`HOPS`). A hop costs the
- * caller a push onto a buffer; the buffer goes to the store in one batch on the next turn of the
- * event loop, so a message never waits for its trace and a store that fails loses hops, never a
- * message. The trace being worked on is carried through async calls (AsyncLocalStorage), so
+ * caller a push onto a buffer; the buffer goes to the store in one batch shortly after
+ * (`FLUSH_AFTER_MS`), so a message never waits for its trace, its hops cost one write however
+ * many there are, and a store that fails loses hops, never a message. The trace being worked on is carried through async calls (AsyncLocalStorage), so
  * whatever a request causes (a tool's message, a model call, a task's report) joins its trace
  * without being handed it.
  */
@@ -75,11 +75,20 @@ export interface TracerOptions {
   maxBuffered?: number;
 }
 
+/** Where hops go when `traces.record` is false: nowhere (the ids still travel with the messages). */
+export const UNRECORDED: Traces = { record: async () => {}, hops: async () => [], traceOf: async () => undefined, prune: async () => 0 };
+
 const scopes = new AsyncLocalStorage<TraceScope>();
 /** Refs and trace starts kept in memory: enough for every request in flight. */
 const REMEMBERED = 10_000;
 /** Hops per write. */
 const BATCH = 500;
+/**
+ * How long hops wait in the buffer: long enough that a request's hops in this process go in one
+ * write, out of the way of its own ledger writes (one SQLite file takes one writer at a time, and
+ * every agent of the machine writes to it); short enough that a crash loses little.
+ */
+export const FLUSH_AFTER_MS = 100;
 
 /** A map that forgets its oldest entries past `max`. */
 function remember<K, V>(map: Map<K, V>, key: K, value: V, max = REMEMBERED): void {
@@ -126,10 +135,11 @@ export function createTracer(o: TracerOptions): Tracer {
   const schedule = () => {
     if (scheduled) return;
     scheduled = true;
-    setImmediate(() => {
+    // Unref'd: a process that ends flushes on its way out (stop), the timer does not keep it alive.
+    setTimeout(() => {
       scheduled = false;
       void flush();
-    });
+    }, FLUSH_AFTER_MS).unref();
   };
 
   return {

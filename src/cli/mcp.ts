@@ -6,7 +6,7 @@ import { AgentnetError } from '../errors.ts';
 import { createMcpServer, pushRequests } from '../orchestrator/index.ts';
 import { firstWithRole } from '../agent/routing.ts';
 import { tracedBridge, tracedStore } from '../agent/traced.ts';
-import { createTracer } from '../agent/tracer.ts';
+import { createTracer, UNRECORDED } from '../agent/tracer.ts';
 import { cliLogger, CONFIG_HELP, CONFIG_OPTION, openConfiguredBridge, type Command } from './command.ts';
 import { openStore } from '../store/index.ts';
 import { version } from './version.ts';
@@ -44,7 +44,7 @@ ${CONFIG_HELP}`,
     const push = values.push === true;
     const serving = values.serving as string | undefined;
     // What the session sends or enqueues starts a trace (or joins the one it answers); its hops are the session's.
-    const tracer = createTracer({ agent: `mcp:${agent}`, traces: store.traces, logger: cliLogger(io) });
+    const tracer = createTracer({ agent: `mcp:${agent}`, traces: config.traces.record ? store.traces : UNRECORDED, logger: cliLogger(io) });
     const traced = { bridge: tracedBridge(bridge, tracer, (a) => config.agents[a]?.role), store: tracedStore(store, tracer), tracer };
     const server = createMcpServer({ config, ...traced, agent, holder: `mcp:${hostname()}:${process.pid}`, version: version(), push, headless: values.headless === true, logger: cliLogger(io), ...(serving ? { serving } : {}) });
     const closed = new Promise<void>((resolve) => (server.server.onclose = () => resolve()));

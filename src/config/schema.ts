@@ -349,8 +349,10 @@ const dashboard = z.strictObject({
   enabled: z.boolean().default(true),
 });
 
-/** Traces (README "Traces"): recorded in the store always; also exported to an OpenTelemetry collector when `otlp` is set. */
+/** Traces (README "Traces"): hops recorded in the store unless `record` is false; also exported to an OpenTelemetry collector when `otlp` is set. */
 const traces = z.strictObject({
+  /** false: no hops are written (trace ids still travel with the messages). */
+  record: z.boolean().default(true),
   otlp: z
     .strictObject({
       /** The collector's OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces (JSON bodies). */
@@ -369,7 +371,7 @@ export const configSchema = z
     bridge: bridge.default({ fsync: false, watch: true, pollIntervalMs: 1000, rotate: { olderThanDays: 30 } }),
     store: store.default({ backend: 'sqlite' }),
     dashboard: dashboard.default({ host: '127.0.0.1', port: 7700, enabled: true }),
-    traces: traces.default({}),
+    traces: traces.default({ record: true }),
     agents: z.record(name, agent).refine((a) => Object.keys(a).length > 0, 'at least one agent'),
   })
   .superRefine((cfg, ctx) => {

@@ -1,6 +1,6 @@
 /** Trace hops on PostgreSQL: one table beside the ledger, in the same schema. */
 import type pg from 'pg';
-import { detailOf, detailText, type TraceHop, type Traces } from './traces.ts';
+import { detailOf, detailText, FINDABLE_SQL, type TraceHop, type Traces } from './traces.ts';
 
 /** Rows as pg returns them: bigint columns come as strings. */
 interface Row { trace: string; hop: string; ref: string; agent: string; at: string; detail: string | null }
@@ -28,7 +28,7 @@ export function createPgTraces(pool: pg.Pool): Traces {
       return rows.map(toHop);
     },
     async traceOf(ref) {
-      const { rows } = await pool.query<{ trace: string }>('SELECT trace FROM trace_hops WHERE ref = $1 ORDER BY seq LIMIT 1', [ref]);
+      const { rows } = await pool.query<{ trace: string }>(`SELECT trace FROM trace_hops WHERE ref = $1 AND ${FINDABLE_SQL} ORDER BY seq LIMIT 1`, [ref]);
       return rows[0]?.trace;
     },
     async prune(before) {

@@ -170,8 +170,9 @@ export const MIGRATIONS: Array<{ version: number; sql: string }> = [
         detail TEXT,
         UNIQUE (trace, hop, ref)
       );
-      CREATE INDEX trace_hops_ref ON trace_hops (ref);
-      CREATE INDEX trace_hops_at ON trace_hops (at);
+      -- Indexes cost every message's write: none on at (pruning, weekly, may scan), and by ref only
+      -- the hops a trace is looked up by (FINDABLE_HOPS in src/store/traces.ts; the same list).
+      CREATE INDEX trace_hops_ref ON trace_hops (ref) WHERE hop IN ('received', 'escalated', 'requested', 'answered', 'notified', 'task-enqueued', 'sent');
       ALTER TABLE ledger_outbound ADD COLUMN trace TEXT;
     `,
   },

@@ -1,6 +1,6 @@
 /** Trace hops on SQLite: one table beside the ledger, in the same file. */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { detailOf, detailText, type TraceHop, type Traces } from './traces.ts';
+import { detailOf, detailText, FINDABLE_SQL, type TraceHop, type Traces } from './traces.ts';
 import { immediate } from './sqlite-db.ts';
 
 interface Row { trace: string; hop: string; ref: string; agent: string; at: number; detail: string | null }
@@ -31,7 +31,7 @@ export function createSqliteTraces(db: DatabaseSync): Traces {
       return (sql('SELECT trace, hop, ref, agent, at, detail FROM trace_hops WHERE trace = ? ORDER BY at, seq').all(trace) as unknown as Row[]).map(toHop);
     },
     async traceOf(ref) {
-      const row = sql('SELECT trace FROM trace_hops WHERE ref = ? ORDER BY seq LIMIT 1').get(ref) as { trace: string } | undefined;
+      const row = sql(`SELECT trace FROM trace_hops WHERE ref = ? AND ${FINDABLE_SQL} ORDER BY seq LIMIT 1`).get(ref) as { trace: string } | undefined;
       return row?.trace;
     },
     async prune(before) {

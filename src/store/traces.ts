@@ -23,12 +23,23 @@ export interface TraceHop {
   detail?: HopDetail;
 }
 
+/**
+ * The hops whose ref is what a person looks a trace up by: an inbound message's ledger key
+ * (received), a message id (its append), a task id (task-enqueued), a provider's message id
+ * (sent). Only they are indexed by ref: the other hops' refs (model calls, outbox keys) are
+ * never looked up, and an index costs every message's write.
+ */
+export const FINDABLE_HOPS = ['received', 'escalated', 'requested', 'answered', 'notified', 'task-enqueued', 'sent'] as const;
+
+/** `hop IN (...)` over FINDABLE_HOPS: the partial index's condition, repeated by the query that uses it. */
+export const FINDABLE_SQL = `hop IN (${FINDABLE_HOPS.map((h) => `'${h}'`).join(', ')})`;
+
 export interface Traces {
   /** Records hops; a hop recorded before (the same trace, hop and ref) keeps its first record. */
   record(hops: readonly TraceHop[]): Promise<void>;
   /** A trace's hops, oldest first (ties in the order recorded). */
   hops(trace: string): Promise<TraceHop[]>;
-  /** The trace a hop's ref belongs to (a message id, a ledger key, a task id…), if any hop names it. */
+  /** The trace of the message, inbound message, task or provider message `ref` names (a FINDABLE_HOPS hop's ref), if any. */
   traceOf(ref: string): Promise<string | undefined>;
   /** Forgets the hops recorded before `before` (ms); returns how many. */
   prune(before: number): Promise<number>;

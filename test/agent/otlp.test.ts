@@ -102,10 +102,10 @@ describe('OpenTelemetry export', () => {
     }
   });
 
-  it('an agent configured with traces.otlp exports the hops of the requests it handles', async () => {
+  it('an agent configured with traces.otlp exports the hops of the requests it handles (here with record: false: exported, not stored)', async () => {
     const port = await freePort();
     const config = join(t.dir, 'agentnet.yaml');
-    writeFileSync(config, `network: otlp\nbridge: { pollIntervalMs: 100 }\ntraces: { otlp: { url: "${receiver.url}" } }\nagents:\n  claude: { role: orchestrator, health: { port: ${port} } }\n`);
+    writeFileSync(config, `network: otlp\nbridge: { pollIntervalMs: 100 }\ntraces: { record: false, otlp: { url: "${receiver.url}" } }\nagents:\n  claude: { role: orchestrator, health: { port: ${port} } }\n`);
     const bridge = createJsonlBridge({ path: join(t.dir, '.agentnet', 'bridge', 'messages.jsonl') });
     let claude: ChildProcess | undefined;
     try {
@@ -120,6 +120,13 @@ describe('OpenTelemetry export', () => {
       assert.deepEqual(names, ['requested', 'claimed', 'model-started', 'model-finished', 'answered']);
       assert.ok(receiver.received.every((e) => e.resource['service.instance.id'] === 'claude'));
       assert.deepEqual(attrOf(receiver.spans().find((s) => s.name === 'claimed')!, 'agentnet.ref'), { stringValue: req.id });
+      assert.equal((await bridge.answerOf(req.id))?.metadata?.trace, trace, 'the id still travels with the answer');
+      const store = createSqliteStore({ path: join(t.dir, '.agentnet', 'store.db') });
+      try {
+        assert.deepEqual(await store.traces.hops(trace), [], 'record: false writes no hops');
+      } finally {
+        await store.close();
+      }
     } finally {
       if (claude) await stopProcess(claude);
       await bridge.close();

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { buildTimeline, findTrace } from '../../src/agent/timeline.ts';
 import { runTask, tracedBridge, tracedModel, tracedQueue } from '../../src/agent/traced.ts';
-import { createTracer, type Tracer } from '../../src/agent/tracer.ts';
+import { createTracer, HOPS, type Tracer } from '../../src/agent/tracer.ts';
+import { FINDABLE_HOPS } from '../../src/store/traces.ts';
 import { createJsonlBridge, isTraceId, newTraceId, replyFields, statusRecord, traceIdFrom, traceOf, type Bridge } from '../../src/bridge/index.ts';
 import { createMemoryLogger } from '../../src/log/logger.ts';
 import type { Model } from '../../src/models/model.ts';
@@ -43,6 +44,10 @@ describe('trace ids on bridge messages', () => {
   });
 });
 
+it("the hops a trace is found by are hops the tracer records", () => {
+  for (const h of FINDABLE_HOPS) assert.ok(Object.hasOwn(HOPS, h), h);
+});
+
 describe('the tracer', () => {
   let dir: string;
   let cleanup: () => void;
@@ -56,7 +61,7 @@ describe('the tracer', () => {
     cleanup();
   });
 
-  it('records hops on the next turn, in one batch, never making the caller wait', async () => {
+  it('records hops shortly after, in one batch, never making the caller wait', async () => {
     const writes: number[] = [];
     const traces: Traces = {
       ...store.traces,

@@ -24,6 +24,7 @@ export function describeTraces(c: StoreCase): void {
       await t().record([hop(b, 'received', 'chat_2', t0 + 1)]);
       // Recorded later by another process, but earlier in time: the time decides.
       await t().record([hop(a, 'recorded', 'chat_1', t0 + 2), hop(a, 'model-finished', 'kami-1-x#1', t0 + 9, { inputTokens: 120, model: 'offline' })]);
+      await t().record([hop(b, 'task-enqueued', 'task-9', t0 + 3), hop(b, 'sent', 'PROVIDER-1', t0 + 4), hop(b, 'answered', 'claude-2-y', t0 + 5)]);
       const got = await t().hops(a);
       assert.deepEqual(got.map((x) => x.hop), ['received', 'recorded', 'escalated', 'model-finished']);
       assert.deepEqual(got[2], { trace: a, hop: 'escalated', ref: 'kami-1-x', agent: 'kami', at: t0 + 5, detail: { to: 'claude' } });
@@ -31,7 +32,9 @@ export function describeTraces(c: StoreCase): void {
       assert.equal(got[0]!.detail, undefined);
       assert.equal(await t().traceOf('kami-1-x'), a);
       assert.equal(await t().traceOf('chat_2'), b);
+      for (const ref of ['task-9', 'PROVIDER-1', 'claude-2-y']) assert.equal(await t().traceOf(ref), b, ref);
       assert.equal(await t().traceOf('nobody'), undefined);
+      assert.equal(await t().traceOf('kami-1-x#1'), undefined, 'a model call is not what a trace is looked up by');
       assert.deepEqual(await t().hops(newTraceId()), []);
     });
 

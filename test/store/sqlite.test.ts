@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import { createSqliteStore } from '../../src/store/index.ts';
 import { MIGRATIONS } from '../../src/store/sqlite-migrations.ts';
+import { FINDABLE_SQL } from '../../src/store/traces.ts';
 import { describeApprovals } from '../conformance/approvals.case.ts';
 import { describeLedger } from '../conformance/ledger.case.ts';
 import { describeMemory } from '../conformance/memory.case.ts';
@@ -74,6 +75,21 @@ describe('sqlite store: upgrading', () => {
       } finally {
         await store.close();
       }
+    } finally {
+      cleanup();
+    }
+  });
+  it('a trace is found by ref through the partial index, whose condition is FINDABLE_HOPS', async () => {
+    const { dir, cleanup } = tempDir('agentnet-store-plan-');
+    try {
+      const path = join(dir, 'store.db');
+      await createSqliteStore({ path }).close();
+      const db = new DatabaseSync(path);
+      const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT trace FROM trace_hops WHERE ref = ? AND ${FINDABLE_SQL} ORDER BY seq LIMIT 1`).all('x') as Array<{ detail: string }>;
+      assert.ok(plan.some((p) => /USING INDEX trace_hops_ref/.test(p.detail)), JSON.stringify(plan));
+      const index = db.prepare(`SELECT sql FROM sqlite_master WHERE name = 'trace_hops_ref'`).get() as { sql: string };
+      assert.ok(index.sql.endsWith(`WHERE ${FINDABLE_SQL}`), index.sql);
+      db.close();
     } finally {
       cleanup();
     }
