@@ -7,6 +7,7 @@
 import { isTraceId, traceOf, type Bridge } from '../bridge/index.ts';
 import type { TraceHop, Traces } from '../store/index.ts';
 import { appendHop, type RoleOf } from './traced.ts';
+import { HOPS } from './tracer.ts';
 
 export interface TimelineHop extends TraceHop {
   /** ms from the trace's first hop. */
@@ -90,8 +91,13 @@ function expectationOf(h: TraceHop, all: readonly TraceHop[], agents: ReadonlySe
   }
 }
 
-/** The timeline of a trace's hops (oldest first, as the store gives them); `agents` are the network's. */
-export function buildTimeline(trace: string, hops: readonly TraceHop[], agents: ReadonlySet<string>, now = Date.now()): Timeline {
+const RANK = new Map<string, number>(Object.keys(HOPS).map((h, i) => [h, i]));
+const rank = (hop: string) => RANK.get(hop) ?? RANK.size;
+
+/** The timeline of a trace's hops (as the store gives them: by time, then as recorded); `agents` are the network's. */
+export function buildTimeline(trace: string, stored: readonly TraceHop[], agents: ReadonlySet<string>, now = Date.now()): Timeline {
+  // Hops of one millisecond in the order a request passes them (a stable sort keeps the rest as recorded).
+  const hops = [...stored].sort((a, b) => a.at - b.at || rank(a.hop) - rank(b.hop));
   const start = hops[0]?.at ?? now;
   const timed = hops.map((h, i) => ({ ...h, sinceStartMs: h.at - start, tookMs: i === 0 ? 0 : h.at - hops[i - 1]!.at }));
   const open: OpenHop[] = [];

@@ -10,7 +10,11 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from '../log/logger.ts';
 import type { HopDetail, TraceHop, Traces } from '../store/index.ts';
 
-/** Every hop a trace can have, with what it means (README "Traces", `agentnet trace`). */
+/**
+ * Every hop a trace can have, with what it means (README "Traces", `agentnet trace`), in the
+ * order a request passes them: hops recorded in one millisecond by different processes are
+ * shown in this order (the store's order between processes is only the order their batches came).
+ */
 export const HOPS = {
   received: "the relay's channel gave it the owner's message",
   recorded: "the message written to the relay's ledger",
@@ -18,21 +22,21 @@ export const HOPS = {
   escalated: "a relay's request appended to the bridge",
   requested: 'a request appended to the bridge',
   claimed: 'the addressee took the message from the bridge',
+  'task-enqueued': 'a task put on the queue',
+  'task-started': 'a worker started a task (one attempt)',
   'model-started': 'a model call started',
   'model-finished': 'a model call finished (tokens in and out)',
   'model-failed': 'a model call failed',
+  'task-finished': 'an attempt of the task ended',
   answered: 'the response appended to the bridge',
   notified: 'a notification appended to the bridge',
+  handled: "the relay finished with the owner's message",
+  refused: 'the sender is not an owner: not acted on',
   queued: "a reply queued in the relay's outbox",
   sent: 'a reply accepted by the provider',
   delivered: "the provider's report: delivered to the phone",
   read: "the provider's report: read",
   undelivered: "the provider's report: not delivered",
-  handled: "the relay finished with the owner's message",
-  refused: 'the sender is not an owner: not acted on',
-  'task-enqueued': 'a task put on the queue',
-  'task-started': 'a worker started a task (one attempt)',
-  'task-finished': 'an attempt of the task ended',
 } as const;
 
 export type HopName = keyof typeof HOPS;

@@ -210,6 +210,12 @@ describe('the timeline', () => {
     assert.equal(t.hops[12]!.sinceStartMs, 980);
   });
 
+  it('hops of one millisecond from different processes show in the order a request passes them, not the order their batches came', () => {
+    // kami's batch (its fallback record of claude's answer) reached the store before claude's own.
+    const stored = [h('claimed', 'req', 0, 'claude'), h('answered', 'res', 7, 'claude', { to: 'kami', replyTo: 'req' }), h('model-finished', 'req#1', 7, 'claude'), h('model-started', 'req#1', 1, 'claude')];
+    assert.deepEqual(buildTimeline(T, stored, AGENTS).hops.map((x) => x.hop), ['claimed', 'model-started', 'model-finished', 'answered']);
+  });
+
   it('says where a request stopped: not taken, taken but not answered, a model call, a reply in the outbox', () => {
     const upTo = (n: number) => buildTimeline(T, chain.slice(0, n), AGENTS, at0 + 10_000);
     assert.match(upTo(6).stopped!.waiting, /^request req waits for claude to take it \(is claude running\?/);

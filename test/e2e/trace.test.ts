@@ -11,7 +11,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Timeline } from '../../src/agent/timeline.ts';
+import { buildTimeline, type Timeline } from '../../src/agent/timeline.ts';
 import { createJsonlBridge, traceIdFrom, type Bridge } from '../../src/bridge/index.ts';
 import { createSqliteStore, type Store, type TraceHop } from '../../src/store/index.ts';
 import { startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic.ts';
@@ -110,7 +110,9 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
     await run('kami');
     const key = keyOf(green.incoming({ from: OWNER, text: 'Check the servers please' }));
     await green.waitForSent((m) => m.chatId === OWNER_CHAT && /Check the servers please/.test(m.message), 20_000);
-    const hops = await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2, 'the acknowledgement and the answer reported read');
+    const stored = await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2, 'the acknowledgement and the answer reported read');
+    // In the timeline's order: by time, hops of one millisecond in the order a request passes them.
+    const hops: TraceHop[] = buildTimeline(stored[0]!.trace, stored, new Set(['claude', 'kami'])).hops;
 
     // The chain, in the order it happened: each hop after the one before, in time too.
     const request = hops.find((h) => h.hop === 'escalated')!;
