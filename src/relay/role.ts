@@ -63,7 +63,7 @@ export function createRelayRole(ctx: RoleContext): Role {
       await ch.start();
       relay.channel = ch;
       ch.onDelivery?.((s) => void store.ledger.delivery(s.providerId, s.status).catch((err) => ctx.logger.warn({ providerId: s.providerId, status: s.status, err }, 'delivery status not recorded in the ledger')));
-      ch.onDelivery?.((s) => void traceDelivery(ctx.tracer, s));
+      ch.onDelivery?.((s) => void traceDelivery(ctx.tracer, s).catch((err) => ctx.logger.warn({ providerId: s.providerId, err }, 'delivery status not traced')));
       relay.outbox = startOutbox({ agent: name, ledger: store.ledger, channel: ch, logger: ctx.logger, perChatMs: chCfg.pace.perChatMs, perInstanceMs: chCfg.pace.perInstanceMs, maxBackoffMs: settings.maxBackoffMs, onSent: (r, id) => traceSent(ctx, r, id) });
       receiving = inbound.receive(ch);
       watching = watchAgents(relay, createRelayAlerter(relay));
