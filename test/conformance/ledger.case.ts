@@ -60,6 +60,14 @@ export function describeLedger(c: StoreCase): void {
       assert.deepEqual((await l().due('kami', Infinity)).map((r) => r.trace), [trace], 'what the outbox sends carries it');
     });
 
+    it('keeps a reply\'s buttons and its trace together', async () => {
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const buttons = [{ text: 'Approve', data: 'approve:approval-1' }, { text: 'Deny', data: 'deny:approval-1' }];
+      await l().enqueue([{ key: 'ask', agent: 'kami', chatId: 'A', text: 'yes?', buttons, trace }]);
+      const [due] = await l().due('kami', Infinity);
+      assert.deepEqual([due?.key, due?.buttons, due?.trace], ['ask', buttons, trace]);
+    });
+
     it('remembers the escalation id before the request exists', async () => {
       await l().receive(inbound('c_1'));
       await l().escalating('kami', 'c_1', 'kami-1-abc');

@@ -57,19 +57,20 @@ describe('sqlite store: upgrading', () => {
       cleanup();
     }
   });
-  it('a store from before traces (schema version 4) keeps its pending replies and gains trace hops when opened', async () => {
+  it('a store from before traces (schema version 6) keeps its pending replies, their buttons too, and gains trace hops when opened', async () => {
     const { dir, cleanup } = tempDir('agentnet-store-upgrade-');
+    const buttons = [{ text: 'Approve', data: 'approve:approval-1' }];
     try {
       const path = join(dir, 'store.db');
       const db = new DatabaseSync(path);
       db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-      for (const m of MIGRATIONS.filter((m) => m.version <= 4)) db.exec(`${m.sql}; INSERT INTO schema_migrations VALUES (${m.version}, 0);`);
-      db.prepare(`INSERT INTO ledger_outbound (key, agent, chat_id, text, state, attempts, not_before, created_at) VALUES ('ack:old', 'kami', 'c', 'Got it', 'pending', 0, 0, 0)`).run();
+      for (const m of MIGRATIONS.filter((m) => m.version <= 6)) db.exec(`${m.sql}; INSERT INTO schema_migrations VALUES (${m.version}, 0);`);
+      db.prepare(`INSERT INTO ledger_outbound (key, agent, chat_id, text, buttons, state, attempts, not_before, created_at) VALUES ('ack:old', 'kami', 'c', 'Got it', ?, 'pending', 0, 0, 0)`).run(JSON.stringify(buttons));
       db.close();
       const store = createSqliteStore({ path });
       try {
         const [old] = await store.ledger.due('kami', Infinity);
-        assert.deepEqual([old?.key, old?.trace], ['ack:old', undefined]);
+        assert.deepEqual([old?.key, old?.buttons, old?.trace], ['ack:old', buttons, undefined]);
         await store.traces.record([{ trace: '4bf92f3577b34da6a3ce929d0e0e4736', hop: 'sent', ref: 'p1', agent: 'kami', at: 1 }]);
         assert.equal(await store.traces.traceOf('p1'), '4bf92f3577b34da6a3ce929d0e0e4736');
       } finally {
