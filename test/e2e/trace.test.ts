@@ -110,7 +110,9 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
     await run('kami');
     const key = keyOf(green.incoming({ from: OWNER, text: 'Check the servers please' }));
     await green.waitForSent((m) => m.chatId === OWNER_CHAT && /Check the servers please/.test(m.message), 20_000);
-    const stored = await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2, 'the acknowledgement and the answer reported read');
+    // Each process writes its hops in its own batch, shortly after: claude's may land after kami's last.
+    const byClaude = (name: string) => has(name, (x) => x.agent === 'claude');
+    const stored = await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2 && byClaude('claimed')(h) && byClaude('model-finished')(h), 'the acknowledgement and the answer reported read, and claude\'s hops written');
     // In the timeline's order: by time, hops of one millisecond in the order a request passes them.
     const hops: TraceHop[] = buildTimeline(stored[0]!.trace, stored, new Set(['claude', 'kami'])).hops;
 
@@ -206,7 +208,7 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
     kami = await run('kami');
     await run('claude');
     await green.waitForSent((m) => m.message === 'All 3 servers are healthy.', 20_000);
-    const hops = await hopsOf(key, (h) => has('read', (x) => x.hop === 'read')(h) && h.filter((x) => x.hop === 'read').length === 2, 'the answer read');
+    const hops = await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2 && has('claimed', (x) => x.agent === 'claude')(h) && has('model-finished')(h), "the answer read, and claude's hops written");
     const after = await traceJson(key);
     assert.equal(after.trace, before.trace, 'the restart kept the trace');
     assert.equal(after.complete, true, JSON.stringify(after.open));
