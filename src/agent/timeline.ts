@@ -69,7 +69,8 @@ function expectationOf(h: TraceHop, all: readonly TraceHop[], agents: ReadonlySe
     case 'answered':
     case 'notified': {
       const to = str(h.detail?.to);
-      if (!to || !agents.has(to)) return undefined; // to a person (agentnet inbox), or routed by role: nobody to wait for
+      // To a person (agentnet inbox), routed by role, or appended done (an alert its relay delivered): nobody to wait for.
+      if (!to || !agents.has(to) || h.detail?.done === 1) return undefined;
       return { opener: h, done: (x) => x.hop === 'claimed' && x.ref === h.ref, waiting: () => `${h.hop === 'answered' ? 'response' : 'notification'} ${h.ref} waits for ${to} to take it (is ${to} running? agentnet status)` };
     }
     case 'queued':

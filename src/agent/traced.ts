@@ -24,6 +24,8 @@ export function recordAppend(tracer: Tracer, trace: string, msg: BridgeMessage, 
   const detail: HopDetail = {};
   if (msg.to) detail.to = msg.to;
   if (msg.replyTo) detail.replyTo = msg.replyTo;
+  // Appended done (an alert its relay delivered itself, channel-alarm.ts, alerts.ts): nobody is to take it.
+  if (msg.status === 'done') detail.done = 1;
   const at = Date.parse(msg.ts);
   tracer.hop(trace, appendHop(msg.type, roleOf(msg.from)), msg.id, detail, { agent: msg.from.slice(0, 100), ...(Number.isNaN(at) ? {} : { at }) });
 }

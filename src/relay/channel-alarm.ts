@@ -8,6 +8,7 @@
  * cannot send). What the owners were told last is kept in memory (`channel/<relay>`), so a
  * restart neither repeats an alert nor forgets to report the recovery.
  */
+import { traceIdFrom } from '../bridge/index.ts';
 import { spellDuration, type Channel } from '../channels/index.ts';
 import { enqueue, reply, type RelayContext } from './context.ts';
 import { ownerChats } from './owners.ts';
@@ -111,11 +112,20 @@ export async function startChannelAlarm(relay: RelayContext, type: Channel['type
   };
 }
 
-/** To the owners through the outbox (one key per change, so a retry never sends twice), a record on the bridge, and each other relay. */
+/**
+ * To the owners through the outbox (one key per change, so a retry never sends twice), a record on
+ * the bridge, and each other relay: all in one trace, derived from the change (a retry keeps it).
+ */
 async function sendChannelAlert(relay: RelayContext, type: Channel['type'], alert: ChannelAlert): Promise<void> {
+  const { role: ctx, name } = relay;
+  const change = `channel-alert:${alert.state}:${new Date(alert.since).toISOString()}`;
+  const send = () => sendChannelAlertNow(relay, type, alert, change);
+  await (ctx.tracer ? ctx.tracer.run(traceIdFrom(`${change}:${name}`), change, send) : send());
+}
+
+async function sendChannelAlertNow(relay: RelayContext, type: Channel['type'], alert: ChannelAlert, change: string): Promise<void> {
   const { role: ctx, name, channelConfig } = relay;
   const text = alertText(name, type, alert);
-  const change = `channel-alert:${alert.state}:${new Date(alert.since).toISOString()}`;
   await enqueue(relay, ownerChats(channelConfig).flatMap((chat) => reply(relay, `${change}:${chat}`, chat, text)));
   const metadata = { alert: true, agent: name, channel: type, state: `channel-${alert.state}` };
   await ctx.bridge.append({ from: name, to: name, type: 'notification', status: 'done', content: text, metadata: { ...metadata, delivered: type } });

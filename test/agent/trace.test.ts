@@ -142,6 +142,15 @@ describe('the tracer', () => {
       assert.deepEqual((await store.traces.hops(t)).map((h) => h.hop), ['notified']);
     });
 
+    it('a notification appended done (an alert the relay delivered itself) says so in its hop', async () => {
+      const b = tracedBridge(bridge, tracer, roleOf);
+      const alert = await b.append({ from: 'kami', to: 'kami', type: 'notification', status: 'done', content: 'channel degraded' });
+      const pending = await b.append({ from: 'kami', to: 'claude', type: 'notification', content: 'channel degraded' });
+      await tracer.flush();
+      assert.deepEqual((await store.traces.hops(traceOf(alert)))[0]?.detail, { to: 'kami', done: 1 });
+      assert.deepEqual((await store.traces.hops(traceOf(pending)))[0]?.detail, { to: 'claude' });
+    });
+
     it('a model call in a trace is two hops with its tokens; a failed one says why; outside a trace, none', async () => {
       let fail = false;
       const model: Model = { id: 'fake:m', isLanguageModel: true, complete: async () => (fail ? Promise.reject(Object.assign(new Error('rate limited'), { code: 'MODEL_UNAVAILABLE' })) : { text: 'ok', toolCalls: [], usage: { inputTokens: 120, outputTokens: 7 } }) };
@@ -231,6 +240,8 @@ describe('the timeline', () => {
     const done = buildTimeline(T, [h('task-enqueued', 'task-1', 0, 'claude'), h('task-finished', 'task-1#2', 9, 'kaylee', { final: 1 })], AGENTS);
     assert.equal(done.complete, true);
     assert.equal(buildTimeline(T, [h('answered', 'r', 0, 'claude', { to: 'owner', replyTo: 'q' })], AGENTS).complete, true, 'an answer to a person waits for nobody');
+    assert.equal(buildTimeline(T, [h('notified', 'n', 0, 'kami', { to: 'kami', done: 1 })], AGENTS).complete, true, 'an alert its relay delivered itself (appended done) waits for nobody');
+    assert.match(buildTimeline(T, [h('notified', 'n', 0, 'kami', { to: 'kami' })], AGENTS).stopped!.waiting, /notification n waits for kami to take it/);
   });
 
   it('finds a trace by its id, by any ref in it, by a bridge message nobody took yet; undefined for nothing', async () => {

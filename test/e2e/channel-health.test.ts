@@ -125,6 +125,16 @@ ${more}`,
       assert.match(alert.message, /the WhatsApp instance is notAuthorized: the WhatsApp account is not linked: scan the QR code in the Green API console/);
       const second = await tg.waitForSent((m) => m.chat_id === '111' && m.text.includes("kami's WhatsApp channel is degraded"), 15_000);
       assert.equal(second.text, `🔔 kami: ${alert.message}`);
+      // One trace: the alert to kami's owners, its record on the bridge, and tami's delivery of it on Telegram.
+      let trace: { complete: boolean; hops: Array<{ hop: string; agent: string; detail?: Record<string, unknown> }> } | undefined;
+      await waitFor(async () => {
+        const r = await agentnet(['trace', alert.idMessage, '--json'], { cwd: dir });
+        trace = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+        return trace?.hops.some((h) => h.hop === 'sent' && h.agent === 'tami') ?? false;
+      }, "the alert's trace, to tami's send", 15_000);
+      const hops = trace!.hops.map((h) => `${h.hop} ${h.agent}${h.detail?.to ? ` to ${h.detail.to}` : ''}`);
+      for (const hop of ['queued kami', 'sent kami', 'notified kami to kami', 'notified kami to tami', 'claimed tami', 'queued tami', 'sent tami']) assert.ok(hops.includes(hop), `${hop}: ${hops.join(', ')}`);
+      assert.equal(trace!.complete, true, 'the record kami delivered itself waits for nobody');
       const h = await health(ports.kami);
       assert.equal(h.status, 'degraded');
       assert.equal(h.channel?.state, 'notAuthorized');
