@@ -58,8 +58,8 @@ export function createPgScheduleRuns(pool: pg.Pool, now: () => number): Schedule
       return update("task = COALESCE(task, $1), started_at = COALESCE(started_at, $2), outcome = 'running', finished_at = NULL", k, [task, at]);
     },
 
-    async finished(k, outcome, at = now()) {
-      return update('outcome = $1, finished_at = $2, started_at = COALESCE(started_at, $2)', k, [outcome, at]);
+    async finished(k, outcome, at = now(), task) {
+      return update('outcome = $1, finished_at = $2, started_at = COALESCE(started_at, $2), task = COALESCE(task, $3)', k, [outcome, at, task ?? null]);
     },
 
     async claimMissed(agent, schedule, at = now()) {

@@ -82,8 +82,11 @@ export interface ScheduleRuns {
   record(run: NewScheduleRun): Promise<{ run: ScheduleRun; created: boolean }>;
   /** The run's task was claimed: running, started at its first claim. Undefined when the slot has no record. */
   started(key: ScheduleRunKey, task: string, at?: number): Promise<ScheduleRun | undefined>;
-  /** The run's task is over. Undefined when the slot has no record. */
-  finished(key: ScheduleRunKey, outcome: FinishedOutcome, at?: number): Promise<ScheduleRun | undefined>;
+  /**
+   * The run's task is over; `task` is attached when the record has none (a task left from before a
+   * crash can be claimed before its slot is recorded as missed). Undefined when the slot has no record.
+   */
+  finished(key: ScheduleRunKey, outcome: FinishedOutcome, at?: number, task?: string): Promise<ScheduleRun | undefined>;
   /** The schedule's missed runs nobody was told of yet, now marked told, oldest first: each is returned to one caller only. */
   claimMissed(agent: string, schedule: string, at?: number): Promise<ScheduleRun[]>;
   /** The newest runs first. */

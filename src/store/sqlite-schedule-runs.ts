@@ -18,7 +18,7 @@ export function createSqliteScheduleRuns(db: DatabaseSync, now: () => number): S
     const row = sql(`SELECT * FROM schedule_runs WHERE ${KEY}`).get(...keyOf(k)) as ScheduleRunRow | undefined;
     return row && scheduleRunFromRow(row);
   };
-  const update = (set: string, k: ScheduleRunKey, ...params: Array<string | number>): ScheduleRun | undefined => {
+  const update = (set: string, k: ScheduleRunKey, ...params: Array<string | number | null>): ScheduleRun | undefined => {
     const row = sql(`UPDATE schedule_runs SET ${set} WHERE ${KEY} RETURNING *`).get(...params, ...keyOf(k)) as ScheduleRunRow | undefined;
     return row && scheduleRunFromRow(row);
   };
@@ -56,8 +56,8 @@ export function createSqliteScheduleRuns(db: DatabaseSync, now: () => number): S
       return update("task = COALESCE(task, ?), started_at = COALESCE(started_at, ?), outcome = 'running', finished_at = NULL", k, task, at);
     },
 
-    async finished(k, outcome, at = now()) {
-      return update('outcome = ?, finished_at = ?, started_at = COALESCE(started_at, ?)', k, outcome, at, at);
+    async finished(k, outcome, at = now(), task) {
+      return update('outcome = ?, finished_at = ?, started_at = COALESCE(started_at, ?), task = COALESCE(task, ?)', k, outcome, at, at, task ?? null);
     },
 
     async claimMissed(agent, schedule, at = now()) {

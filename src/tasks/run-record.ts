@@ -13,5 +13,5 @@ export async function noteStarted(runs: ScheduleRuns, task: Task, at: number): P
 /** The task is over (done, or dead after its last attempt): its slot's run gets the outcome. A failure that will be retried changes nothing. */
 export async function noteFinished(runs: ScheduleRuns, f: TaskFinish, at: number): Promise<void> {
   const slot = f.final ? slotOfTask(f.task) : undefined;
-  if (slot) await runs.finished(slot, outcomeOf(f), at);
+  if (slot) await runs.finished(slot, outcomeOf(f), at, f.task.id);
 }

@@ -69,6 +69,14 @@ export function describeScheduleRuns(c: StoreCase): void {
       assert.equal(done?.outcome, 'not-run');
     });
 
+    it('a task claimed before its slot was recorded (left from before a crash) gains the task when it finishes, and keeps a task it has', async () => {
+      await r().record(slot(0, { missed: 'down' }));
+      const done = await r().finished(slot(0), 'success', T0 + 2000, 'task-early');
+      assert.deepEqual([done?.task, done?.outcome, done?.missed], ['task-early', 'success', 'down']);
+      const again = await r().finished(slot(0), 'failure', T0 + 3000, 'task-other');
+      assert.equal(again?.task, 'task-early', 'the first task stays');
+    });
+
     it('summarises a long gap in one record of several slots', async () => {
       const { run } = await r().record(slot(0, { missed: 'late', slots: 43_190, through: at(43_189) }));
       assert.deepEqual([run.slots, run.through, run.missed, run.outcome], [43_190, at(43_189), 'late', 'missed']);
