@@ -105,7 +105,7 @@ export function tracedModel(model: Model, tracer: Tracer, took?: (seconds: numbe
       try {
         const res = await model.complete(request);
         const ms = Date.now() - started;
-        tracer.hop(scope.trace, 'model-finished', ref, { model: model.id, inputTokens: res.usage.inputTokens, outputTokens: res.usage.outputTokens, ms });
+        tracer.hop(scope.trace, 'model-finished', ref, { model: model.id, inputTokens: res.usage.inputTokens, outputTokens: res.usage.outputTokens, ...(res.usage.costUsd === undefined ? {} : { costUsd: res.usage.costUsd }), ms });
         took?.(ms / 1000);
         return res;
       } catch (err) {

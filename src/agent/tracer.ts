@@ -25,7 +25,7 @@ export const HOPS = {
   'task-enqueued': 'a task put on the queue',
   'task-started': 'a worker started a task (one attempt)',
   'model-started': 'a model call started',
-  'model-finished': 'a model call finished (tokens in and out)',
+  'model-finished': 'a model call finished (tokens in and out; cost when reported)',
   'model-failed': 'a model call failed',
   'task-finished': 'an attempt of the task ended',
   answered: 'the response appended to the bridge',

@@ -1,6 +1,7 @@
 /**
  * Traces through real processes: a WhatsApp message through the fake Green API to the relay, the
- * orchestrator (offline, or on the fake Anthropic API) answering over the bridge, the reply sent
+ * orchestrator (offline, on the fake Anthropic or OpenAI-compatible API, or the real Claude Code CLI
+ * headless) answering over the bridge, the reply sent
  * and reported delivered and read; `agentnet trace` shows every hop in order with its time, where
  * a request whose agent is down stopped, the same trace after a restart, and a seed writer's
  * line given a trace by the first agent that takes it.
@@ -15,8 +16,11 @@ import { buildTimeline, type Timeline } from '../../src/agent/timeline.ts';
 import { createJsonlBridge, traceIdFrom, type Bridge } from '../../src/bridge/index.ts';
 import { createSqliteStore, type Store, type TraceHop } from '../../src/store/index.ts';
 import { startFakeAnthropic, type AnthropicReply } from '../fakes/fake-anthropic.ts';
+import { isMainLoop, startFakeClaudeApi } from '../fakes/fake-claude-api.ts';
+import { startFakeOpenAI } from '../fakes/fake-openai.ts';
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
 import type { ScriptedServer } from '../fakes/scripted-server.ts';
+import { ensureRealClaude, realClaudeEnv } from '../helpers/real-claude.ts';
 import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
@@ -33,10 +37,10 @@ describe('traces (real processes)', () => {
   let bridge: Bridge;
   let store: Store;
 
-  /** claude and kami (each offline unless given a model on the fake Anthropic API), and kaylee with `kaylee`'s keys. */
-  const network = async (o: { claude?: 'anthropic'; kami?: string; kaylee?: string } = {}) => {
+  /** claude and kami (each offline unless given a model: on the fake Anthropic API, or claude's as its YAML), and kaylee with `kaylee`'s keys. */
+  const network = async (o: { claude?: 'anthropic' | { model: string }; kami?: string; kaylee?: string } = {}) => {
     ports = { claude: await freePort(), kami: await freePort(), kaylee: await freePort() };
-    const model = `model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }`;
+    const model = typeof o.claude === 'object' ? `model: ${o.claude.model}` : `model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: "\${KEY}", baseUrl: "${anthropic.url}", maxRetries: 0 }`;
     writeFileSync(
       join(dir, 'agentnet.yaml'),
       `network: test
@@ -62,8 +66,8 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
     bridge = createJsonlBridge({ path: join(dir, '.agentnet', 'bridge', 'messages.jsonl'), pollIntervalMs: 100 });
     store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
   };
-  const run = async (agent: string) => {
-    const p = spawnNode([BIN, 'run', agent, '--quiet'], { cwd: dir, env: { ...process.env, KEY } });
+  const run = async (agent: string, env: NodeJS.ProcessEnv = process.env) => {
+    const p = spawnNode([BIN, 'run', agent, '--quiet'], { cwd: dir, env: { ...env, KEY } });
     p.stdout!.resume();
     procs.push(p);
     await waitHealthy(ports[agent]!, agent, p);
@@ -88,6 +92,49 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
   };
   const has = (name: string, match: (h: TraceHop) => boolean = () => true) => (hops: TraceHop[]) => hops.some((h) => h.hop === name && match(h));
   const keyOf = (idMessage: string) => `${OWNER_CHAT}_${idMessage}`;
+  /**
+   * One WhatsApp message to its answer `reply` on the phone: `agentnet trace <inbound id> --json`
+   * is complete and has every hop in order, received to delivered and read, claude's model call
+   * among them; returns claude's model-finished hop.
+   */
+  const answeredTrace = async (reply: string) => {
+    const key = keyOf(green.incoming({ from: OWNER, text: 'Check the servers please' }));
+    await green.waitForSent((m) => m.chatId === OWNER_CHAT && m.message === reply, 120_000);
+    const byClaude = (name: string) => has(name, (x) => x.agent === 'claude');
+    await hopsOf(key, (h) => h.filter((x) => x.hop === 'read').length === 2 && byClaude('claimed')(h) && byClaude('model-finished')(h) && byClaude('answered')(h), "the answer read, and claude's hops written");
+    const t = await traceJson(key);
+    assert.equal(t.complete, true, JSON.stringify(t.open));
+    const request = t.hops.find((h) => h.hop === 'escalated')!;
+    const response = t.hops.find((h) => h.hop === 'answered')!;
+    const answerSent = t.hops.find((h) => h.hop === 'sent' && String(h.detail?.key).startsWith('bridge:'))!;
+    assert.ok(request && response && answerSent, t.hops.map((h) => h.hop).join(', '));
+    const chain: Array<[string, (h: TraceHop) => boolean]> = [
+      ['received', (h) => h.ref === key && h.agent === 'kami'],
+      ['recorded', (h) => h.ref === key],
+      ['escalated', (h) => h.detail?.to === 'claude'],
+      ['claimed', (h) => h.ref === request.ref && h.agent === 'claude'],
+      ['model-started', (h) => h.agent === 'claude'],
+      ['model-finished', (h) => h.agent === 'claude'],
+      ['answered', (h) => h.detail?.replyTo === request.ref && h.detail?.to === 'kami'],
+      ['claimed', (h) => h.ref === response.ref && h.agent === 'kami'],
+      ['queued', (h) => h.ref.startsWith(`bridge:${response.ref}:`)],
+      ['sent', (h) => h === answerSent],
+      ['delivered', (h) => h.ref === answerSent.ref],
+      ['read', (h) => h.ref === answerSent.ref],
+    ];
+    let last = -1;
+    for (const [name, match] of chain) {
+      const i = t.hops.findIndex((h, k) => k > last && h.hop === name && match(h));
+      assert.ok(i > last, `${name} after the hop before it: ${t.hops.map((h) => `${h.hop}:${h.agent}:${h.ref}`).join(', ')}`);
+      assert.ok(last < 0 || t.hops[i]!.at >= t.hops[last]!.at, `${name} is not earlier than the hop before`);
+      last = i;
+    }
+    assert.equal((await traceJson(response.ref)).trace, t.trace, 'the answer finds the same trace');
+    const started = t.hops.filter((h) => h.hop === 'model-started' && h.agent === 'claude').map((h) => h.ref);
+    const finished = t.hops.filter((h) => h.hop === 'model-finished' && h.agent === 'claude');
+    assert.deepEqual(finished.map((h) => h.ref), started, 'each model call started has finished');
+    return finished;
+  };
 
   beforeEach(async () => {
     ({ dir, cleanup } = tempDir('agentnet-trace-e2e-'));
@@ -237,6 +284,39 @@ ${o.kaylee === undefined ? '' : `  kaylee:\n    role: autonomous\n    health: { 
     assert.deepEqual(t.hops.filter((h) => h.hop === 'received').length, 1, 'received once: the restart handled the recorded message, the provider did not deliver it again');
     assert.ok(t.hops.some((h) => h.hop === 'model-finished' && h.agent === 'kami' && h.detail?.model === 'anthropic:claude-haiku-4-5'));
     assert.deepEqual(t.hops.filter((h) => h.hop === 'queued').map((h) => h.ref), [`answer:${key}`]);
+  });
+
+  it('the orchestrator on an OpenAI-compatible API: every hop in order to delivered, the model call with its tokens', async () => {
+    const openai = await startFakeOpenAI();
+    try {
+      openai.script({ reply: { text: 'All 3 servers are healthy (openai).', usage: { prompt_tokens: 31, completion_tokens: 7 } } });
+      await network({ claude: { model: `{ provider: openai, name: gpt-4o, apiKey: "\${KEY}", baseUrl: "${openai.url}/v1", maxRetries: 0 }` } });
+      await run('claude');
+      await run('kami');
+      const [model, ...more] = await answeredTrace('All 3 servers are healthy (openai).');
+      assert.equal(more.length, 0, 'one model call');
+      assert.deepEqual([model!.detail?.model, model!.detail?.inputTokens, model!.detail?.outputTokens], ['openai:gpt-4o', 31, 7]);
+      assert.equal(openai.requests.length, 1);
+    } finally {
+      await openai.close();
+    }
+  });
+
+  it('the orchestrator answering with the real Claude Code CLI (headless): the trace is complete, the run with its tokens and cost', async () => {
+    const bin = await ensureRealClaude();
+    const api = await startFakeClaudeApi((body) => (isMainLoop(body) ? { text: 'All 3 servers are healthy (claude-code).' } : { text: 'side request' }));
+    try {
+      await network({ claude: { model: `{ provider: claude-code, command: ${bin}, maxTurns: 3, timeoutMs: 120000 }` } });
+      await run('claude', realClaudeEnv(api.url, join(dir, 'home')));
+      await run('kami');
+      const [model, ...more] = await answeredTrace('All 3 servers are healthy (claude-code).');
+      assert.equal(more.length, 0, 'one headless run');
+      assert.equal(model!.detail?.model, 'claude-code');
+      assert.ok(Number(model!.detail?.inputTokens) > 0 && Number(model!.detail?.outputTokens) > 0, JSON.stringify(model!.detail));
+      assert.equal(typeof model!.detail?.costUsd, 'number', `the cost the CLI reported: ${JSON.stringify(model!.detail)}`);
+    } finally {
+      await api.close();
+    }
   });
 
   it("a schedule's task starts its own trace, through the worker and its report to the owner's phone", async () => {
