@@ -8,12 +8,13 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
 import { startFakeTelegram, type FakeTelegram, type TelegramSent } from '../fakes/fake-telegram.ts';
-import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { writeApprovalsNetwork } from '../helpers/approvals-network.ts';
+import { agentnet, BIN, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = 111;
 const STRANGER = 222;
@@ -28,27 +29,7 @@ describe('approvals on Telegram: buttons (real processes)', () => {
 
   /** kami (relay on Telegram, in `language`) and kaylee (autonomous), whose `production` deployment needs a yes within `ttl`. */
   const network = async (ttl: string, language: 'en' | 'he' = 'en') => {
-    ports = { kami: await freePort(), kaylee: await freePort() };
-    writeFileSync(join(dir, 'deploy.sh'), '#!/bin/sh\necho "$AGENTNET_TASK_ID" >> runs.txt\necho "deployed $AGENTNET_DEPLOYMENT"\n');
-    chmodSync(join(dir, 'deploy.sh'), 0o755);
-    writeFileSync(
-      join(dir, 'agentnet.yaml'),
-      `network: test
-bridge: { pollIntervalMs: 100 }
-agents:
-  kami:
-    role: relay
-    health: { port: ${ports.kami} }
-    channel: { type: telegram, token: "${tg.token}", apiRoot: "${tg.apiRoot}", owners: [${OWNER}], language: ${language}, pace: { perChatMs: 0, perInstanceMs: 0 } }
-  kaylee:
-    role: autonomous
-    health: { port: ${ports.kaylee} }
-    worker: { pollMs: 100 }
-    approve: { deploy: [production], ttl: ${ttl} }
-    deployments:
-      production: { command: [./deploy.sh], cwd: . }
-`,
-    );
+    ports = await writeApprovalsNetwork(dir, `{ type: telegram, token: "${tg.token}", apiRoot: "${tg.apiRoot}", owners: [${OWNER}], language: ${language}, pace: { perChatMs: 0, perInstanceMs: 0 } }`, ttl);
     store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
   };
   const run = (agent: string) => {

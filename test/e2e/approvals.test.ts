@@ -5,13 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createSqliteStore, type Store } from '../../src/store/index.ts';
 import { startFakeGreenApi, type FakeGreenApi } from '../fakes/fake-green-api.ts';
-import { agentnet, BIN, freePort, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
+import { writeApprovalsNetwork } from '../helpers/approvals-network.ts';
+import { agentnet, BIN, spawnNode, stopProcess, tempDir, waitFor, waitHealthy } from '../helpers/util.ts';
 
 const OWNER = '972501234567';
 const OWNER_CHAT = `${OWNER}@c.us`;
@@ -27,27 +28,7 @@ describe('approvals (real processes)', () => {
 
   /** kami (relay on WhatsApp) and kaylee (autonomous), whose `production` deployment needs a yes within `ttl`. */
   const network = async (ttl: string) => {
-    ports = { kami: await freePort(), kaylee: await freePort() };
-    writeFileSync(join(dir, 'deploy.sh'), '#!/bin/sh\necho "$AGENTNET_TASK_ID" >> runs.txt\necho "deployed $AGENTNET_DEPLOYMENT"\n');
-    chmodSync(join(dir, 'deploy.sh'), 0o755);
-    writeFileSync(
-      join(dir, 'agentnet.yaml'),
-      `network: test
-bridge: { pollIntervalMs: 100 }
-agents:
-  kami:
-    role: relay
-    health: { port: ${ports.kami} }
-    channel: { type: whatsapp, apiUrl: "${green.url}", idInstance: "${green.idInstance}", apiToken: "${green.apiToken}", receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }
-  kaylee:
-    role: autonomous
-    health: { port: ${ports.kaylee} }
-    worker: { pollMs: 100 }
-    approve: { deploy: [production], ttl: ${ttl} }
-    deployments:
-      production: { command: [./deploy.sh], cwd: . }
-`,
-    );
+    ports = await writeApprovalsNetwork(dir, `{ type: whatsapp, apiUrl: "${green.url}", idInstance: "${green.idInstance}", apiToken: "${green.apiToken}", receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }`, ttl);
     store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
   };
   const run = (agent: string) => {
