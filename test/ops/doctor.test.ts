@@ -89,6 +89,8 @@ agents:
       await waitHealthy(ports.claude!, 'claude');
       const r = await agentnet(['doctor', '--json', '-c', config], { cwd: t.dir, env: env({ GREEN_API_TOKEN: 'wrong-token-0000000000' }) });
       assert.equal(r.code, 1, r.stderr);
+      // Once in CI the report was missing (stdout empty, exit 1): say what doctor wrote instead.
+      assert.ok(r.stdout.trim().startsWith('{'), `no JSON report; stderr: ${r.stderr}`);
       const report = JSON.parse(r.stdout) as Report;
       assert.equal(report.ok, false);
       assert.equal(find(report, 'config').status, 'ok');
