@@ -14,7 +14,7 @@ import { Budget, priceOf, withBudget } from '../models/budget.ts';
 import { firstWithRole } from './routing.ts';
 import { createAgentLogger, type AgentLogger } from '../log/agent-logger.ts';
 import type { Model } from '../models/model.ts';
-import { createModel, type ModelProvider } from '../models/registry.ts';
+import { createModel, loadModelCode, type ModelProvider } from '../models/registry.ts';
 import { collectStatus, formatStatusShort } from './network-status.ts';
 import type { Role, RoleContext } from './role.ts';
 import { startHealthServer, type HealthReport, type HealthServer, type ModelUsage } from './health.ts';
@@ -33,6 +33,8 @@ export interface StartAgentOptions {
   agent: string;
   /** Builds the agent's role: the runtime knows none (`agentnet run` gives the role map of cli/roles.ts). */
   createRole: (ctx: RoleContext) => Promise<Role>;
+  /** Loads the code `createRole` will run for this agent, without running it (see startAgent). */
+  loadCode?: (agent: ResolvedAgent) => Promise<void>;
   /** Model providers beyond models/ (claude-code, from orchestrator/), by provider name. */
   modelProviders?: Readonly<Record<string, ModelProvider>>;
   /** Secret values to redact from logs. */
@@ -106,7 +108,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const logFile = agentLogFile(config, agent.name);
   const logger = createAgentLogger({ agent: agent.name, file: logFile, secrets: options.secrets ?? [], stdout: options.stdout ?? true });
   const sources: HealthSources = { problems: new Set(), budgetSpent: () => false, outages: () => [], roleHealth: () => ({}) };
-  // The health port first: a second copy of this agent fails here, before it touches anything.
+  // Compiling a role's or an SDK's modules blocks the event loop for a tenth of a second or
+  // more: done before the health port opens, /health answers fast from its first probe.
+  await Promise.all([options.model ? undefined : loadModelCode(agent.model), options.loadCode?.(agent)]);
+  // The health port next: a second copy of this agent fails here, before it touches anything.
   const health = await startHealthServer({ host: agent.health.host, port: agent.health.port, report: healthReporter(agent, stats, sources), stats });
   const cleanup: Array<() => unknown> = [() => health.close()];
   try {

@@ -7,7 +7,8 @@
 import { closeSync, fstatSync, readSync } from 'node:fs';
 import { fileIdentity, openIfExists, type JsonlFiles } from './jsonl-files.ts';
 import { readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
-import { parseLine, type BridgeMessage } from './message.ts';
+import { LoopSlice, SLICE_MS } from './loop-slice.ts';
+import { parseLine, parseLineJson, type BridgeMessage } from './message.ts';
 
 interface Span {
   start: number;
@@ -22,7 +23,7 @@ interface Span {
 function keyFields(text: string): { id: string; type: unknown; replyTo?: string } | undefined {
   let v: Record<string, unknown>;
   try {
-    v = JSON.parse(text) as Record<string, unknown>;
+    v = parseLineJson(text) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -42,14 +43,35 @@ export class JsonlIndex {
   #answers = new Map<string, string>();
   readonly #scratch = { buf: Buffer.allocUnsafe(64 * 1024) };
 
-  constructor(files: JsonlFiles) {
+  readonly #sliceMs: number;
+
+  constructor(files: JsonlFiles, sliceMs = SLICE_MS) {
     this.#files = files;
+    this.#sliceMs = sliceMs;
   }
 
   /** Reads what was appended since the last call, or the whole file if it was replaced. */
   refresh(): void {
+    this.#read(undefined);
+  }
+
+  /**
+   * The same read in slices that give the event loop a turn (a first read of a long file takes
+   * hundreds of milliseconds); the synchronous `refresh` under the bridge's lock then has only
+   * what arrived meanwhile left to read.
+   */
+  async catchUp(): Promise<void> {
+    const slice = new LoopSlice(this.#sliceMs);
+    while (!this.#read(slice)) await slice.yield();
+  }
+
+  /** Reads until the end (true) or until `slice` is spent (false); the next read goes on from there. */
+  #read(slice: LoopSlice | undefined): boolean {
     const fd = openIfExists(this.#files.live);
-    if (fd === undefined) return this.#reset(undefined, undefined);
+    if (fd === undefined) {
+      this.#reset(undefined, undefined);
+      return true;
+    }
     const st = fstatSync(fd, { bigint: true });
     const file = fileIdentity(st);
     if (file === this.#file) closeSync(fd);
@@ -57,7 +79,9 @@ export class JsonlIndex {
     const size = Number(st.size);
     // Rewritten in place (a seed-style writer that rewrites the file): read it again.
     if (size < this.#pos.offset || !startsLine(this.#fd!, this.#pos.offset)) this.#reset(this.#fd, this.#file);
+    const from = this.#pos.offset;
     for (const raw of readLines(this.#fd!, this.#pos, undefined, this.#scratch)) {
+      if (raw.start > from && slice?.spent()) return false; // a line a slice, at least
       this.#pos = { offset: raw.end, line: raw.lineNo };
       if (raw.text.trim() === '') continue;
       const m = keyFields(raw.text);
@@ -65,6 +89,7 @@ export class JsonlIndex {
       this.#latest.set(m.id, { start: raw.start, end: raw.end });
       if (m.type === 'response' && m.replyTo !== undefined && !this.#answers.has(m.replyTo)) this.#answers.set(m.replyTo, m.id);
     }
+    return true;
   }
 
   /** The latest record of `id` in the live file as of the last refresh. */

@@ -13,6 +13,7 @@ import type { FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
 import { fileIdentity, identityOf, markerFrom, openIfExists, type JsonlFiles, type RotationMarker } from './jsonl-files.ts';
 import { endPosition, readLines, startsLine, type FilePosition } from './jsonl-lines.ts';
+import { LoopSlice } from './loop-slice.ts';
 import { parseLine } from './message.ts';
 import { coalescedRunner } from './wake.ts';
 
@@ -22,6 +23,8 @@ export interface JsonlSubscriptionDeps {
   cursors: FileCursorStore;
   /** Poll interval; the poll runs alongside notifications as a safety net. */
   pollIntervalMs: number;
+  /** How long a read holds the event loop before it gives it a turn (loop-slice.ts). */
+  sliceMs: number;
   /** Use file-system notifications (off for network mounts that do not deliver them). */
   watch: boolean;
 }
@@ -266,7 +269,11 @@ export class JsonlSubscription implements Subscription {
     const { logger } = this.#deps;
     const { filter, onError } = this.#options;
     const fd = this.#fd!;
+    // Lines that are not for this reader are read without awaiting anything: a first start over
+    // a month of them would hold the event loop for a second without these turns.
+    const slice = new LoopSlice(this.#deps.sliceMs);
     for (const raw of readLines(fd, this.#pos, limit, this.#scratch)) {
+      if (slice.spent()) await slice.yield();
       if (this.#closed || fd !== this.#fd) return;
       if (raw.text.trim() !== '' && !(this.#handledCount > 0 && this.#alreadyHandled(raw.text))) {
         const parsed = parseLine(raw.text);

@@ -8,6 +8,7 @@ import { assertConsumerName, FileCursorStore } from './cursor-store.ts';
 import { matchesFilter } from './filter.ts';
 import { identityOf, jsonlFiles } from './jsonl-files.ts';
 import { JsonlIndex } from './jsonl-index.ts';
+import { SLICE_MS } from './loop-slice.ts';
 import { archivePaths, findArchived, latestStates } from './jsonl-read.ts';
 import { rotateJsonl } from './jsonl-rotate.ts';
 import { JsonlSubscription } from './jsonl-subscription.ts';
@@ -24,6 +25,8 @@ export interface JsonlBridgeOptions {
   pollIntervalMs?: number;
   /** Use file-system notifications. Turn off on network mounts that do not deliver them. Default true. */
   watch?: boolean;
+  /** How long a long read (a first start, a backlog) holds the event loop before it gives it a turn. Default 10 ms. */
+  sliceMs?: number;
   /** How long an append or rotation waits for the bridge lock. Default 30 s. */
   lockTimeoutMs?: number;
   logger?: Logger;
@@ -36,10 +39,15 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
   const writer = new JsonlWriter({ files, fsync: options.fsync ?? false, lockTimeoutMs, logger });
   const cursors = new FileCursorStore(files.cursors);
   const subscriptions = new OpenSubscriptions();
-  const index = new JsonlIndex(files);
+  const sliceMs = options.sliceMs ?? SLICE_MS;
+  const index = new JsonlIndex(files, sliceMs);
   let closed = false;
 
-  /** The latest state of `id`: the live file through the index, else the archives (newest first). */
+  /**
+   * The latest state of `id`: the live file through the index, else the archives (newest first).
+   * Synchronous, for reads under the lock: callers `await index.catchUp()` first, so a long
+   * unread stretch of the file is read in slices before it.
+   */
   const latest = (id: string): BridgeMessage | undefined => {
     index.refresh();
     return index.latest(id) ?? findArchived(files, id, logger);
@@ -79,6 +87,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
 
     async get(id: string) {
       assertOpen();
+      await index.catchUp();
       return latest(id);
     },
 
@@ -92,6 +101,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
     async markDone(message: string | BridgeMessage) {
       assertOpen();
       const id = typeof message === 'string' ? message : message.id;
+      await index.catchUp();
       // Read under the lock, so two processes marking one message append one done record.
       return writer.writeWith(() => {
         const current = latest(id) ?? (typeof message === 'string' ? undefined : message);
@@ -103,6 +113,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
     async answer(requestId, response) {
       assertOpen();
       const reply = buildMessage({ ...response, type: 'response', replyTo: requestId });
+      await index.catchUp();
       return writer.writeWith((): { text: string; result: AnswerOutcome } => {
         const request = latest(requestId);
         if (!request) throw notFound(requestId);
@@ -121,7 +132,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
 
     async answerOf(requestId: string) {
       assertOpen();
-      index.refresh();
+      await index.catchUp();
       return index.answerOf(requestId);
     },
 
@@ -130,7 +141,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
       if (opts.consumer !== undefined) assertConsumerName(opts.consumer);
       mkdirSync(files.dir, { recursive: true });
       const sub = new JsonlSubscription(
-        { files, logger, cursors, pollIntervalMs: options.pollIntervalMs ?? 1000, watch: options.watch ?? true },
+        { files, logger, cursors, pollIntervalMs: options.pollIntervalMs ?? 1000, sliceMs, watch: options.watch ?? true },
         opts,
         handler,
       );

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AgentnetError } from '../errors.ts';
+import { cutDeeperThan } from './deep-json.ts';
 import { isTraceId, traceOf } from './trace.ts';
 
 export const MESSAGE_TYPES = ['request', 'response', 'notification'] as const;
@@ -129,6 +130,9 @@ export function withStatus(msg: BridgeMessage, status: MessageStatus, now = new 
 /** Metadata nested deeper than this cannot be written again (JSON.stringify would overflow the stack long before 100,000). */
 export const MAX_METADATA_DEPTH = 64;
 
+/** Why a message nested too deep is quarantined. */
+const TOO_DEEP = `its metadata is nested more than ${MAX_METADATA_DEPTH} levels deep`;
+
 /** How deeply a JSON value nests, counted without recursion (a hostile line may nest 100,000 deep); stops at `limit + 1`. */
 export function jsonDepth(value: unknown, limit = MAX_METADATA_DEPTH): number {
   let deepest = 0;
@@ -150,7 +154,8 @@ export function jsonDepth(value: unknown, limit = MAX_METADATA_DEPTH): number {
  * quarantined instead of handled.
  */
 export function poisonReason(msg: BridgeMessage): string | undefined {
-  if (msg.metadata !== undefined && jsonDepth(msg.metadata) > MAX_METADATA_DEPTH) return `its metadata is nested more than ${MAX_METADATA_DEPTH} levels deep`;
+  if (msg.status === 'pending' && typeof msg.metadata?.quarantined === 'string') return msg.metadata.quarantined;
+  if (msg.metadata !== undefined && jsonDepth(msg.metadata) > MAX_METADATA_DEPTH) return TOO_DEEP;
   const bytes = Buffer.byteLength(msg.content) + Buffer.byteLength(msg.from) + Buffer.byteLength(msg.id);
   if (bytes > MAX_LINE_BYTES - 4096) return `it is ${bytes} bytes; the limit is ${MAX_LINE_BYTES}`;
   try {
@@ -230,11 +235,26 @@ export function replyFields(msg: BridgeMessage): Pick<NewMessage, 'to' | 'replyT
   };
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * JSON.parse of one bridge line, except what nests deeper than metadata may: that is cut before
+ * it is built (deep-json.ts), and the message says so in `metadata.quarantined`, which makes it
+ * a poison message (poisonReason). Throws what JSON.parse throws.
+ */
+export function parseLineJson(text: string): unknown {
+  const cut = cutDeeperThan(text, MAX_METADATA_DEPTH + 1);
+  const value: unknown = JSON.parse(cut ?? text);
+  if (cut === undefined || !isPlainObject(value)) return value;
+  const metadata = isPlainObject(value.metadata) ? value.metadata : {};
+  return { ...value, metadata: { ...metadata, quarantined: TOO_DEEP } };
+}
+
 /** Parses one line of a bridge file; never throws. */
 export function parseLine(text: string): ParsedLine {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseLineJson(text);
   } catch (err) {
     return { ok: false, error: `not JSON: ${(err as Error).message}` };
   }

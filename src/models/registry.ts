@@ -23,17 +23,29 @@ export interface ModelDeps {
 /** A model provider given by the caller, by provider name (`claude-code`). */
 export type ModelProvider = (config: ModelConfig, deps: ModelDeps) => Promise<Model>;
 
+/** The providers with an SDK: each loads only for the agents that use it. */
+const SDK_MODELS = {
+  anthropic: async () => (await import('./anthropic.ts')).createAnthropicModel,
+  openai: async () => (await import('./openai.ts')).createOpenAIModel,
+};
+
+/**
+ * Loads (compiles) the code of a model provider without creating the model. An agent does it
+ * before it opens its health port: compiling an SDK blocks the event loop for a tenth of a second.
+ */
+export async function loadModelCode(config: ModelConfig): Promise<void> {
+  if (Object.hasOwn(SDK_MODELS, config.provider)) await SDK_MODELS[config.provider as keyof typeof SDK_MODELS]();
+}
+
 export async function createModel(config: ModelConfig, deps: ModelDeps, providers: Readonly<Record<string, ModelProvider>> = {}): Promise<Model> {
   const provided = Object.hasOwn(providers, config.provider) ? providers[config.provider] : undefined;
   if (provided) return provided(config, deps);
   switch (config.provider) {
     case 'offline':
       return createOfflineModel({ agent: deps.agent, networkStatus: deps.networkStatus, ...(deps.orchestrator ? { orchestrator: deps.orchestrator } : {}) });
-    // SDKs load only for the agents that use them.
     case 'anthropic':
-      return (await import('./anthropic.ts')).createAnthropicModel(config);
     case 'openai':
-      return (await import('./openai.ts')).createOpenAIModel(config);
+      return (await SDK_MODELS[config.provider]())(config);
     default:
       throw new AgentnetError(
         'MODEL_UNAVAILABLE',

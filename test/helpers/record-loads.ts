@@ -1,9 +1,12 @@
 /**
  * Preloaded with `node --import` by tests that check what a process loads: appends the URL of
- * every module it loads to $AGENTNET_TEST_LOADS, one per line.
+ * every module it loads to $AGENTNET_TEST_LOADS, one per line, and a line `listen <port>` when
+ * the process starts listening on a port (what it loads after that, it compiles while /health
+ * may already be waiting for an answer).
  */
 import { appendFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
+import { Server } from 'node:net';
 
 const file = process.env.AGENTNET_TEST_LOADS;
 if (file) {
@@ -13,4 +16,9 @@ if (file) {
       return next(url, context);
     },
   });
+  const listen = Server.prototype.listen;
+  Server.prototype.listen = function (this: Server, ...args: unknown[]) {
+    appendFileSync(file, `listen ${String(args[0])}\n`);
+    return listen.apply(this, args as Parameters<Server['listen']>);
+  } as Server['listen'];
 }
