@@ -61,7 +61,7 @@ export interface SoakAccount {
   phone: { once: number; twice: string[]; never: string[]; unexplained: string[] };
   restarts: { agents: number; up: number; rotationsKilled: number; rotations: number };
   /** /health seen from outside, and the agent's own worst event-loop delay (from its /metrics). */
-  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number; slowInChaos: number; slowInSteady: number }>;
+  health: Record<string, { probes: number; failed: number; p99Ms: number; maxMs: number; loopLagMaxMs: number; slowInChaos: number; slowInSteady: number; slow: Array<[string, number]> }>;
   /** The machine's 1-minute load average, sampled every 10 s: its mean and max (2 cores here; the agents compete with everything else). */
   load: { mean: number; max: number };
   /** RSS when the network came up, a third into the steady phase (warm), two thirds in, and at the end. */
@@ -127,7 +127,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     tornLines: 0,
     phone: { once: 0, twice: [], never: [], unexplained: [] },
     restarts: { agents: 0, up: 0, rotationsKilled: 0, rotations: 0 },
-    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0, slowInChaos: 0, slowInSteady: 0 }])),
+    health: Object.fromEntries(AGENTS.map((a) => [a, { probes: 0, failed: 0, p99Ms: 0, maxMs: 0, loopLagMaxMs: 0, slowInChaos: 0, slowInSteady: 0, slow: [] }])),
     load: { mean: 0, max: 0 },
     rssMiB: Object.fromEntries(AGENTS.map((a) => [a, {}])),
     memory: Object.fromEntries(AGENTS.map((a) => [a, []])),
@@ -384,6 +384,7 @@ ${e2eAgentsYaml({ anthropicUrl: model.url, green, owner: OWNER, ports })}`,
     account.health[a]!.maxMs = Math.round((s.at(-1) ?? 0) * 10) / 10;
     account.health[a]!.slowInChaos = probes[a]!.slow.filter(([at]) => at < steadyStart).length;
     account.health[a]!.slowInSteady = probes[a]!.slow.filter(([at]) => at >= steadyStart).length;
+    account.health[a]!.slow = probes[a]!.slow.map(([at, ms]) => [new Date(at).toISOString(), ms]);
   }
   await stopProcess(up!, 'SIGTERM');
   await model.close();
@@ -403,7 +404,7 @@ export function formatAccount(a: SoakAccount): string {
     `torn or malformed lines: ${a.tornLines}`,
     `at the phone: once ${a.phone.once}, twice ${a.phone.twice.length}${a.phone.twice.length ? ` (${a.phone.twice.join(', ')}; with no relay kill between the two sends: ${a.phone.unexplained.length})` : ''}, never ${a.phone.never.length}`,
     `restarts: agents ${a.restarts.agents}, up (with its agents) ${a.restarts.up}; rotations ${a.restarts.rotations} (${a.restarts.rotationsKilled} killed mid-way)`,
-    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms, over 100 ms: ${h.slowInChaos} in the chaos phase and ${h.slowInSteady} in the steady phase; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
+    ...Object.entries(a.health).map(([k, h]) => `/health ${k}: ${h.probes} probes, ${h.failed} unanswered (down or restarting), p99 ${h.p99Ms} ms, max ${h.maxMs} ms, over 100 ms: ${h.slowInChaos} in the chaos phase and ${h.slowInSteady} in the steady phase${h.slow.length ? ` (${h.slow.map(([at, ms]) => `${at.slice(11, 19)} ${ms} ms`).join(', ')}; the log above says what happened then)` : ''}; its own event loop's worst delay ${h.loopLagMaxMs} ms`),
     `machine load (1-minute average, sampled every 10 s): mean ${a.load.mean}, max ${a.load.max}`,
     ...Object.entries(a.rssMiB).map(([k, r]) => `RSS ${k}: start ${r.start ?? '?'} MiB; steady phase: warm ${r.warm ?? '?'} MiB, ⅔ ${r.middle ?? '?'} MiB, end ${r.end ?? '?'} MiB`),
     ...Object.entries(a.memory).map(([k, rows]) => `memory ${k} (minute: RSS / heap total / heap used / external, MiB): ${rows.filter((_, i) => i % 5 === 0 || i === rows.length - 1).map(([m, ...r]) => `${Math.round(m)}: ${r.join(' / ')}`).join('; ')}`),
