@@ -26,6 +26,7 @@ import type { Clock } from './clock.ts';
 import { ProcessedLog } from './processed.ts';
 import { createStats, observe, totalProcessed, type AgentStats } from './stats.ts';
 import { tracedBridge, tracedModel, tracedStore } from './traced.ts';
+import { warmHttpClient } from './warm-up.ts';
 import { createTracer, UNRECORDED, type Tracer } from './tracer.ts';
 
 export interface StartAgentOptions {
@@ -108,9 +109,9 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const logFile = agentLogFile(config, agent.name);
   const logger = createAgentLogger({ agent: agent.name, file: logFile, secrets: options.secrets ?? [], stdout: options.stdout ?? true });
   const sources: HealthSources = { problems: new Set(), budgetSpent: () => false, outages: () => [], roleHealth: () => ({}) };
-  // Compiling a role's or an SDK's modules blocks the event loop for a tenth of a second or
-  // more: done before the health port opens, /health answers fast from its first probe.
-  await Promise.all([options.model ? undefined : loadModelCode(agent.model), options.loadCode?.(agent)]);
+  // Compiling a role's or an SDK's modules, or Node's HTTP client, blocks the event loop for up
+  // to a tenth of a second: done before the health port opens, /health answers fast from its first probe.
+  await Promise.all([options.model ? undefined : loadModelCode(agent.model), options.loadCode?.(agent), warmHttpClient()]);
   // The health port next: a second copy of this agent fails here, before it touches anything.
   const health = await startHealthServer({ host: agent.health.host, port: agent.health.port, report: healthReporter(agent, stats, sources), stats });
   const cleanup: Array<() => unknown> = [() => health.close()];

@@ -48,9 +48,9 @@ describe('what an agent process loads', () => {
       }
     });
   }
-  // Compiling a module blocks the event loop (the Anthropic SDK: a tenth of a second): an agent
-  // loads all it will run before its health port opens, so a probe during a restart is not
-  // kept waiting behind a compile.
+  // Compiling a module blocks the event loop (the Anthropic SDK: a tenth of a second; Node's
+  // fetch on its first request: 15–20 ms): an agent loads all it will run before its health port
+  // opens, so a probe during a restart is not kept waiting behind a compile.
   const models = { anthropic: '{ provider: anthropic, name: claude-sonnet-4-6, apiKey: sk-ant-unused-0123, baseUrl: "http://127.0.0.1:9" }', openai: '{ provider: openai, name: gpt-5, apiKey: sk-unused-0123, baseUrl: "http://127.0.0.1:9/v1" }' };
   const starts: Array<[string, string, string]> = [
     ['claude', 'orchestrator', `model: ${models.anthropic}`],
@@ -78,6 +78,7 @@ describe('what an agent process loads', () => {
       const lines = readFileSync(loads, 'utf8').split('\n');
       const listenAt = lines.indexOf(`listen ${port}`);
       assert.ok(listenAt > 0, 'the recorder saw the health port open');
+      assert.equal(lines[listenAt + 1], 'http client compiled: yes', "Node's fetch was compiled before the health port opened");
       const late = lines.slice(listenAt + 1).filter((l) => l.startsWith('file:'));
       assert.deepEqual(late, [], 'modules compiled after the health port opened');
     });

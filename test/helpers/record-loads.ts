@@ -2,7 +2,8 @@
  * Preloaded with `node --import` by tests that check what a process loads: appends the URL of
  * every module it loads to $AGENTNET_TEST_LOADS, one per line, and a line `listen <port>` when
  * the process starts listening on a port (what it loads after that, it compiles while /health
- * may already be waiting for an answer).
+ * may already be waiting for an answer), followed by `http client compiled: yes|no` (whether
+ * Node's fetch, undici, was loaded by then: it is not a module the hook above sees).
  */
 import { appendFileSync } from 'node:fs';
 import { registerHooks } from 'node:module';
@@ -18,7 +19,8 @@ if (file) {
   });
   const listen = Server.prototype.listen;
   Server.prototype.listen = function (this: Server, ...args: unknown[]) {
-    appendFileSync(file, `listen ${String(args[0])}\n`);
+    const undici = (process as unknown as { moduleLoadList: string[] }).moduleLoadList.some((m) => m.endsWith('internal/deps/undici/undici'));
+    appendFileSync(file, `listen ${String(args[0])}\nhttp client compiled: ${undici ? 'yes' : 'no'}\n`);
     return listen.apply(this, args as Parameters<Server['listen']>);
   } as Server['listen'];
 }
