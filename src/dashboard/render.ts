@@ -11,7 +11,7 @@ import { describeMissed, describeRun, type ScheduleOverview } from '../tasks/ove
 import { utcTime } from '../tasks/slots.ts';
 import type { DashboardState } from './state.ts';
 
-export const FRAGMENTS = ['header', 'approvals', 'agents', 'activity', 'charts', 'tasks', 'audit'] as const;
+export const FRAGMENTS = ['header', 'approvals', 'agents', 'activity', 'charts', 'dead', 'tasks', 'audit'] as const;
 export type Fragment = (typeof FRAGMENTS)[number];
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -125,9 +125,16 @@ function charts(s: DashboardState): string {
   );
 }
 
-function taskRow(t: Task, now: number, withRetry = false): string {
-  const retry = withRetry && t.state === 'dead' ? ` <button hx-post="api/tasks/${encodeURIComponent(t.id)}/retry" hx-swap="none" data-testid="retry">Retry</button>` : '';
-  return `<li class="task ${t.state}" data-task="${esc(t.id)}"><span class="pill ${t.state}">${t.state}</span> <b>${esc(t.kind)}</b> <span class="ago">${esc(ago(t.updatedAt, now))}</span> attempt ${t.attempts}/${t.maxAttempts}${t.lastError && t.state !== 'done' ? `<div class="err">${esc(clip(t.lastError, 200))}</div>` : ''}${retry}</li>`;
+function taskRow(t: Task, now: number): string {
+  return `<li class="task ${t.state}" data-task="${esc(t.id)}"><span class="pill ${t.state}">${t.state}</span> <b>${esc(t.kind)}</b> <span class="ago">${esc(ago(t.updatedAt, now))}</span> attempt ${t.attempts}/${t.maxAttempts}${t.lastError && t.state !== 'done' ? `<div class="err">${esc(clip(t.lastError, 200))}</div>` : ''}</li>`;
+}
+
+/**
+ * A dead-lettered task with its Retry button. Its time is a clock time, so the row changes only
+ * when the task does: a button replaced under the pointer (every second, with `3s ago`) loses the click.
+ */
+function deadRow(t: Task): string {
+  return `<li class="task dead" data-task="${esc(t.id)}"><span class="pill dead">dead</span> <b>${esc(t.kind)}</b> since ${utc(t.updatedAt)} attempt ${t.attempts}/${t.maxAttempts}${t.lastError ? `<div class="err">${esc(clip(t.lastError, 200))}</div>` : ''} <button hx-post="api/tasks/${encodeURIComponent(t.id)}/retry" hx-swap="none" data-testid="retry">Retry</button></li>`;
 }
 
 /** One schedule: its last run, next run and missed runs, as `agentnet schedules` says them. */
@@ -141,9 +148,13 @@ function tasks(s: DashboardState): string {
   if (!s.queue) return '<p class="empty">No store yet: it is created when an agent that needs it starts.</p>';
   const now = Date.parse(s.at);
   const schedules = s.schedules.length ? `<h3>Schedules</h3><ul>${s.schedules.map(scheduleRow).join('')}</ul>` : '';
-  const dead = s.dead.length ? `<h3>Dead-lettered</h3><ul>${s.dead.map((t) => taskRow(t, now, true)).join('')}</ul>` : '';
   const recent = s.tasks.length ? `<h3>Recent</h3><ul>${s.tasks.map((t) => taskRow(t, now)).join('')}</ul>` : '<p class="empty">No tasks yet.</p>';
-  return schedules + dead + recent;
+  return schedules + recent;
+}
+
+/** The dead-lettered tasks: a region of their own, which changes only when they do. */
+function dead(s: DashboardState): string {
+  return s.queue && s.dead.length ? `<h3>Dead-lettered</h3><ul>${s.dead.map(deadRow).join('')}</ul>` : '';
 }
 
 /** A time as `3m ago`, the exact time on hover. */
@@ -201,7 +212,7 @@ function audit(s: DashboardState): string {
 }
 
 export function renderFragments(s: DashboardState): Record<Fragment, string> {
-  return { header: header(s), approvals: approvals(s), agents: agents(s), activity: activity(s), charts: charts(s), tasks: tasks(s), audit: audit(s) };
+  return { header: header(s), approvals: approvals(s), agents: agents(s), activity: activity(s), charts: charts(s), dead: dead(s), tasks: tasks(s), audit: audit(s) };
 }
 
 const CSS = `
@@ -257,7 +268,7 @@ export function renderPage(s: DashboardState): string {
 <div class="cols">
 <div><h2>Activity</h2><section id="activity" sse-swap="activity">${f.activity}</section></div>
 <div><h2>Messages</h2><section id="charts" sse-swap="charts">${f.charts}</section>
-<h2>Tasks</h2><section id="tasks" sse-swap="tasks">${f.tasks}</section>
+<h2>Tasks</h2><section id="dead" sse-swap="dead">${f.dead}</section><section id="tasks" sse-swap="tasks">${f.tasks}</section>
 <h2>Past approvals</h2><section id="audit" sse-swap="audit">${f.audit}</section></div>
 </div>
 </main></body></html>`;

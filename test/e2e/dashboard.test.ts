@@ -104,8 +104,15 @@ describe('the dashboard in a browser', () => {
     const added = await agentnet(['tasks', 'add', 'deploy', '--payload', '{"deployment":"nope"}', '--json', '-c', file], { cwd: t.dir });
     assert.equal(added.code, 0, added.stderr);
     const id = (JSON.parse(added.stdout) as { id: string }).id;
-    const retry = page.locator(`#tasks li[data-task="${id}"] [data-testid=retry]`);
+    const retry = page.locator(`#dead li[data-task="${id}"] [data-testid=retry]`);
     await retry.waitFor();
+    // The button stays the same element while the page updates around it (the recent tasks'
+    // "3s ago" changes every second): one replaced under the pointer would lose the click.
+    const button = await retry.elementHandle();
+    const ago = `#tasks li[data-task="${id}"] .ago`;
+    const shown = await page.locator(ago).innerText();
+    await waitFor(async () => (await page.locator(ago).innerText()) !== shown, 'the recent tasks to be updated');
+    assert.equal(await button!.evaluate((el) => el.isConnected), true, 'the Retry button was replaced by an update');
     const failures = async () => {
       const r = await agentnet(['bridge', 'ls', '--from', 'kaylee', '--json', '-c', file], { cwd: t.dir });
       return r.stdout.split('\n').filter((l) => l.includes(id) && l.includes('deploy failed')).length;
