@@ -162,7 +162,16 @@ ${schedules}
     const ran = runsTxt();
     assert.equal(new Set(ran).size, ran.length, `no task ran twice: ${ran.join(' ')}`);
     const done = records.filter((r) => r.outcome === 'success').map((r) => r.task);
-    assert.deepEqual(new Set(ran), new Set(done), 'each run that succeeded ran once, and nothing else ran');
+    assert.ok(done.every((t) => ran.includes(t!)), 'each slot recorded as a success ran');
+    // A run SIGKILLed between its command and its record ran without finishing: at least once, it
+    // runs again when its lease lapses, which this test does not wait for. Any run that finished
+    // has its slot recorded as a success.
+    const cut = ran.filter((t) => !done.includes(t));
+    for (const t of cut) {
+      const task = await store.queue.get(t);
+      assert.notEqual(task?.state, 'done', `task ${t} finished without its slot recorded: ${JSON.stringify(task)} ${JSON.stringify(records.filter((r) => r.task === t))}`);
+    }
+    assert.ok(cut.length <= configs.length, `at most one run cut per copy killed: ${cut.join(' ')}`);
     assert.equal((await store.queue.list({ limit: 1000 })).length, records.filter((r) => r.task).length, 'one task per slot that made one');
     // The once slot: one record, missed while down, caught up once, told once.
     const once = records.filter((r) => r.schedule === 'once');
