@@ -10,14 +10,11 @@
  *
  * node bench/relay-latency.ts [--count 300]
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GreenApiClient } from '../src/channels/index.ts';
-import { startFakeAnthropic } from '../test/fakes/fake-anthropic.ts';
 import { startFakeGreenApi, type FakeGreenApi, type SentMessage } from '../test/fakes/fake-green-api.ts';
-import { BENCH_DIR, ms, now, scratch, summarize, type Summary } from './lib/util.ts';
+import { startRelayNetwork } from './lib/relay-network.ts';
+import { ms, now, summarize, type Summary } from './lib/util.ts';
 
 const OWNER = '972501234567';
 const CHAT = `${OWNER}@c.us`;
@@ -79,45 +76,13 @@ export async function relayLatency(argv: string[] = []) {
   }
 
   // agentnet: kami (relay) and claude (orchestrator, instant fake model) as processes.
-  const { dir, cleanup } = scratch('relay');
-  const fake = await startFakeGreenApi();
-  const model = await startFakeAnthropic();
-  model.script(...Array.from({ length: count + 40 }, () => ({ reply: { text: 'All servers healthy.' } })));
-  const base = 47_000 + Math.floor(Math.random() * 1000) * 2;
-  const port = (n: number) => base + n;
-  writeFileSync(
-    join(dir, 'agentnet.yaml'),
-    `network: bench
-bridge: { pollIntervalMs: 1000 }
-agents:
-  claude:
-    role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: sk-ant-bench-0123456789, baseUrl: "${model.url}" }
-    health: { port: ${port(0)} }
-  kami:
-    role: relay
-    health: { port: ${port(1)} }
-    channel: { type: whatsapp, apiUrl: "${fake.url}", idInstance: "${fake.idInstance}", apiToken: ${fake.apiToken}, receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }
-    relay: { watchMs: 0 }
-`,
-  );
-  const procs = ['claude', 'kami'].map((a) => spawn(process.execPath, [join(BENCH_DIR, '..', 'bin', 'agentnet.js'), 'run', a, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const { fake, stop } = await startRelayNetwork({ name: 'relay', count, owner: OWNER, basePort: 47_000 + Math.floor(Math.random() * 1000) * 2 });
   try {
-    for (const p of [port(0), port(1)]) {
-      for (;;) {
-        if (await fetch(`http://127.0.0.1:${p}/health`).then((r) => r.ok, () => false)) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
     const r = await measure(fake, count, 2);
     rows.push(['**agentnet relay: notification in → acknowledgement out**', r.first]);
     rows.push(['**agentnet: notification in → orchestrator answer out (bridge round trip, instant model)**', r.second]);
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await fake.close();
-    await model.close();
-    cleanup();
+    await stop();
   }
   console.log(`\n## Relay latency (${count} messages, one at a time)\n`);
   console.log('| path | n | p50 | p99 | max |\n| --- | ---: | ---: | ---: | ---: |');

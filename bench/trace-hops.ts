@@ -12,8 +12,7 @@
  *
  * node bench/trace-hops.ts [--count 200]
  */
-import { spawn } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,9 +20,8 @@ import { createTracer, type HopName } from '../src/agent/tracer.ts';
 import { newTraceId } from '../src/bridge/index.ts';
 import { createMemoryLogger } from '../src/log/logger.ts';
 import { createSqliteStore, type TraceHop } from '../src/store/index.ts';
-import { startFakeAnthropic } from '../test/fakes/fake-anthropic.ts';
-import { startFakeGreenApi } from '../test/fakes/fake-green-api.ts';
-import { BENCH_DIR, ms, now, scratch, summarize } from './lib/util.ts';
+import { ANSWER, startRelayNetwork } from './lib/relay-network.ts';
+import { ms, now, scratch, summarize } from './lib/util.ts';
 
 const OWNER = '972501234567';
 const CHAT = `${OWNER}@c.us`;
@@ -108,32 +106,9 @@ interface RoundTrip {
 }
 
 async function roundTrip(count: number, record: boolean): Promise<RoundTrip> {
-  const { dir, cleanup } = scratch('trace-relay');
-  const fake = await startFakeGreenApi();
-  const model = await startFakeAnthropic();
-  model.script(...Array.from({ length: count + 40 }, () => ({ reply: { text: 'All servers healthy.' } })));
-  const base = 48_000 + Math.floor(Math.random() * 1000) * 2;
-  writeFileSync(
-    join(dir, 'agentnet.yaml'),
-    `network: bench
-bridge: { pollIntervalMs: 1000 }
-agents:
-  claude:
-    role: orchestrator
-    model: { provider: anthropic, name: claude-sonnet-4-6, apiKey: sk-ant-bench-0123456789, baseUrl: "${model.url}" }
-    health: { port: ${base} }
-  kami:
-    role: relay
-    health: { port: ${base + 1} }
-    channel: { type: whatsapp, apiUrl: "${fake.url}", idInstance: "${fake.idInstance}", apiToken: ${fake.apiToken}, receiveTimeoutS: 5, owners: ["${OWNER}"], language: en, pace: { perChatMs: 0, perInstanceMs: 0 } }
-    relay: { watchMs: 0 }
-traces: { record: ${record} }
-`,
-  );
-  const procs = ['claude', 'kami'].map((a) => spawn(process.execPath, [join(BENCH_DIR, '..', 'bin', 'agentnet.js'), 'run', a, '--quiet'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] }));
+  const { dir, fake, stop } = await startRelayNetwork({ name: 'trace-relay', count, owner: OWNER, basePort: 48_000 + Math.floor(Math.random() * 1000) * 2, extraYaml: `traces: { record: ${record} }\n` });
   const store = createSqliteStore({ path: join(dir, '.agentnet', 'store.db') });
   try {
-    for (const p of [base, base + 1]) while (!(await fetch(`http://127.0.0.1:${p}/health`).then((r) => r.ok, () => false))) await new Promise((r) => setTimeout(r, 100));
     const keys: string[] = [];
     const acks: number[] = [];
     const answers: number[] = [];
@@ -141,8 +116,8 @@ traces: { record: ${record} }
     for (let i = 0; i < warmup + count; i++) {
       const t0 = now();
       const id = fake.incoming({ from: OWNER, text: `check server ${i}` });
-      const ack = await fake.waitForSent((m) => m.idMessage > id && m.message !== 'All servers healthy.', 10_000).then(() => now());
-      const done = await fake.waitForSent((m) => m.idMessage > id && m.message === 'All servers healthy.', 10_000).then(() => now());
+      const ack = await fake.waitForSent((m) => m.idMessage > id && m.message !== ANSWER, 10_000).then(() => now());
+      const done = await fake.waitForSent((m) => m.idMessage > id && m.message === ANSWER, 10_000).then(() => now());
       if (i < warmup) continue;
       keys.push(`${CHAT}_${id}`);
       acks.push(ack - t0);
@@ -166,11 +141,7 @@ traces: { record: ${record} }
     return { ack: acks, answer: answers, hops: times };
   } finally {
     await store.close();
-    for (const p of procs) p.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    await fake.close();
-    await model.close();
-    cleanup();
+    await stop();
   }
 }
 
