@@ -43,14 +43,17 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
   const index = new JsonlIndex(files, sliceMs);
   let closed = false;
 
+  /** The latest state of `id` as far as the index has read: the live file, else the archives (newest first). */
+  const indexedOrArchived = (id: string): BridgeMessage | undefined => index.latest(id) ?? findArchived(files, id, logger);
+
   /**
-   * The latest state of `id`: the live file through the index, else the archives (newest first).
+   * The same, with the index brought up to date first.
    * Synchronous, for reads under the lock: callers `await index.catchUp()` first, so a long
    * unread stretch of the file is read in slices before it.
    */
   const latest = (id: string): BridgeMessage | undefined => {
     index.refresh();
-    return index.latest(id) ?? findArchived(files, id, logger);
+    return indexedOrArchived(id);
   };
 
   const notFound = (id: string) => new AgentnetError('BRIDGE_NOT_FOUND', `no bridge message with id "${id}" (see: agentnet bridge ls)`);
@@ -88,7 +91,7 @@ export function createJsonlBridge(options: JsonlBridgeOptions): Bridge {
     async get(id: string) {
       assertOpen();
       await index.catchUp();
-      return latest(id);
+      return indexedOrArchived(id);
     },
 
     async list(opts: ListOptions = {}) {

@@ -6,7 +6,7 @@
  * the roles or ops/.
  */
 export type { ChatMessage, Model, ModelRequest, ModelResponse, ToolCall, ToolSpec } from './model.ts';
-export { createModel, loadModelCode } from './registry.ts';
+export { createModel } from './registry.ts';
 export type { ModelDeps, ModelProvider } from './registry.ts';
 export { createOfflineModel, lastUserText } from './offline.ts';
 export type { OfflineModelOptions } from './offline.ts';
