@@ -86,7 +86,7 @@ agents:
     // claude runs; kami, tg and kaylee do not.
     const claude = spawnNode([BIN, 'run', 'claude', '-c', config, '--quiet'], { env: env() });
     try {
-      await waitHealthy(ports.claude!, 'claude');
+      await waitHealthy(ports.claude!, 'claude', claude);
       const r = await agentnet(['doctor', '--json', '-c', config], { cwd: t.dir, env: env({ GREEN_API_TOKEN: 'wrong-token-0000000000' }) });
       assert.equal(r.code, 1, r.stderr);
       // Once in CI the report was missing (stdout empty, exit 1): say what doctor wrote instead.
